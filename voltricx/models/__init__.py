@@ -1,0 +1,125 @@
+"""Wire models: msgspec Structs for every Lavalink v4 payload.
+
+Decoding is liberal: unknown keys are ignored, unknown websocket ops and
+event types are kept raw (see :mod:`voltricx.models.ws`). Request bodies
+use ``msgspec.UNSET`` for "absent" so that ``None`` can mean JSON ``null``.
+"""
+
+from __future__ import annotations
+
+from voltricx.models.common import ErrorBody, LavalinkException
+from voltricx.models.filters import (
+    ChannelMix,
+    Distortion,
+    Equalizer,
+    FiltersPayload,
+    Karaoke,
+    LowPass,
+    Rotation,
+    Timescale,
+    Tremolo,
+    Vibrato,
+)
+from voltricx.models.load import (
+    EmptyResult,
+    ErrorResult,
+    LoadResult,
+    PlaylistData,
+    PlaylistInfo,
+    PlaylistResult,
+    SearchResult,
+    TrackResult,
+    decode_load_result,
+)
+from voltricx.models.node import (
+    Cpu,
+    FrameStats,
+    Git,
+    Info,
+    IpBlock,
+    FailingAddress,
+    Memory,
+    Plugin,
+    RoutePlannerDetails,
+    RoutePlannerStatus,
+    SessionInfo,
+    Stats,
+    Version,
+)
+from voltricx.models.player import (
+    PlayerPayload,
+    PlayerState,
+    PlayerUpdatePayload,
+    SessionUpdatePayload,
+    UpdatePlayerTrack,
+    VoiceState,
+)
+from voltricx.models.track import Track, TrackInfo
+from voltricx.models.ws import (
+    EventFrame,
+    PlayerUpdateOp,
+    ReadyOp,
+    StatsOp,
+    TrackEndEvent,
+    TrackExceptionEvent,
+    TrackStartEvent,
+    TrackStuckEvent,
+    UnknownOp,
+    WebSocketClosedEvent,
+    WsMessage,
+)
+
+__all__ = [
+    "ChannelMix",
+    "Cpu",
+    "Distortion",
+    "EmptyResult",
+    "Equalizer",
+    "ErrorBody",
+    "ErrorResult",
+    "EventFrame",
+    "FailingAddress",
+    "FiltersPayload",
+    "FrameStats",
+    "Git",
+    "Info",
+    "IpBlock",
+    "Karaoke",
+    "LavalinkException",
+    "LoadResult",
+    "LowPass",
+    "Memory",
+    "PlayerPayload",
+    "PlayerState",
+    "PlayerUpdateOp",
+    "PlayerUpdatePayload",
+    "PlaylistData",
+    "PlaylistInfo",
+    "PlaylistResult",
+    "Plugin",
+    "ReadyOp",
+    "Rotation",
+    "RoutePlannerDetails",
+    "RoutePlannerStatus",
+    "SearchResult",
+    "SessionInfo",
+    "SessionUpdatePayload",
+    "Stats",
+    "StatsOp",
+    "Timescale",
+    "Track",
+    "TrackEndEvent",
+    "TrackExceptionEvent",
+    "TrackInfo",
+    "TrackResult",
+    "TrackStartEvent",
+    "TrackStuckEvent",
+    "Tremolo",
+    "UnknownOp",
+    "UpdatePlayerTrack",
+    "Vibrato",
+    "VoiceState",
+    "WebSocketClosedEvent",
+    "WsMessage",
+    "decode_load_result",
+]
