@@ -13,6 +13,7 @@ Everything voltricx raises derives from :class:`VoltricxError`, so one
     ├── NoNodesAvailable          no connected node to choose
     ├── LoadError                 a track load failed (loadType "error")
     ├── PlayerError               an operation on a player could not be done
+    ├── FilterError               a filter value is out of its valid range
     ├── TrackCodecError           an encoded track is not valid
     └── MissingExtraError         a Discord library extra is not installed
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "FilterError",
     "LavalinkHTTPError",
     "LoadError",
     "MissingExtraError",
@@ -166,6 +168,10 @@ class LoadError(VoltricxError):
 
 class PlayerError(VoltricxError):
     """An operation on a player could not be done (not connected, invalid value, ...)."""
+
+
+class FilterError(VoltricxError, ValueError):
+    """A filter value is outside the range Lavalink accepts; the message names it."""
 
 
 class TrackCodecError(VoltricxError, ValueError):
