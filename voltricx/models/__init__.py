@@ -33,11 +33,11 @@ from voltricx.models.load import (
 )
 from voltricx.models.node import (
     Cpu,
+    FailingAddress,
     FrameStats,
     Git,
     Info,
     IpBlock,
-    FailingAddress,
     Memory,
     Plugin,
     RoutePlannerDetails,
@@ -117,6 +117,7 @@ __all__ = [
     "Tremolo",
     "UnknownOp",
     "UpdatePlayerTrack",
+    "Version",
     "Vibrato",
     "VoiceState",
     "WebSocketClosedEvent",

@@ -58,7 +58,7 @@ class PlayerPayload(msgspec.Struct, rename="camel"):
 class UpdatePlayerTrack(msgspec.Struct, rename="camel", omit_defaults=True):
     """The ``track`` key of a player update: ``encoded=None`` stops playback."""
 
-    encoded: str | None | UnsetType = UNSET
+    encoded: str | UnsetType | None = UNSET
     identifier: str | UnsetType = UNSET
     user_data: dict[str, Any] | UnsetType = UNSET
 
@@ -68,7 +68,7 @@ class PlayerUpdatePayload(msgspec.Struct, rename="camel", omit_defaults=True):
 
     track: UpdatePlayerTrack | UnsetType = UNSET
     position: int | UnsetType = UNSET
-    end_time: int | None | UnsetType = UNSET
+    end_time: int | UnsetType | None = UNSET
     volume: int | UnsetType = UNSET
     paused: bool | UnsetType = UNSET
     filters: FiltersPayload | UnsetType = UNSET

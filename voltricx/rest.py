@@ -1,0 +1,350 @@
+"""REST client: one method per Lavalink v4 endpoint, over one aiohttp session per node.
+
+Error translation happens here and only here:
+
+* 401 / 403 -> :class:`~voltricx.errors.NodeAuthError` (missing / wrong password)
+* 404 on a session route for an unknown session -> :class:`~voltricx.errors.SessionNotFound`
+* any other non-2xx -> :class:`~voltricx.errors.LavalinkHTTPError` with the error body's fields
+* connection refused, reset, DNS, TLS, timeouts -> :class:`~voltricx.errors.NodeError`
+  naming host and port
+* a body we cannot decode -> :class:`~voltricx.errors.NodeProtocolError`
+
+The password is only ever placed in the ``Authorization`` header; no repr,
+log line or exception built here contains it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+import msgspec
+
+from voltricx.errors import (
+    LavalinkHTTPError,
+    NodeAuthError,
+    NodeError,
+    NodeProtocolError,
+    PlayerError,
+    SessionNotFound,
+)
+from voltricx.models.common import ErrorBody
+from voltricx.models.load import LoadResult, decode_load_result
+from voltricx.models.node import Info, RoutePlannerStatus, SessionInfo, Stats
+from voltricx.models.player import PlayerPayload, PlayerUpdatePayload, SessionUpdatePayload
+from voltricx.models.track import Track
+
+__all__ = ["RestClient", "validate_snowflake"]
+
+_log = logging.getLogger("voltricx.rest")
+
+T = TypeVar("T")
+
+_encoder = msgspec.json.Encoder()
+_error_decoder = msgspec.json.Decoder(ErrorBody)
+_info_decoder = msgspec.json.Decoder(Info)
+_stats_decoder = msgspec.json.Decoder(Stats)
+_track_decoder = msgspec.json.Decoder(Track)
+_tracks_decoder = msgspec.json.Decoder(list[Track])
+_player_decoder = msgspec.json.Decoder(PlayerPayload)
+_players_decoder = msgspec.json.Decoder(list[PlayerPayload])
+_session_decoder = msgspec.json.Decoder(SessionInfo)
+_planner_decoder = msgspec.json.Decoder(RoutePlannerStatus | None)
+
+
+class _NullPlanner(msgspec.Struct):
+    cls: None = msgspec.field(name="class", default=None)
+
+
+_null_planner_decoder = msgspec.json.Decoder(_NullPlanner)
+
+
+def validate_snowflake(value: int | str, what: str = "guild id") -> str:
+    """Return ``value`` as a decimal snowflake string, or raise :class:`PlayerError`.
+
+    Ids go into URL paths; a non-numeric one must never reach a node (one
+    server implementation crashes on it).
+    """
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 20:
+        raise PlayerError(f"{what} must be a Discord snowflake (digits only), got {text!r}")
+    return text
+
+
+class RestClient:
+    """Typed access to one node's REST API.
+
+    ``session`` is the node's single :class:`aiohttp.ClientSession`; the
+    node also opens its websocket through it. ``close()`` closes it.
+    """
+
+    __slots__ = (
+        "_headers",
+        "_ssl",
+        "_timeout",
+        "base_url",
+        "host",
+        "node",
+        "port",
+        "request_count",
+        "session",
+    )
+
+    def __init__(
+        self,
+        *,
+        node: str,
+        base_url: str,
+        password: str,
+        client_name: str,
+        timeout: float = 10.0,
+        ssl_context: ssl.SSLContext | bool | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.node = node
+        self.base_url = base_url.rstrip("/")
+        url = urlsplit(self.base_url)
+        self.host = url.hostname or "?"
+        self.port = url.port or (443 if url.scheme == "https" else 80)
+        self._headers = {"Authorization": password, "Client-Name": client_name}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
+        self.session = session or aiohttp.ClientSession(timeout=self._timeout)
+        #: Number of HTTP requests this client has started (tests and diagnostics).
+        self.request_count = 0
+
+    def __repr__(self) -> str:
+        return f"<RestClient node={self.node!r} url={self.base_url!r}>"
+
+    @property
+    def ssl(self) -> ssl.SSLContext | bool:
+        """The TLS setting used for requests and the websocket (True = verify)."""
+        return self._ssl
+
+    def auth_headers(self, user_id: int | str | None = None) -> dict[str, str]:
+        """Headers for a request (and the websocket handshake when ``user_id`` is given)."""
+        headers = dict(self._headers)
+        if user_id is not None:
+            headers["User-Id"] = str(user_id)
+        return headers
+
+    async def close(self) -> None:
+        """Close the HTTP session (idempotent)."""
+        if not self.session.closed:
+            await self.session.close()
+
+    # -- transport -----------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        timeout: float | None = None,
+    ) -> tuple[int, bytes]:
+        """Send one request; return ``(status, body)`` for 2xx or raise a typed error."""
+        url = self.base_url + path
+        data: bytes | None = None
+        headers = self._headers
+        if body is not None:
+            data = _encoder.encode(body)
+            headers = {**self._headers, "Content-Type": "application/json"}
+        self.request_count += 1
+        req_timeout = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
+        try:
+            async with self.session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                ssl=self._ssl,
+                timeout=req_timeout or self._timeout,
+            ) as response:
+                raw = await response.read()
+                status = response.status
+        except asyncio.CancelledError:
+            raise
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise NodeError(
+                f"TLS certificate of {self.host}:{self.port} was rejected ({exc.certificate_error}); "
+                "fix the certificate, or pass an ssl context that trusts it",
+                node=self.node,
+            ) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise NodeError(
+                f"cannot reach node {self.node!r} at {self.host}:{self.port} "
+                f"({exc.os_error.strerror or type(exc.os_error).__name__}); is the server running "
+                "and the port right?",
+                node=self.node,
+            ) from None
+        except TimeoutError:
+            raise NodeError(
+                f"node {self.node!r} at {self.host}:{self.port} did not answer {method} {path} in time",
+                node=self.node,
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise NodeError(
+                f"request {method} {path} to node {self.node!r} at {self.host}:{self.port} failed: "
+                f"{type(exc).__name__}",
+                node=self.node,
+            ) from None
+        if status < 300:
+            return status, raw
+        raise self._error(status, raw, method, path)
+
+    def _error(self, status: int, raw: bytes, method: str, path: str) -> Exception:
+        if status in (401, 403):
+            return NodeAuthError(status, node=self.node, where=f"{method} {path}")
+        try:
+            err = _error_decoder.decode(raw) if raw.strip() else ErrorBody()
+        except msgspec.DecodeError:
+            err = ErrorBody(message=raw[:200].decode("utf-8", "replace") or None)
+        cls = LavalinkHTTPError
+        if status == 404 and path.startswith("/v4/sessions/"):
+            text = (err.message or "").lower()
+            if "session" in text:
+                cls = SessionNotFound
+        return cls(
+            status,
+            message=err.message,
+            error=err.error,
+            path=err.path or path,
+            trace=err.trace,
+            node=self.node,
+            method=method,
+        )
+
+    def _decode(self, decoder: Callable[[bytes], T], raw: bytes, what: str) -> T:
+        try:
+            return decoder(raw)
+        except msgspec.DecodeError as exc:
+            raise NodeProtocolError(
+                f"node {self.node!r} sent a {what} we cannot read: {exc}", node=self.node
+            ) from None
+
+    # -- endpoints -----------------------------------------------------------------
+
+    async def version(self) -> str:
+        """``GET /version``: the server version string, e.g. ``"4.2.2"``."""
+        _, raw = await self.request("GET", "/version")
+        return raw.decode("utf-8", "replace").strip()
+
+    async def info(self) -> Info:
+        """``GET /v4/info``."""
+        _, raw = await self.request("GET", "/v4/info")
+        return self._decode(_info_decoder.decode, raw, "info object")
+
+    async def stats(self) -> Stats:
+        """``GET /v4/stats`` (never has frame stats)."""
+        _, raw = await self.request("GET", "/v4/stats")
+        return self._decode(_stats_decoder.decode, raw, "stats object")
+
+    async def load_tracks(self, identifier: str) -> LoadResult:
+        """``GET /v4/loadtracks?identifier=...`` (the identifier is URL-encoded)."""
+        _, raw = await self.request("GET", "/v4/loadtracks?identifier=" + quote(identifier, safe=""))
+        try:
+            return decode_load_result(raw)
+        except NodeProtocolError as exc:
+            exc.node = self.node
+            raise
+
+    async def decode_track(self, encoded: str) -> Track:
+        """``GET /v4/decodetrack``: the node's decoding of one encoded track."""
+        _, raw = await self.request("GET", "/v4/decodetrack?encodedTrack=" + quote(encoded, safe=""))
+        return self._decode(_track_decoder.decode, raw, "track")
+
+    async def decode_tracks(self, encoded: Sequence[str]) -> list[Track]:
+        """``POST /v4/decodetracks``."""
+        _, raw = await self.request("POST", "/v4/decodetracks", body=list(encoded))
+        return self._decode(_tracks_decoder.decode, raw, "track list")
+
+    async def get_players(self, session_id: str) -> list[PlayerPayload]:
+        """``GET /v4/sessions/{sid}/players``."""
+        _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players")
+        return self._decode(_players_decoder.decode, raw, "player list")
+
+    async def get_player(self, session_id: str, guild_id: int | str) -> PlayerPayload:
+        """``GET /v4/sessions/{sid}/players/{guildId}``."""
+        gid = validate_snowflake(guild_id)
+        _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}")
+        return self._decode(_player_decoder.decode, raw, "player")
+
+    async def update_player(
+        self,
+        session_id: str,
+        guild_id: int | str,
+        payload: PlayerUpdatePayload,
+        *,
+        no_replace: bool = False,
+    ) -> PlayerPayload:
+        """``PATCH /v4/sessions/{sid}/players/{guildId}``; creates the player if needed."""
+        gid = validate_snowflake(guild_id)
+        path = f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}"
+        path += "?noReplace=true" if no_replace else "?noReplace=false"
+        _, raw = await self.request("PATCH", path, body=payload)
+        return self._decode(_player_decoder.decode, raw, "player")
+
+    async def destroy_player(self, session_id: str, guild_id: int | str) -> None:
+        """``DELETE /v4/sessions/{sid}/players/{guildId}``."""
+        gid = validate_snowflake(guild_id)
+        await self.request("DELETE", f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}")
+
+    async def update_session(
+        self, session_id: str, *, resuming: bool | None = None, timeout: int | None = None
+    ) -> SessionInfo:
+        """``PATCH /v4/sessions/{sid}``: switch resuming on/off, set its timeout (seconds)."""
+        payload = SessionUpdatePayload()
+        if resuming is not None:
+            payload.resuming = resuming
+        if timeout is not None:
+            payload.timeout = timeout
+        _, raw = await self.request("PATCH", f"/v4/sessions/{quote(session_id, safe='')}", body=payload)
+        return self._decode(_session_decoder.decode, raw, "session object")
+
+    async def routeplanner_status(self) -> RoutePlannerStatus | None:
+        """``GET /v4/routeplanner/status``; ``None`` when the node has no route planner.
+
+        A 404 (servers without the route at all, such as NodeLink) also
+        means "no route planner".
+        """
+        try:
+            _, raw = await self.request("GET", "/v4/routeplanner/status")
+        except LavalinkHTTPError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not raw.strip():
+            return None
+        try:
+            if _null_planner_decoder.decode(raw).cls is None:
+                return None
+        except msgspec.ValidationError:
+            pass
+        except msgspec.DecodeError as exc:
+            raise NodeProtocolError(
+                f"node {self.node!r} sent a route planner status we cannot read: {exc}",
+                node=self.node,
+            ) from None
+        return self._decode(_planner_decoder.decode, raw, "route planner status")
+
+    async def free_address(self, address: str) -> None:
+        """``POST /v4/routeplanner/free/address``: unmark one failing address."""
+        await self.request("POST", "/v4/routeplanner/free/address", body={"address": address})
+
+    async def free_all_addresses(self) -> None:
+        """``POST /v4/routeplanner/free/all``: unmark every failing address."""
+        await self.request("POST", "/v4/routeplanner/free/all")
+
+    async def raw(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """Any other route (plugin endpoints): returns ``(status, body bytes)``."""
+        return await self.request(method, path, body=body, params=params)
