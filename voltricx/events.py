@@ -1,0 +1,204 @@
+"""Events the core emits, and :class:`EventSink`, the Protocol that receives them.
+
+Each event is a small frozen, slotted dataclass with exactly what a
+listener needs. ``name`` is the stable snake_case name adapters build
+native names from: the discord.py family dispatches
+``on_voltricx_<name>``, hikari gets one ``hikari.Event`` subclass per event.
+
+========================  ====================================================
+event                     when
+========================  ====================================================
+``NodeReady``             a node's websocket is ready (every connect and reconnect)
+``NodeDisconnected``      a node's websocket was lost (or the node was closed)
+``Failover``              players moved from a lost node to another one
+``TrackStart``            a track started playing
+``TrackEnd``              a track ended (``reason``, ``may_start_next``)
+``TrackException``        playback of a track failed
+``TrackStuck``            a track produced no audio for ``threshold_ms``
+``VoiceClosed``           the node's Discord voice connection closed
+``PlayerUpdate``          the node reported a player's position
+``PlayerDestroyed``       a player was destroyed (left, kicked, or closed)
+``InactivePlayer``        a player has played nothing for ``inactive_timeout``
+``PluginEvent``           a node event of a type this version does not know
+========================  ====================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from voltricx.models.common import LavalinkException
+    from voltricx.models.player import PlayerState
+    from voltricx.models.track import Track
+    from voltricx.node import Node
+    from voltricx.player import Player
+
+__all__ = [
+    "Event",
+    "EventSink",
+    "Failover",
+    "InactivePlayer",
+    "NodeDisconnected",
+    "NodeReady",
+    "PlayerDestroyed",
+    "PlayerUpdate",
+    "PluginEvent",
+    "TrackEnd",
+    "TrackException",
+    "TrackStart",
+    "TrackStuck",
+    "VoiceClosed",
+]
+
+
+class Event:
+    """Base class of every core event."""
+
+    __slots__ = ()
+    name: ClassVar[str] = "event"
+
+    def args(self) -> tuple[Any, ...]:
+        """Positional arguments an adapter passes to a native listener."""
+        return (self,)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeReady(Event):
+    """A node is ready: its websocket is open and ``session_id`` is valid."""
+
+    name: ClassVar[str] = "node_ready"
+    node: Node
+    resumed: bool
+    session_id: str
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.node,)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDisconnected(Event):
+    """A node's websocket was lost; ``code`` is the close code when there was one."""
+
+    name: ClassVar[str] = "node_disconnected"
+    node: Node
+    code: int | None = None
+    reason: str = ""
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.node,)
+
+
+@dataclass(frozen=True, slots=True)
+class Failover(Event):
+    """``players`` were rebuilt on ``new_node`` after ``old_node`` was lost."""
+
+    name: ClassVar[str] = "failover"
+    old_node: Node
+    new_node: Node
+    players: tuple[Player, ...]
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.old_node, self.new_node, list(self.players))
+
+
+@dataclass(frozen=True, slots=True)
+class TrackStart(Event):
+    """``track`` started playing on ``player``."""
+
+    name: ClassVar[str] = "track_start"
+    player: Player
+    track: Track
+
+
+@dataclass(frozen=True, slots=True)
+class TrackEnd(Event):
+    """``track`` ended; ``reason`` is a :class:`~voltricx.TrackEndReason` value."""
+
+    name: ClassVar[str] = "track_end"
+    player: Player
+    track: Track
+    reason: str
+
+    @property
+    def may_start_next(self) -> bool:
+        """True when the queue should advance (finished or failed to load)."""
+        return self.reason in ("finished", "loadFailed")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackException(Event):
+    """Playback of ``track`` failed with ``exception`` (severity, message, cause)."""
+
+    name: ClassVar[str] = "track_exception"
+    player: Player
+    track: Track
+    exception: LavalinkException
+
+
+@dataclass(frozen=True, slots=True)
+class TrackStuck(Event):
+    """``track`` produced no audio for ``threshold_ms`` milliseconds."""
+
+    name: ClassVar[str] = "track_stuck"
+    player: Player
+    track: Track
+    threshold_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceClosed(Event):
+    """The node's voice connection for ``player`` closed (a Discord voice close code)."""
+
+    name: ClassVar[str] = "voice_closed"
+    player: Player
+    code: int
+    reason: str
+    by_remote: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerUpdate(Event):
+    """The node reported ``player``'s playback state."""
+
+    name: ClassVar[str] = "player_update"
+    player: Player
+    state: PlayerState
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerDestroyed(Event):
+    """``player`` was destroyed; ``reason`` says why (``left``, ``kicked``, ``closed``, ...)."""
+
+    name: ClassVar[str] = "player_destroyed"
+    player: Player
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InactivePlayer(Event):
+    """``player`` has played nothing for its inactivity timeout; the bot decides what to do."""
+
+    name: ClassVar[str] = "inactive_player"
+    player: Player
+
+
+@dataclass(frozen=True, slots=True)
+class PluginEvent(Event):
+    """A node event of a type voltricx does not model, delivered raw (``data``)."""
+
+    name: ClassVar[str] = "plugin_event"
+    node: Node
+    player: Player | None
+    type: str
+    data: dict[str, Any]
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Receives every event the core emits. Adapters implement it; so does the testing kit."""
+
+    def emit(self, event: Event) -> None:
+        """Deliver ``event``; must not block and should not raise."""
+        ...

@@ -1,0 +1,554 @@
+"""``Node``: one Lavalink server, its websocket session and its REST client.
+
+Each node runs one supervisor task. It owns the websocket, handles the
+node's messages in order, keeps ``status``, ``stats`` and ``session_id``
+current, and reconnects with capped exponential backoff and jitter. A
+wrong or missing password (401/403) stops it for good: retrying cannot
+help, so it reports the error and waits for the user to fix the config.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import TYPE_CHECKING, Protocol
+
+import aiohttp
+
+from voltricx._tasks import TaskTracker
+from voltricx.config import NodeConfig
+from voltricx.enums import NodeStatus
+from voltricx.errors import (
+    LavalinkHTTPError,
+    NodeAuthError,
+    NodeError,
+    NodeProtocolError,
+    VoltricxError,
+)
+from voltricx.events import Event, NodeDisconnected, NodeReady, PluginEvent
+from voltricx.models.node import Info, RoutePlannerStatus, Stats
+from voltricx.models.player import PlayerPayload
+from voltricx.models.ws import (
+    EventFrame,
+    PlayerUpdateOp,
+    ReadyOp,
+    StatsOp,
+    UnknownEvent,
+    UnknownOp,
+    decode_event,
+    decode_message,
+)
+from voltricx.rest import RestClient
+from voltricx.selection import DISCONNECTED_PENALTY, stats_penalty
+
+if TYPE_CHECKING:
+    from voltricx.player import Player
+
+__all__ = ["Node", "NodeOwner"]
+
+_log = logging.getLogger("voltricx.node")
+
+_CLOSED_TYPES = frozenset(
+    {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
+)
+
+
+class NodeOwner(Protocol):
+    """What a node reports to (the pool)."""
+
+    def emit(self, event: Event) -> None:
+        """Deliver an event to the user's sink."""
+        ...
+
+    def node_ready(self, node: Node, resumed: bool) -> None:
+        """The node's websocket is ready (first connect or reconnect)."""
+        ...
+
+    def node_lost(self, node: Node) -> None:
+        """The node's websocket was lost."""
+        ...
+
+
+class _Lost(Exception):
+    """Internal: the websocket ended; carries the close code and a reason."""
+
+    def __init__(self, code: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Node:
+    """A Lavalink node in the pool. Create nodes with :meth:`voltricx.Pool.connect`.
+
+    Attributes:
+        config: The :class:`~voltricx.NodeConfig` this node was built from.
+        players: Players currently on this node, by guild id.
+        stats: The latest stats the node sent (``None`` before the first).
+        info: The node's ``/v4/info`` answer from the last connect (``None`` before).
+        session_id: The Lavalink session id, ``None`` while not connected.
+        last_error: Short reason of the last failed connection attempt (``None`` when fine).
+    """
+
+    def __init__(self, config: NodeConfig, *, user_id: int, owner: NodeOwner) -> None:
+        self.config = config
+        self.players: dict[int, Player] = {}
+        self.stats: Stats | None = None
+        self.info: Info | None = None
+        self.session_id: str | None = None
+        self.last_error: str | None = None
+        self.auth_error: NodeAuthError | None = None
+        self.resumed = False
+        #: ``False`` once the node answered that it cannot resume sessions (NodeLink).
+        self.resuming_supported: bool | None = None
+        self.rest = RestClient(
+            node=config.identifier,
+            base_url=config.rest_uri,
+            password=config.password,
+            client_name=config.client_name,
+            timeout=config.request_timeout,
+            ssl_context=config.ssl,
+        )
+        self._user_id = user_id
+        self._owner = owner
+        self._status = NodeStatus.DISCONNECTED
+        self._status_waiters: list[tuple[NodeStatus, asyncio.Future[None]]] = []
+        self._tasks = TaskTracker(f"node {config.identifier}")
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._first_attempt: asyncio.Future[None] | None = None
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._messages = 0
+        self._attempts = 0
+        self._warned_old_version = False
+
+    # -- public surface --------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return (
+            f"<Node identifier={self.identifier!r} uri={self.uri!r} region={self.region!r} "
+            f"status={self._status.value} players={len(self.players)}>"
+        )
+
+    @property
+    def identifier(self) -> str:
+        """The node's unique name."""
+        return self.config.identifier
+
+    @property
+    def uri(self) -> str:
+        """The node's REST base URI, as configured."""
+        return self.config.uri
+
+    @property
+    def region(self) -> str | None:
+        """The node's region tag, as configured."""
+        return self.config.region
+
+    @property
+    def status(self) -> NodeStatus:
+        """``connecting``, ``connected`` or ``disconnected``."""
+        return self._status
+
+    @property
+    def available(self) -> bool:
+        """True when the node is connected and can take players."""
+        return self._status is NodeStatus.CONNECTED
+
+    @property
+    def penalty(self) -> float:
+        """Load penalty from the latest stats (lower is better; 9e30 when not connected)."""
+        if self._status is not NodeStatus.CONNECTED:
+            return DISCONNECTED_PENALTY
+        return stats_penalty(self.stats)
+
+    @property
+    def connection_attempts(self) -> int:
+        """Websocket connection attempts made so far (diagnostics and tests)."""
+        return self._attempts
+
+    async def wait_for_status(self, status: NodeStatus, *, timeout: float | None = None) -> None:
+        """Wait until the node reaches ``status`` (returns at once if it already has)."""
+        if self._status is status:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (status, future)
+        self._status_waiters.append(entry)
+        try:
+            async with asyncio.timeout(timeout):
+                await future
+        finally:
+            if entry in self._status_waiters:
+                self._status_waiters.remove(entry)
+
+    async def fetch_info(self) -> Info:
+        """``GET /v4/info``: version, source managers, filters and plugins (cached in ``info``)."""
+        self.info = await self.rest.info()
+        return self.info
+
+    async def fetch_stats(self) -> Stats:
+        """``GET /v4/stats`` (REST stats carry no frame stats)."""
+        return await self.rest.stats()
+
+    async def fetch_version(self) -> str:
+        """``GET /version``: the server version string."""
+        return await self.rest.version()
+
+    async def fetch_routeplanner_status(self) -> RoutePlannerStatus | None:
+        """The route planner status, or ``None`` when the node has no route planner."""
+        return await self.rest.routeplanner_status()
+
+    async def free_address(self, address: str) -> None:
+        """Unmark one failing address of the route planner."""
+        await self.rest.free_address(address)
+
+    async def free_all_addresses(self) -> None:
+        """Unmark every failing address of the route planner."""
+        await self.rest.free_all_addresses()
+
+    async def fetch_players(self) -> list[PlayerPayload]:
+        """The node's own view of our players (needs a connected session)."""
+        return await self.rest.get_players(self.require_session())
+
+    def require_session(self) -> str:
+        """The session id, or raise :class:`NodeError` when the node is not connected."""
+        if self._status is not NodeStatus.CONNECTED or self.session_id is None:
+            raise NodeError(
+                f"node {self.identifier!r} is {self._status.value}; wait for it to connect "
+                "or use another node",
+                node=self.identifier,
+            )
+        return self.session_id
+
+    def reconnect(self) -> None:
+        """Retry now instead of waiting for the backoff delay (also after a fixed password)."""
+        if self._closing:
+            return
+        if self._supervisor is None or self._supervisor.done():
+            self.auth_error = None
+            self._supervisor = self._tasks.spawn(self._supervise(), name=f"node {self.identifier}")
+        self._wake.set()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> asyncio.Future[None]:
+        """Start the supervisor; the returned future resolves after the first attempt."""
+        loop = asyncio.get_running_loop()
+        self._first_attempt = loop.create_future()
+        self._supervisor = self._tasks.spawn(self._supervise(), name=f"node {self.identifier}")
+        return self._first_attempt
+
+    async def close(self) -> None:
+        """Stop the supervisor, close the websocket and the HTTP session. Idempotent."""
+        self._closing = True
+        self._wake.set()
+        await self._tasks.cancel_all()
+        ws, self._ws = self._ws, None
+        if ws is not None and not ws.closed:
+            await ws.close()
+        await self.rest.close()
+        was_connected = self._status is NodeStatus.CONNECTED
+        self._set_status(NodeStatus.DISCONNECTED)
+        self.session_id = None
+        if was_connected:
+            self._owner.emit(NodeDisconnected(self, 1000, "closed"))
+        self._resolve_first(None)
+
+    def _set_status(self, status: NodeStatus) -> None:
+        if self._status is status:
+            return
+        _log.debug("node %s: %s -> %s", self.identifier, self._status.value, status.value)
+        self._status = status
+        keep: list[tuple[NodeStatus, asyncio.Future[None]]] = []
+        for wanted, future in self._status_waiters:
+            if wanted is status:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                keep.append((wanted, future))
+        self._status_waiters = keep
+
+    def _resolve_first(self, error: BaseException | None) -> None:
+        future = self._first_attempt
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    # -- supervisor ------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while not self._closing:
+            self._set_status(NodeStatus.CONNECTING)
+            try:
+                ws = await self._connect()
+            except NodeAuthError as exc:
+                self.auth_error = exc
+                self.last_error = exc.reason
+                self._set_status(NodeStatus.DISCONNECTED)
+                _log.error("%s; not retrying until the configuration is fixed", exc)
+                self._resolve_first(exc)
+                return
+            except (NodeError, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                self._set_status(NodeStatus.DISCONNECTED)
+                if failures == 0 or _log.isEnabledFor(logging.DEBUG):
+                    _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
+                self._resolve_first(exc)
+                failures += 1
+                await self._backoff(failures)
+                continue
+            failures = 0
+            self.last_error = None
+            code: int | None = None
+            reason = "connection lost"
+            try:
+                await self._run(ws)
+            except _Lost as lost:
+                code, reason = lost.code, lost.reason
+            finally:
+                self._ws = None
+                if not ws.closed:
+                    await ws.close()
+            if self._closing:
+                return
+            _log.warning("node %s: websocket lost (%s)", self.identifier, reason)
+            self._set_status(NodeStatus.DISCONNECTED)
+            self._owner.emit(NodeDisconnected(self, code, reason))
+            self._owner.node_lost(self)
+            # A quick first retry gives resuming its chance; later ones back off.
+            await self._backoff(0)
+
+    async def _backoff(self, failures: int) -> None:
+        ceiling = min(self.config.retry_cap, self.config.retry_base * (2 ** max(failures - 1, 0)))
+        delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        if failures == 0:
+            delay = random.uniform(0, self.config.retry_base / 2)
+        self._wake.clear()
+        try:
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        """Open the websocket and read ``ready``; set up the session. Raises typed errors."""
+        self._attempts += 1
+        headers = self.rest.auth_headers(self._user_id)
+        if self.config.resume and self.session_id is not None:
+            headers["Session-Id"] = self.session_id
+        where = f"{self.rest.host}:{self.rest.port}"
+        try:
+            async with asyncio.timeout(self.config.connect_timeout):
+                ws = await self.rest.session.ws_connect(
+                    self.config.websocket_uri,
+                    headers=headers,
+                    heartbeat=self.config.heartbeat or None,
+                    ssl=self.rest.ssl,
+                    autoclose=False,
+                    max_msg_size=0,
+                )
+                try:
+                    first = await ws.receive()
+                except BaseException:
+                    await ws.close()
+                    raise
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in (401, 403):
+                raise NodeAuthError(exc.status, node=self.identifier, where="websocket") from None
+            if exc.status == 404:
+                self.last_error = "not a Lavalink v4 server (websocket 404)"
+            elif exc.status == 400:
+                self.last_error = "handshake rejected (400)"
+            else:
+                self.last_error = f"websocket handshake failed ({exc.status})"
+            raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier) from None
+        except aiohttp.ClientConnectorCertificateError:
+            self.last_error = "TLS certificate rejected"
+            raise
+        except aiohttp.ClientConnectorDNSError:
+            self.last_error = "DNS lookup failed"
+            raise
+        except aiohttp.ClientConnectorError as exc:
+            text = (exc.os_error.strerror or str(exc.os_error) or "connection failed").lower()
+            self.last_error = "connection refused" if "refused" in text else text
+            raise
+        except TimeoutError:
+            self.last_error = f"no answer within {self.config.connect_timeout:g}s"
+            raise
+        except aiohttp.ClientError as exc:
+            self.last_error = f"{type(exc).__name__} from {where}"
+            raise
+        if first.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+            await ws.close()
+            self.last_error = "websocket closed before ready"
+            raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
+        try:
+            ready = decode_message(first.data)
+        except NodeProtocolError:
+            ready = None
+        if not isinstance(ready, ReadyOp):
+            await ws.close()
+            self.last_error = "first frame was not ready"
+            raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
+        try:
+            await self._on_ready(ready)
+        except NodeAuthError:
+            await ws.close()
+            raise
+        except BaseException:
+            await ws.close()
+            raise
+        self._ws = ws
+        return ws
+
+    async def _on_ready(self, ready: ReadyOp) -> None:
+        previous = self.session_id
+        self.session_id = ready.session_id
+        self.resumed = ready.resumed
+        if previous is not None and not ready.resumed:
+            _log.info("node %s: session %s was not resumed; new session", self.identifier, previous)
+        if self.config.resume and self.resuming_supported is not False:
+            try:
+                await self.rest.update_session(
+                    ready.session_id, resuming=True, timeout=self.config.resume_timeout
+                )
+                self.resuming_supported = True
+            except NodeAuthError:
+                raise
+            except LavalinkHTTPError as exc:
+                if exc.status in (404, 405):
+                    self.resuming_supported = False
+                    _log.warning(
+                        "node %s does not support session resuming; players fail over when it drops",
+                        self.identifier,
+                    )
+                else:
+                    _log.warning("node %s: could not enable resuming: %s", self.identifier, exc)
+            except VoltricxError as exc:
+                _log.warning("node %s: could not enable resuming: %s", self.identifier, exc)
+        try:
+            self.info = await self.rest.info()
+            self._check_version(self.info)
+        except NodeAuthError:
+            raise
+        except VoltricxError as exc:
+            _log.warning("node %s: could not read /v4/info: %s", self.identifier, exc)
+        if self.stats is None:
+            try:
+                self.stats = await self.rest.stats()
+            except NodeAuthError:
+                raise
+            except VoltricxError as exc:
+                _log.debug("node %s: could not seed stats: %s", self.identifier, exc)
+
+    def _check_version(self, info: Info) -> None:
+        if self._warned_old_version or "isNodeLink" in info.jvm:
+            return
+        if info.version.as_tuple() < (4, 2, 0) and info.version.as_tuple()[0] == 4:
+            self._warned_old_version = True
+            _log.warning(
+                "node %s runs Lavalink %s; Discord requires DAVE voice encryption, which needs "
+                "Lavalink 4.2.0 or newer",
+                self.identifier,
+                info.version.semver,
+            )
+
+    async def _run(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Mark the node ready, then read until the websocket ends."""
+        self._set_status(NodeStatus.CONNECTED)
+        _log.info(
+            "node %s connected (session %s, resumed=%s)", self.identifier, self.session_id, self.resumed
+        )
+        self._resolve_first(None)
+        assert self.session_id is not None
+        self._owner.emit(NodeReady(self, self.resumed, self.session_id))
+        self._owner.node_ready(self, self.resumed)
+        watchdog = self._tasks.spawn(self._watch(ws), name=f"node {self.identifier} watchdog")
+        try:
+            while True:
+                msg = await ws.receive()
+                kind = msg.type
+                if kind is aiohttp.WSMsgType.TEXT or kind is aiohttp.WSMsgType.BINARY:
+                    self._messages += 1
+                    self.dispatch(msg.data)
+                elif kind in _CLOSED_TYPES:
+                    code = ws.close_code
+                    raise _Lost(code, f"closed by the node (code {code})")
+                elif kind is aiohttp.WSMsgType.ERROR:
+                    raise _Lost(ws.close_code, f"websocket error: {type(ws.exception()).__name__}")
+        finally:
+            watchdog.cancel()
+
+    async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Drop a half-open connection: no message for ``stall_timeout`` seconds."""
+        window = self.config.stall_timeout
+        step = window / 4
+        loop = asyncio.get_running_loop()
+        seen = self._messages
+        since = loop.time()
+        while not ws.closed:
+            await asyncio.sleep(step)
+            if self._messages != seen:
+                seen = self._messages
+                since = loop.time()
+            elif loop.time() - since >= window:
+                _log.warning(
+                    "node %s sent nothing for %.1fs; treating it as half-open",
+                    self.identifier,
+                    loop.time() - since,
+                )
+                await ws.close(code=4000, message=b"stalled")
+                return
+
+    # -- message handling --------------------------------------------------------------
+
+    def dispatch(self, data: str | bytes) -> None:
+        """Handle one websocket frame. Malformed frames are logged and skipped."""
+        try:
+            message = decode_message(data)
+        except NodeProtocolError as exc:
+            _log.warning("node %s: skipped a bad frame: %s", self.identifier, exc)
+            return
+        kind = type(message)
+        if kind is PlayerUpdateOp:
+            update: PlayerUpdateOp = message  # type: ignore[assignment]
+            try:
+                player = self.players.get(int(update.guild_id))
+            except ValueError:
+                return
+            if player is not None:
+                player._on_state(update.state)  # pyright: ignore[reportPrivateUsage]
+        elif kind is StatsOp:
+            op: StatsOp = message  # type: ignore[assignment]
+            self.stats = Stats(
+                players=op.players,
+                playing_players=op.playing_players,
+                uptime=op.uptime,
+                memory=op.memory,
+                cpu=op.cpu,
+                frame_stats=op.frame_stats,
+            )
+        elif kind is EventFrame:
+            self._on_event(data, message)  # type: ignore[arg-type]
+        elif kind is ReadyOp:
+            _log.debug("node %s: unexpected second ready frame ignored", self.identifier)
+        elif isinstance(message, UnknownOp):
+            self._owner.emit(PluginEvent(self, None, message.op, message.raw))
+
+    def _on_event(self, data: str | bytes, head: EventFrame) -> None:
+        try:
+            event = decode_event(data, head)
+        except NodeProtocolError as exc:
+            _log.warning("node %s: skipped a bad event: %s", self.identifier, exc)
+            return
+        try:
+            player = self.players.get(int(head.guild_id)) if head.guild_id else None
+        except ValueError:
+            player = None
+        if player is not None:
+            player._on_event(event)  # pyright: ignore[reportPrivateUsage]
+        elif isinstance(event, UnknownEvent):
+            self._owner.emit(PluginEvent(self, None, event.type, event.raw))
+        else:
+            _log.debug("node %s: %s for unknown guild %s", self.identifier, head.type, head.guild_id)

@@ -1,0 +1,193 @@
+"""``Pool``: the class-level entry point: connect nodes, choose nodes, close.
+
+::
+
+    nodes = await voltricx.Pool.connect(client=bot, nodes=[
+        voltricx.NodeConfig(identifier="US", uri="http://us.node:2333", password="pass", region="us"),
+    ])
+    node = voltricx.Pool.get_node()             # lowest penalty among connected nodes
+    node = voltricx.Pool.get_node("US")         # by identifier
+    node = voltricx.Pool.get_node(region="us")  # lowest penalty in that region
+    await voltricx.Pool.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from voltricx._report import show_report
+from voltricx._state import runtime
+from voltricx.config import NodeConfig
+from voltricx.enums import NodeStatus
+from voltricx.errors import MissingExtraError, NodeNotFound, VoltricxError
+from voltricx.events import EventSink
+from voltricx.gateway import VoiceGateway
+from voltricx.node import Node
+from voltricx.player import Player
+from voltricx.selection import best_node
+
+__all__ = ["Pool"]
+
+_log = logging.getLogger("voltricx.pool")
+
+#: Seconds ``Pool.close`` allows for destroying players on their nodes.
+CLOSE_TIMEOUT = 5.0
+
+# Discord library (top-level module of the client's class) -> (adapter module, extra)
+_ADAPTERS: dict[str, tuple[str, str, str]] = {
+    "discord": ("voltricx.adapters.discordpy", "discordpy", "discord.py"),
+    "nextcord": ("voltricx.adapters.nextcord", "nextcord", "nextcord"),
+    "disnake": ("voltricx.adapters.disnake", "disnake", "disnake"),
+    "hikari": ("voltricx.adapters.hikari", "hikari", "hikari"),
+}
+
+
+def resolve_client(client: Any) -> tuple[VoiceGateway, EventSink]:
+    """Turn ``client`` into the (gateway, sink) pair the core talks to.
+
+    An object implementing both Protocols is used as it is (the testing
+    kit's ``FakeVoiceGateway`` does). A Discord client is matched to its
+    adapter by the module its class comes from, without importing any
+    other library.
+    """
+    if isinstance(client, VoiceGateway) and isinstance(client, EventSink):
+        return client, client
+    for cls in type(client).__mro__:
+        root = cls.__module__.partition(".")[0]
+        entry = _ADAPTERS.get(root)
+        if entry is None:
+            continue
+        module_name, extra, library = entry
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                raise VoltricxError(
+                    f"this version of voltricx has no {library} adapter yet; pass an object "
+                    "implementing voltricx.VoiceGateway and voltricx.EventSink instead"
+                ) from None
+            raise MissingExtraError(library, extra) from exc
+        adapter = module.adapt(client)
+        return adapter, adapter
+    raise VoltricxError(
+        f"cannot use a {type(client).__qualname__} as client: pass a discord.py, nextcord, "
+        "disnake or hikari bot, or an object implementing voltricx.VoiceGateway and "
+        "voltricx.EventSink"
+    )
+
+
+async def _close_player(player: Player) -> None:
+    gateway = runtime.gateway
+    if gateway is not None:
+        try:
+            await gateway.leave(player.guild_id)
+        except Exception:
+            _log.debug("closing: leaving voice in guild %s failed", player.guild_id, exc_info=True)
+    await player._abandon("closed")  # pyright: ignore[reportPrivateUsage]
+
+
+class Pool:
+    """All nodes and players of the bot. Used through class methods; never instantiated."""
+
+    def __init__(self) -> None:
+        raise TypeError("Pool is used through its class methods, e.g. await Pool.connect(...)")
+
+    @classmethod
+    async def connect(
+        cls,
+        *,
+        client: Any,
+        nodes: Iterable[NodeConfig],
+        timeout: float | None = None,
+        report: bool = True,
+        report_stream: TextIO | None = None,
+    ) -> dict[str, Node]:
+        """Connect to ``nodes`` and return every node of the pool by identifier.
+
+        Waits until each node has connected or failed its first attempt
+        (at most ``timeout`` seconds, default: the longest
+        ``connect_timeout`` plus 2 s), then prints the connection report
+        (``report=False`` keeps it off the console; it is always logged).
+        Nodes that failed keep retrying in the background, except after a
+        wrong or missing password.
+        """
+        configs = list(nodes)
+        if not configs:
+            raise VoltricxError("Pool.connect needs at least one NodeConfig")
+        seen: set[str] = set()
+        for config in configs:
+            if config.identifier in seen or config.identifier in runtime.nodes:
+                raise VoltricxError(f"two nodes are named {config.identifier!r}; identifiers must be unique")
+            seen.add(config.identifier)
+        gateway, sink = resolve_client(client)
+        if runtime.gateway is not None and runtime.gateway is not gateway:
+            raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
+        runtime.gateway = gateway
+        runtime.sink = sink
+        runtime.node_up_event()
+        user_id = gateway.user_id
+        created: list[Node] = []
+        waits: list[asyncio.Future[None]] = []
+        for config in configs:
+            node = Node(config, user_id=user_id, owner=runtime)
+            runtime.nodes[config.identifier] = node
+            created.append(node)
+            waits.append(node.start())
+        limit = timeout if timeout is not None else max(c.connect_timeout for c in configs) + 2.0
+        _, pending = await asyncio.wait(waits, timeout=limit)
+        for node in created:
+            if node.status is not NodeStatus.CONNECTED and node.last_error is None and pending:
+                node.last_error = f"no answer within {limit:g}s, still trying"
+        show_report(created, stream=report_stream, console=report)
+        return dict(runtime.nodes)
+
+    @classmethod
+    def get_node(cls, identifier: str | None = None, *, region: str | None = None) -> Node:
+        """A node by identifier, or the best connected one (optionally in ``region``).
+
+        Raises :class:`~voltricx.NodeNotFound` for an unknown identifier and
+        :class:`~voltricx.NoNodesAvailable` when no node is connected.
+        """
+        if identifier is not None:
+            node = runtime.nodes.get(identifier)
+            if node is None:
+                raise NodeNotFound(identifier)
+            return node
+        return best_node(runtime.nodes.values(), region=region)
+
+    @classmethod
+    def nodes(cls) -> dict[str, Node]:
+        """Every node of the pool by identifier (a copy)."""
+        return dict(runtime.nodes)
+
+    @classmethod
+    def get_player(cls, guild_id: int) -> Player | None:
+        """The player of ``guild_id``, if there is one."""
+        return runtime.players.get(int(guild_id))
+
+    @classmethod
+    def players(cls) -> dict[int, Player]:
+        """Every player by guild id (a copy)."""
+        return dict(runtime.players)
+
+    @classmethod
+    async def close(cls) -> None:
+        """Destroy every player (best effort, bounded), close every node, forget everything.
+
+        Safe to call more than once.
+        """
+        players = list(runtime.players.values())
+        if players:
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await asyncio.gather(*(_close_player(p) for p in players), return_exceptions=True)
+            except TimeoutError:
+                _log.warning("closing: some players could not be destroyed in time")
+        await runtime.tasks.cancel_all()
+        nodes = list(runtime.nodes.values())
+        await asyncio.gather(*(node.close() for node in nodes), return_exceptions=True)
+        await runtime.reset()
