@@ -30,8 +30,9 @@ class NodeConfig:
         resume_grace: Seconds to wait for a dropped node to come back and resume before its
             players fail over to another node.
         heartbeat: Websocket ping interval in seconds (0 turns pings off).
-        stats_interval: How often the node sends ``stats`` (Lavalink: 60 s). A node that sends
-            nothing for ``2 * stats_interval + 5`` seconds is treated as half-open and dropped.
+        stats_interval: How often the node sends ``stats`` (Lavalink: 60 s).
+        stall_timeout: Seconds of silence after which the node is treated as half-open and
+            dropped; ``None`` means ``2 * stats_interval + 5``.
         request_timeout: Total time allowed for one REST call, in seconds.
         connect_timeout: Time allowed for the websocket handshake and the ``ready`` frame.
         retry_base: First reconnect delay in seconds; doubles per failed attempt, with jitter.
@@ -52,6 +53,7 @@ class NodeConfig:
     resume_grace: float = 5.0
     heartbeat: float = 30.0
     stats_interval: float = 60.0
+    stall_timeout: float | None = None
     request_timeout: float = 10.0
     connect_timeout: float = 10.0
     retry_base: float = 1.0
@@ -93,6 +95,8 @@ class NodeConfig:
         return f"{scheme}://{parts.netloc}{parts.path}/v4/websocket"
 
     @property
-    def stall_timeout(self) -> float:
+    def silence_limit(self) -> float:
         """Seconds of silence after which the node is treated as half-open."""
+        if self.stall_timeout is not None:
+            return self.stall_timeout
         return 2 * self.stats_interval + 5

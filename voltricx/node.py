@@ -482,7 +482,7 @@ class Node:
 
     async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Drop a half-open connection: no message for ``stall_timeout`` seconds."""
-        window = self.config.stall_timeout
+        window = self.config.silence_limit
         step = window / 4
         loop = asyncio.get_running_loop()
         seen = self._messages

@@ -111,7 +111,10 @@ class RestClient:
         url = urlsplit(self.base_url)
         self.host = url.hostname or "?"
         self.port = url.port or (443 if url.scheme == "https" else 80)
-        self._headers = {"Authorization": password, "Client-Name": client_name}
+        # An empty password sends no Authorization header at all (the node answers 401).
+        self._headers = {"Client-Name": client_name}
+        if password:
+            self._headers["Authorization"] = password
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
         self.session = session or aiohttp.ClientSession(timeout=self._timeout)

@@ -1,0 +1,6 @@
+"""Adapters between the framework-neutral core and each Discord library.
+
+Each module here implements :class:`voltricx.VoiceGateway` and
+:class:`voltricx.EventSink` for one library and is imported only when a
+client of that library is passed to ``voltricx.Pool.connect``.
+"""
