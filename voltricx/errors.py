@@ -14,6 +14,7 @@ Everything voltricx raises derives from :class:`VoltricxError`, so one
     ├── LoadError                 a track load failed (loadType "error")
     ├── PlayerError               an operation on a player could not be done
     ├── FilterError               a filter value is out of its valid range
+    ├── QueueEmpty                get()/peek() on a queue with nothing to hand out
     ├── TrackCodecError           an encoded track is not valid
     └── MissingExtraError         a Discord library extra is not installed
 
@@ -36,6 +37,7 @@ __all__ = [
     "NodeNotFound",
     "NodeProtocolError",
     "PlayerError",
+    "QueueEmpty",
     "SessionNotFound",
     "TrackCodecError",
     "VoltricxError",
@@ -172,6 +174,14 @@ class PlayerError(VoltricxError):
 
 class FilterError(VoltricxError, ValueError):
     """A filter value is outside the range Lavalink accepts; the message names it."""
+
+
+class QueueEmpty(VoltricxError, LookupError):
+    """The queue has no track to hand out.
+
+    Raised by ``Queue.get()`` and ``Queue.peek()``; use ``await Queue.get_wait()``
+    to wait for the next ``put`` instead.
+    """
 
 
 class TrackCodecError(VoltricxError, ValueError):
