@@ -1,0 +1,1412 @@
+"""``FakeLavalink``: a real Lavalink v4 server (REST + websocket) on 127.0.0.1 for tests.
+
+It speaks the protocol over real sockets, simulates playback with a clock,
+and injects faults on demand (kill, stall, auth changes, delays, error
+answers, garbage frames). See ``docs/testing.md`` for recipes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import heapq
+import http
+import ipaddress
+import itertools
+import logging
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, TypeVar, cast
+
+import msgspec
+from aiohttp import WSMsgType, web
+from msgspec import UNSET, UnsetType
+
+from voltricx.codec import decode as decode_track
+from voltricx.errors import TrackCodecError
+from voltricx.models.filters import FiltersPayload
+from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult
+from voltricx.models.node import (
+    Cpu,
+    FrameStats,
+    Git,
+    Info,
+    Memory,
+    Plugin,
+    SessionInfo,
+    Stats,
+    Version,
+)
+from voltricx.models.player import PlayerUpdatePayload, VoiceState
+from voltricx.models.track import Track
+from voltricx.models.ws import PlayerUpdateOp, ReadyOp, StatsOp
+from voltricx.testing._catalogue import Catalogue
+from voltricx.testing._profile import PROFILES, Profile
+from voltricx.testing._state import FakePlayer, FakeSession, PlaybackClock, RecordedRequest
+
+__all__ = ["KEEP", "EmittedEvent", "FakeLavalink"]
+
+_log = logging.getLogger("voltricx.testing")
+
+T = TypeVar("T")
+
+_API_HEADER: Final = {"Lavalink-Api-Version": "4"}
+_ALL_FILTERS: Final = (
+    "volume",
+    "equalizer",
+    "karaoke",
+    "timescale",
+    "tremolo",
+    "vibrato",
+    "distortion",
+    "rotation",
+    "channelMix",
+    "lowPass",
+)
+_RP_BLOCK: Final = ipaddress.ip_network("2001:db8:1d::/64")
+_STUCK_THRESHOLD_MS: Final = 10_000
+
+
+class _Keep:
+    """Marker type: "leave this value as it is" in :meth:`FakeLavalink.set_stats`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = _Keep()
+
+
+# ---------------------------------------------------------------------- request bodies
+
+
+class _TrackReq(msgspec.Struct, rename="camel"):
+    encoded: str | UnsetType | None = UNSET
+    identifier: str | UnsetType = UNSET
+    user_data: dict[str, Any] | UnsetType = UNSET
+
+
+class _VoiceReq(msgspec.Struct, rename="camel"):
+    token: str | UnsetType | None = UNSET
+    endpoint: str | UnsetType | None = UNSET
+    session_id: str | UnsetType | None = UNSET
+    channel_id: str | UnsetType | None = UNSET
+
+
+class _PatchReq(msgspec.Struct, rename="camel"):
+    track: _TrackReq | UnsetType = UNSET
+    encoded_track: str | UnsetType | None = UNSET
+    identifier: str | UnsetType = UNSET
+    position: int | UnsetType = UNSET
+    end_time: int | UnsetType | None = UNSET
+    volume: int | UnsetType = UNSET
+    paused: bool | UnsetType = UNSET
+    filters: FiltersPayload | UnsetType = UNSET
+    voice: _VoiceReq | UnsetType = UNSET
+
+
+class _SessionReq(msgspec.Struct):
+    resuming: bool | UnsetType = UNSET
+    timeout: int | UnsetType = UNSET
+
+
+class _FreeAddressReq(msgspec.Struct):
+    address: str
+
+
+_patch_decoder = msgspec.json.Decoder(_PatchReq)
+_session_decoder = msgspec.json.Decoder(_SessionReq)
+_free_decoder = msgspec.json.Decoder(_FreeAddressReq)
+_strings_decoder = msgspec.json.Decoder(list[str])
+_raw_decoder = msgspec.json.Decoder(dict[str, Any])
+
+# PlayerUpdatePayload is what clients send; keep the name referenced so the
+# request shape above stays in step with it when fields are added.
+_CLIENT_SHAPE = PlayerUpdatePayload
+
+
+class _HTTPError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class EmittedEvent:
+    """An ``event`` op the fake produced (recorded even if no socket received it)."""
+
+    session_id: str
+    guild_id: str
+    type: str
+    frame: dict[str, Any]
+    """The frame as built (``Track`` values are :class:`~voltricx.models.Track`)."""
+
+    @property
+    def reason(self) -> str | None:
+        """``reason`` of a ``TrackEndEvent``, else ``None``."""
+        value = self.frame.get("reason")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(slots=True)
+class _Failure:
+    status: int
+    body: Any
+    path: str | None
+    method: str | None
+    remaining: int
+
+
+class _RefusingProtocol(asyncio.Protocol):
+    """Accepts a TCP connection and drops it at once (the node is "dead")."""
+
+    def __init__(self, owner: FakeLavalink) -> None:
+        self._owner = owner
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._owner.connections_while_down += 1
+        transport.abort()  # type: ignore[attr-defined]
+        self._owner._notify()  # pyright: ignore[reportPrivateUsage]
+
+
+class FakeLavalink:
+    """A Lavalink v4 server simulator on a real port, with fault injection.
+
+    ``password`` is checked on every route (``None`` accepts any request,
+    with or without ``Authorization``). ``port=0`` picks a free port;
+    :attr:`uri` and :attr:`port` are valid after :meth:`start`.
+    ``speed`` multiplies the playback clock (``speed=100`` plays a 3 minute
+    track in 1.8 s). ``player_update_interval`` and ``stats_interval`` are in
+    seconds. ``route_planner=True`` simulates a ``RotatingIpRoutePlanner``.
+    ``plugins`` is a list of ``(name, version)`` pairs reported by
+    ``/v4/info``. With ``require_channel_id`` (Lavalink 4.2) a voice state
+    without ``channelId`` is refused with 400. ``profile`` selects server
+    quirks; only ``"lavalink"`` exists.
+    """
+
+    def __init__(
+        self,
+        password: str | None = "youshallnotpass",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stats_interval: float = 60.0,
+        player_update_interval: float = 5.0,
+        speed: float = 1.0,
+        route_planner: bool = False,
+        version: str = "4.2.2",
+        plugins: Iterable[tuple[str, str] | Plugin] = (),
+        require_channel_id: bool = True,
+        filters: Iterable[str] = _ALL_FILTERS,
+        profile: str = "lavalink",
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.profile: Profile = PROFILES[profile]
+        self.password = password
+        self.host = host
+        self._wanted_port = port
+        self.port = 0
+        """The bound port (after :meth:`start`)."""
+        self.stats_interval = stats_interval
+        self.player_update_interval = player_update_interval
+        self.route_planner = route_planner
+        self.version = version
+        self.plugins: list[Plugin] = [
+            p if isinstance(p, Plugin) else Plugin(name=p[0], version=p[1]) for p in plugins
+        ]
+        self.require_channel_id = require_channel_id
+        self.enabled_filters: list[str] = list(filters)
+        self.catalogue = Catalogue()
+        """The tracks this server can load (add your own with ``catalogue.add``)."""
+
+        self._clock = PlaybackClock(speed)
+        self._enc = msgspec.json.Encoder()
+        self._sessions: dict[str, FakeSession] = {}
+        self._requests: list[RecordedRequest] = []
+        self.events: list[EmittedEvent] = []
+        """Every ``event`` op produced, in order (cleared by :meth:`clear_requests` too)."""
+        self.connections_while_down = 0
+        """TCP connections accepted (and dropped) while the server was killed."""
+
+        self._server: asyncio.Server | None = None
+        self._web: web.Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._heap: list[tuple[float, int, FakePlayer, int]] = []
+        self._seq = itertools.count()
+        self._down = False
+        self._closing = False
+        self._stalled = False
+        self._unstalled = asyncio.Event()
+        self._unstalled.set()
+        self._held: list[tuple[FakeSession, bytes]] = []
+        self._delay = 0.0
+        self._failures: list[_Failure] = []
+        self._started_at = time.monotonic()
+        self._next_update = 0.0
+        self._next_stats = 0.0
+        self._stats_override: dict[str, Any] = {}
+        self._rp_failing: dict[str, int] = {}
+        if route_planner:
+            base = int(time.time() * 1000) - 60_000
+            self._rp_failing = {"2001:db8:1d::2": base, "2001:db8:1d::3": base + 1000}
+        self._routes: dict[tuple[str, str], Callable[[web.BaseRequest, list[str]], Any]] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def uri(self) -> str:
+        """``http://HOST:PORT`` of the running server."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_uri(self) -> str:
+        """``ws://HOST:PORT/v4/websocket``."""
+        return f"ws://{self.host}:{self.port}/v4/websocket"
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`close`."""
+        return self._server is not None
+
+    @property
+    def down(self) -> bool:
+        """True after :meth:`kill` until :meth:`restart`."""
+        return self._down
+
+    @property
+    def stalled(self) -> bool:
+        """True between :meth:`stall` and :meth:`unstall`."""
+        return self._stalled
+
+    @property
+    def speed(self) -> float:
+        """Playback clock multiplier."""
+        return self._clock.speed
+
+    @speed.setter
+    def speed(self, value: float) -> None:
+        if value <= 0:
+            raise ValueError("speed must be positive")
+        now = self._clock.now()
+        players = self.players
+        for p in players:
+            p.rebase(now)
+        self._clock.speed = value
+        self._reschedule_all()
+
+    async def start(self) -> FakeLavalink:
+        """Bind the port and start serving. Returns ``self``."""
+        if self._server is not None:
+            raise RuntimeError("FakeLavalink is already running")
+        loop = asyncio.get_running_loop()
+        self._web = web.Server(self._handle, handler_cancellation=True, access_log=None)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._wanted_port))
+            sock.listen(512)
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        self._server = await loop.create_server(self._protocol_factory, sock=sock)
+        self.port = sock.getsockname()[1]
+        self._closing = False
+        self._down = False
+        self._reset_clocks()
+        self._ticker = loop.create_task(self._run_ticker(), name=f"FakeLavalink:{self.port}")
+        _log.debug("FakeLavalink listening on %s", self.uri)
+        return self
+
+    async def close(self) -> None:
+        """Stop serving and free the port; idempotent. Connections are dropped."""
+        server = self._server
+        if server is None:
+            return
+        self._closing = True
+        self._server = None
+        ticker, self._ticker = self._ticker, None
+        tasks = [t for t in (ticker, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for session in self._sessions.values():
+            if session.expiry is not None:
+                session.expiry.cancel()
+            session.ws = None
+        server.close()
+        self._abort_all()
+        self._unstalled.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await server.wait_closed()
+        if self._web is not None:
+            await self._web.shutdown(0.5)
+            self._web = None
+        self._sessions.clear()
+        self._heap.clear()
+        self._notify()
+
+    async def __aenter__(self) -> FakeLavalink:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _protocol_factory(self) -> asyncio.BaseProtocol:
+        if self._down or self._web is None:
+            return _RefusingProtocol(self)
+        return self._web()
+
+    def _abort_all(self) -> None:
+        if self._web is None:
+            return
+        for handler in self._web.connections:
+            transport = handler.transport
+            if transport is not None:
+                transport.abort()
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every HTTP request received so far (websocket upgrades included), in order."""
+        return self._requests
+
+    def clear_requests(self) -> None:
+        """Forget recorded requests and emitted events."""
+        self._requests = []
+        self.events = []
+        self._notify()
+
+    @property
+    def sessions(self) -> dict[str, FakeSession]:
+        """Live sessions by id (including ones waiting to be resumed)."""
+        return self._sessions
+
+    @property
+    def players(self) -> list[FakePlayer]:
+        """Every player of every session."""
+        return [p for s in self._sessions.values() for p in s.players.values()]
+
+    def player(self, guild_id: int | str, session_id: str | None = None) -> FakePlayer | None:
+        """The player of ``guild_id`` (in ``session_id``, or in any session)."""
+        gid = str(guild_id)
+        if session_id is not None:
+            session = self._sessions.get(session_id)
+            return None if session is None else session.players.get(gid)
+        for session in self._sessions.values():
+            found = session.players.get(gid)
+            if found is not None:
+                return found
+        return None
+
+    def _notify(self) -> None:
+        changed = self._changed
+        self._changed = asyncio.Event()
+        changed.set()
+
+    async def wait_for(self, predicate: Callable[[FakeLavalink], T], timeout: float = 5.0) -> T:
+        """Wait until ``predicate(self)`` is truthy and return its value.
+
+        The predicate is re-checked after every state change (a request, an
+        event, a connection, a session change). Raises :class:`TimeoutError`.
+        """
+        async with asyncio.timeout(timeout):
+            while True:
+                result = predicate(self)
+                if result:
+                    return result
+                await self._changed.wait()
+
+    # ------------------------------------------------------------------ faults
+
+    def kill(self) -> None:
+        """Die like SIGKILL: drop every connection without a close frame and refuse new ones.
+
+        The port stays bound; new TCP connections are accepted and aborted
+        at once, and counted in :attr:`connections_while_down`. Playback
+        freezes. Sessions are lost unless :meth:`restart` keeps them.
+        """
+        if self._server is None:
+            raise RuntimeError("FakeLavalink is not running")
+        if self._down:
+            return
+        _log.debug("FakeLavalink %s killed", self.port)
+        now = self._clock.now()
+        for p in self.players:
+            p.rebase(now)
+        self._clock.frozen = True
+        self._down = True
+        self._held.clear()
+        for session in self._sessions.values():
+            session.ws = None
+            if session.expiry is not None:
+                session.expiry.cancel()
+                session.expiry = None
+        self._abort_all()
+        self._notify()
+
+    async def restart(self, keep_sessions: bool = False) -> None:
+        """Come back on the same port (kills first if still up).
+
+        With ``keep_sessions`` every session that had resuming enabled waits
+        ``timeout`` seconds to be resumed with its players (positions continue
+        from where :meth:`kill` froze them); every other session is gone.
+        Also ends a stall. Password, delay and pending ``fail_next`` stay.
+        """
+        if not self._down:
+            self.kill()
+        for session in list(self._sessions.values()):
+            if keep_sessions and session.resuming:
+                self._arm_expiry(session)
+            else:
+                self._destroy_session(session)
+        now = self._clock.now()
+        for p in self.players:
+            p.rebase(now)
+        self._clock.frozen = False
+        self._stalled = False
+        self._unstalled.set()
+        self._down = False
+        self._reset_clocks()
+        self._reschedule_all()
+        self._notify()
+        await asyncio.sleep(0)
+
+    def stall(self) -> None:
+        """Become half-open: connections stay up but nothing is answered.
+
+        REST requests and websocket upgrades hang until :meth:`unstall`; no
+        frames are sent (``stats``/``playerUpdate`` are skipped, events are
+        held and sent on unstall) and client pings get no pong.
+        """
+        self._stalled = True
+        self._unstalled.clear()
+        self._notify()
+
+    def unstall(self) -> None:
+        """End a stall: hanging requests are answered and held events sent."""
+        if not self._stalled:
+            return
+        self._stalled = False
+        self._unstalled.set()
+        held, self._held = self._held, []
+        if held and self._server is not None:
+            self._spawn(self._flush(held))
+        self._notify()
+
+    async def _flush(self, held: list[tuple[FakeSession, bytes]]) -> None:
+        for session, frame in held:
+            await self._deliver(session, frame, droppable=False)
+
+    def set_auth(self, password: str | None) -> None:
+        """Change the password; ``None`` accepts every request, header or not."""
+        self.password = password
+
+    def delay(self, seconds: float) -> None:
+        """Delay every REST answer (not websocket frames) by ``seconds``; 0 turns it off."""
+        self._delay = max(0.0, seconds)
+
+    def fail_next(
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        count: int = 1,
+    ) -> None:
+        """Answer the next ``count`` matching REST requests with ``status``.
+
+        ``path`` is an exact path or an :mod:`fnmatch` pattern
+        (``"/v4/sessions/*/players/*"``); ``None`` matches every REST route
+        but never the websocket upgrade (pass ``path="/v4/websocket"`` to
+        fail upgrades). ``body``: ``None`` gives a Lavalink error body,
+        ``str``/``bytes`` are sent as they are, anything else as JSON.
+        Auth is checked first, so a wrong password still gets 401/403.
+        """
+        self._failures.append(
+            _Failure(status, body, path, method.upper() if method else None, count)
+        )
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        """Send ``frame`` (text for ``str``, binary for ``bytes``) to every websocket."""
+        for session in list(self._sessions.values()):
+            ws = session.ws
+            if ws is None:
+                continue
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                if isinstance(frame, str):
+                    await ws.send_str(frame)
+                else:
+                    await ws.send_bytes(frame)
+
+    async def disconnect(self, code: int = 1001, message: str = "") -> None:
+        """Close every websocket with a close frame (``1001`` is Lavalink's shutdown).
+
+        Sessions are treated as after any drop: kept for resuming if enabled.
+        """
+        for session in list(self._sessions.values()):
+            ws = session.ws
+            if ws is not None:
+                with contextlib.suppress(ConnectionError, RuntimeError, asyncio.TimeoutError):
+                    await ws.close(code=code, message=message.encode())
+
+    def set_stats(
+        self,
+        *,
+        system_load: float | _Keep = KEEP,
+        lavalink_load: float | _Keep = KEEP,
+        deficit: int | _Keep | None = KEEP,
+        nulled: int | _Keep | None = KEEP,
+        sent: int | _Keep | None = KEEP,
+        playing_players: int | _Keep | None = KEEP,
+        players: int | _Keep | None = KEEP,
+        cores: int | _Keep = KEEP,
+    ) -> None:
+        """Override stats values; ``None`` returns a value to "computed from the players".
+
+        Frame counters default to a healthy node (``sent`` = 3000 per playing
+        player, ``nulled`` and ``deficit`` 0).
+        """
+        given = {
+            "system_load": system_load,
+            "lavalink_load": lavalink_load,
+            "deficit": deficit,
+            "nulled": nulled,
+            "sent": sent,
+            "playing_players": playing_players,
+            "players": players,
+            "cores": cores,
+        }
+        for key, value in given.items():
+            if isinstance(value, _Keep):
+                continue
+            if value is None:
+                self._stats_override.pop(key, None)
+            else:
+                self._stats_override[key] = value
+        self._notify()
+
+    async def push_stats(self) -> None:
+        """Send a ``stats`` op to every websocket now."""
+        frame = self._enc.encode(self._stats_op())
+        for session in list(self._sessions.values()):
+            await self._deliver(session, frame, droppable=True)
+
+    async def push_player_updates(self) -> None:
+        """Send a ``playerUpdate`` for every player with a track, now."""
+        now = self._clock.now()
+        for session in list(self._sessions.values()):
+            if session.ws is None:
+                continue
+            for player in list(session.players.values()):
+                if player.track is not None:
+                    await self._deliver(session, self._update_frame(player, now), droppable=True)
+
+    def mark_failing(self, address: str) -> None:
+        """Route planner: add ``address`` to the failing addresses."""
+        self._rp_failing[address] = int(time.time() * 1000)
+
+    # ------------------------------------------------------------------ events on demand
+
+    async def emit_event(self, guild_id: int | str, event_type: str, **fields: Any) -> None:
+        """Send an arbitrary ``event`` op (e.g. a plugin's) for the guild's player."""
+        session, _ = self._find(str(guild_id))
+        await self._send_events([self._event(session, str(guild_id), event_type, **fields)])
+
+    async def emit_websocket_closed(
+        self, guild_id: int | str, code: int = 4006, reason: str = "", by_remote: bool = True
+    ) -> None:
+        """Report that the guild's Discord voice connection closed (``WebSocketClosedEvent``)."""
+        await self.emit_event(
+            guild_id, "WebSocketClosedEvent", code=code, reason=reason, byRemote=by_remote
+        )
+
+    async def make_stuck(
+        self, guild_id: int | str, threshold_ms: int = _STUCK_THRESHOLD_MS
+    ) -> None:
+        """Freeze the current track's position and emit ``TrackStuckEvent``."""
+        gid = str(guild_id)
+        session, player = self._find(gid)
+        if player is None or player.track is None:
+            raise ValueError(f"guild {gid} has nothing playing")
+        now = self._clock.now()
+        player.set_stuck(True, now)
+        track = player.track_now(now)
+        await self._send_events(
+            [self._event(session, gid, "TrackStuckEvent", track=track, thresholdMs=threshold_ms)]
+        )
+
+    def _find(self, gid: str) -> tuple[FakeSession, FakePlayer | None]:
+        for session in self._sessions.values():
+            if gid in session.players:
+                return session, session.players[gid]
+        for session in self._sessions.values():
+            return session, None
+        raise ValueError("no session")
+
+    # ------------------------------------------------------------------ HTTP entry
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        body = await request.read()
+        path = request.path
+        is_ws = path == "/v4/websocket"
+        rec = RecordedRequest(
+            method=request.method,
+            path=path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            body=body,
+            time=time.monotonic(),
+            websocket=is_ws,
+        )
+        self._requests.append(rec)
+        self._notify()
+        if self._stalled:
+            await self._unstalled.wait()
+        if is_ws:
+            return await self._websocket(request)
+        if self._delay:
+            await asyncio.sleep(self._delay)
+        denied = self._check_auth(request, websocket=False)
+        if denied is not None:
+            return denied
+        failure = self._take_failure(request, websocket=False)
+        if failure is not None:
+            return failure
+        try:
+            return await self._route(request, rec)
+        except _HTTPError as exc:
+            return self._error(request, exc.status, exc.message)
+
+    def _check_auth(self, request: web.BaseRequest, *, websocket: bool) -> web.Response | None:
+        if self.password is None:
+            return None
+        given = request.headers.get("Authorization")
+        if given is None:
+            return web.Response(status=401, headers=_API_HEADER)
+        if given != self.password:
+            return web.Response(status=401 if websocket else 403, headers=_API_HEADER)
+        return None
+
+    def _take_failure(self, request: web.BaseRequest, *, websocket: bool) -> web.Response | None:
+        for failure in self._failures:
+            if failure.method is not None and failure.method != request.method:
+                continue
+            if failure.path is None:
+                if websocket:
+                    continue
+            elif not (
+                failure.path == request.path or fnmatch.fnmatchcase(request.path, failure.path)
+            ):
+                continue
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                self._failures.remove(failure)
+            body = failure.body
+            if body is None:
+                return self._error(request, failure.status, "Injected failure")
+            if isinstance(body, bytes):
+                return web.Response(status=failure.status, body=body, headers=_API_HEADER)
+            if isinstance(body, str):
+                return web.Response(status=failure.status, text=body, headers=_API_HEADER)
+            return self._json(self._enc.encode(body), failure.status)
+        return None
+
+    @staticmethod
+    def _json(body: bytes, status: int = 200) -> web.Response:
+        return web.Response(
+            body=body, status=status, content_type="application/json", headers=_API_HEADER
+        )
+
+    def _error(self, request: web.BaseRequest, status: int, message: str) -> web.Response:
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        payload: dict[str, Any] = {
+            "timestamp": int(time.time() * 1000),
+            "status": status,
+            "error": phrase,
+            "message": message,
+            "path": request.path,
+        }
+        if self.profile.always_trace or request.query.get("trace") == "true":
+            payload["trace"] = f"voltricx.testing.FakeLavalinkException: {message}\n\tat fake"
+        return self._json(self._enc.encode(payload), status)
+
+    # ------------------------------------------------------------------ routing
+
+    async def _route(self, request: web.BaseRequest, rec: RecordedRequest) -> web.StreamResponse:
+        parts = request.path.strip("/").split("/")
+        method = request.method
+        if parts == ["version"]:
+            self._allow(method, "GET")
+            return web.Response(text=self.version, content_type="text/plain", headers=_API_HEADER)
+        if not parts or parts[0] != "v4":
+            raise _HTTPError(404, "Not Found")
+        rest = parts[1:]
+        match rest:
+            case ["info"]:
+                self._allow(method, "GET")
+                return self._json(self._enc.encode(self._info()))
+            case ["stats"]:
+                self._allow(method, "GET")
+                return self._json(self._enc.encode(self._stats(frame_stats=False)))
+            case ["loadtracks"]:
+                self._allow(method, "GET")
+                identifier = request.query.get("identifier")
+                if identifier is None:
+                    raise _HTTPError(400, "Required parameter 'identifier' is not present")
+                return self._json(self._enc.encode(self.catalogue.load(identifier)))
+            case ["decodetrack"]:
+                self._allow(method, "GET")
+                encoded = request.query.get("encodedTrack") or request.query.get("track")
+                if not encoded:
+                    raise _HTTPError(400, "No track to decode provided")
+                return self._json(self._enc.encode(self._decode(encoded)))
+            case ["decodetracks"]:
+                self._allow(method, "POST")
+                try:
+                    items = _strings_decoder.decode(rec.body)
+                except msgspec.DecodeError as exc:
+                    raise _HTTPError(400, f"Invalid request body: {exc}") from None
+                if not items:
+                    raise _HTTPError(400, "No tracks to decode provided")
+                return self._json(self._enc.encode([self._decode(e) for e in items]))
+            case ["sessions", sid]:
+                self._allow(method, "PATCH")
+                return self._patch_session(self._session(sid), rec)
+            case ["sessions", sid, "players"]:
+                self._allow(method, "GET")
+                session = self._session(sid)
+                return self._json(self._enc.encode([p.payload() for p in session.players.values()]))
+            case ["sessions", sid, "players", gid]:
+                self._allow(method, "GET", "PATCH", "DELETE")
+                if not gid.isdigit():
+                    raise _HTTPError(400, f"Invalid guild id: {gid}")
+                session = self._session(sid)
+                if method == "GET":
+                    player = session.players.get(gid)
+                    if player is None:
+                        raise _HTTPError(404, "Player not found")
+                    return self._json(self._enc.encode(player.payload()))
+                if method == "DELETE":
+                    self._destroy_player(session, gid)
+                    return web.Response(status=204, headers=_API_HEADER)
+                return await self._patch_player(request, session, gid, rec)
+            case ["routeplanner", "status"]:
+                self._allow(method, "GET")
+                return self._json(self._enc.encode(self._rp_status()))
+            case ["routeplanner", "free", "address"]:
+                self._allow(method, "POST")
+                return self._rp_free(rec.body)
+            case ["routeplanner", "free", "all"]:
+                self._allow(method, "POST")
+                self._rp_require()
+                self._rp_failing.clear()
+                return web.Response(status=204, headers=_API_HEADER)
+            case _:
+                raise _HTTPError(404, "Not Found")
+
+    @staticmethod
+    def _allow(method: str, *allowed: str) -> None:
+        if method not in allowed:
+            raise _HTTPError(405, f"Request method '{method}' is not supported")
+
+    def _session(self, sid: str) -> FakeSession:
+        session = self._sessions.get(sid)
+        if session is None:
+            raise _HTTPError(404, "Session not found")
+        return session
+
+    def _decode(self, encoded: str) -> Track:
+        try:
+            decoded = decode_track(encoded)
+        except TrackCodecError as exc:
+            raise _HTTPError(400, f"Failed to decode track: {exc}") from None
+        return Track(encoded=encoded, info=decoded.info)
+
+    # ------------------------------------------------------------------ node info
+
+    def _info(self) -> Info:
+        core = self.version.split("-", 1)
+        nums = [*core[0].split("."), "0", "0", "0"][:3]
+        major, minor, patch = (int(n) if n.isdigit() else 0 for n in nums)
+        return Info(
+            version=Version(
+                semver=self.version,
+                major=major,
+                minor=minor,
+                patch=patch,
+                pre_release=core[1] if len(core) > 1 else None,
+                build=None,
+            ),
+            build_time=1_767_225_600_000,
+            git=Git(branch="main", commit="f4ke1a7", commit_time=1_767_225_600_000),
+            jvm="21.0.5",
+            lavaplayer="2.2.4",
+            source_managers=list(self.profile.source_managers),
+            filters=list(self.enabled_filters),
+            plugins=list(self.plugins),
+        )
+
+    def _stats(self, *, frame_stats: bool) -> Stats:
+        o = self._stats_override
+        all_players = self.players
+        players = int(o.get("players", len(all_players)))
+        playing = int(o.get("playing_players", sum(1 for p in all_players if p.playing)))
+        frames: FrameStats | None = None
+        if frame_stats and (
+            players > 0
+            or self.profile.frame_stats_always
+            or any(k in o for k in ("sent", "nulled", "deficit"))
+        ):
+            frames = FrameStats(
+                sent=int(o.get("sent", playing * 3000)),
+                nulled=int(o.get("nulled", 0)),
+                deficit=int(o.get("deficit", 0)),
+            )
+        return Stats(
+            players=players,
+            playing_players=playing,
+            uptime=int((time.monotonic() - self._started_at) * 1000),
+            memory=Memory(
+                free=180_000_000, used=120_000_000, allocated=300_000_000, reservable=4_000_000_000
+            ),
+            cpu=Cpu(
+                cores=int(o.get("cores", 4)),
+                system_load=float(o.get("system_load", 0.05)),
+                lavalink_load=float(o.get("lavalink_load", 0.01)),
+            ),
+            frame_stats=frames,
+        )
+
+    def _stats_op(self) -> StatsOp:
+        s = self._stats(frame_stats=True)
+        return StatsOp(
+            players=s.players,
+            playing_players=s.playing_players,
+            uptime=s.uptime,
+            memory=s.memory,
+            cpu=s.cpu,
+            frame_stats=s.frame_stats,
+        )
+
+    # ------------------------------------------------------------------ route planner
+
+    def _rp_require(self) -> None:
+        if not self.route_planner:
+            raise _HTTPError(500, "Can't access disabled route planner")
+
+    def _rp_status(self) -> dict[str, Any]:
+        if not self.route_planner:
+            return {"class": None, "details": None}
+        failing = [
+            {
+                "failingAddress": addr,
+                "failingTimestamp": ts,
+                "failingTime": time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(ts / 1000)),
+            }
+            for addr, ts in self._rp_failing.items()
+        ]
+        return {
+            "class": "RotatingIpRoutePlanner",
+            "details": {
+                "ipBlock": {"type": "Inet6Address", "size": str(_RP_BLOCK.num_addresses)},
+                "failingAddresses": failing,
+                "rotateIndex": "0",
+                "ipIndex": "1",
+                "currentAddress": str(_RP_BLOCK.network_address + 1),
+            },
+        }
+
+    def _rp_free(self, body: bytes) -> web.Response:
+        self._rp_require()
+        try:
+            address = ipaddress.ip_address(_free_decoder.decode(body).address)
+        except (msgspec.DecodeError, ValueError) as exc:
+            raise _HTTPError(400, f"Invalid address: {exc}") from None
+        if address not in _RP_BLOCK:
+            raise _HTTPError(400, f"Address {address} is not in the configured block")
+        self._rp_failing.pop(str(address), None)
+        self._notify()
+        return web.Response(status=204, headers=_API_HEADER)
+
+    # ------------------------------------------------------------------ sessions
+
+    def _patch_session(self, session: FakeSession, rec: RecordedRequest) -> web.Response:
+        try:
+            req = _session_decoder.decode(rec.body or b"{}")
+        except msgspec.DecodeError as exc:
+            raise _HTTPError(400, f"Invalid request body: {exc}") from None
+        if not isinstance(req.resuming, UnsetType):
+            session.resuming = req.resuming
+        if not isinstance(req.timeout, UnsetType):
+            if req.timeout < 0:
+                raise _HTTPError(400, "Timeout must be positive")
+            session.timeout = req.timeout
+        self._notify()
+        return self._json(
+            self._enc.encode(SessionInfo(resuming=session.resuming, timeout=session.timeout))
+        )
+
+    def _new_session(self, user_id: str, client_name: str | None) -> FakeSession:
+        sid = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
+        session = FakeSession(session_id=sid, user_id=user_id, client_name=client_name)
+        self._sessions[sid] = session
+        return session
+
+    def _arm_expiry(self, session: FakeSession) -> None:
+        if session.expiry is not None:
+            session.expiry.cancel()
+        loop = asyncio.get_running_loop()
+        session.expiry = loop.call_later(session.timeout, self._expire, session)
+
+    def _expire(self, session: FakeSession) -> None:
+        session.expiry = None
+        if session.ws is None and self._sessions.get(session.session_id) is session:
+            _log.debug("session %s expired", session.session_id)
+            self._destroy_session(session)
+            self._notify()
+
+    def _destroy_session(self, session: FakeSession) -> None:
+        if session.expiry is not None:
+            session.expiry.cancel()
+            session.expiry = None
+        for player in session.players.values():
+            player.track = None
+            player.token += 1
+        session.players.clear()
+        session.queued.clear()
+        self._sessions.pop(session.session_id, None)
+
+    def _destroy_player(self, session: FakeSession, gid: str) -> None:
+        player = session.players.pop(gid, None)
+        if player is not None:
+            player.track = None
+            player.token += 1
+            self._notify()
+
+    def _ws_gone(self, session: FakeSession, ws: web.WebSocketResponse) -> None:
+        if session.ws is not ws:
+            return
+        session.ws = None
+        if self._down or self._closing or self._sessions.get(session.session_id) is not session:
+            return
+        if session.resuming:
+            self._arm_expiry(session)
+        else:
+            self._destroy_session(session)
+        self._notify()
+
+    # ------------------------------------------------------------------ websocket
+
+    async def _websocket(self, request: web.BaseRequest) -> web.StreamResponse:
+        denied = self._check_auth(request, websocket=True)
+        if denied is not None:
+            return denied
+        user_id = request.headers.get("User-Id", "")
+        if not user_id or user_id == "0":
+            return web.Response(status=400, headers=_API_HEADER)
+        client_name = request.headers.get("Client-Name")
+        if self.profile.require_client_name and not client_name:
+            return web.Response(status=400, headers=_API_HEADER)
+        failure = self._take_failure(request, websocket=True)
+        if failure is not None:
+            return failure
+        ws = web.WebSocketResponse(autoping=False, compress=False, timeout=2.0)
+        if not ws.can_prepare(request).ok:
+            return self._error(request, 400, "Expected a websocket upgrade")
+        wanted = request.headers.get("Session-Id")
+        session = self._sessions.get(wanted) if wanted else None
+        resumed = session is not None and session.ws is None and session.resuming
+        if session is not None and resumed:
+            if session.expiry is not None:
+                session.expiry.cancel()
+                session.expiry = None
+            session.client_name = client_name
+        else:
+            session = self._new_session(user_id, client_name)
+        ws.headers["Session-Resumed"] = "true" if resumed else "false"
+        ws.headers.update(_API_HEADER)
+        try:
+            await ws.prepare(request)
+        except BaseException:
+            if not resumed:
+                self._destroy_session(session)
+            raise
+        session.ws = ws
+        try:
+            await self._send(ws, self._enc.encode(ReadyOp(session.session_id, resumed)))
+            if resumed:
+                queued, session.queued = session.queued, []
+                for frame in queued:
+                    await self._send(ws, frame)
+            self._notify()
+            async for msg in ws:
+                if msg.type is WSMsgType.PING and not self._stalled:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await ws.pong(msg.data)
+        finally:
+            self._ws_gone(session, ws)
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, frame: bytes) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_str(frame.decode())
+
+    async def _deliver(self, session: FakeSession, frame: bytes, *, droppable: bool) -> None:
+        if self._down:
+            return
+        ws = session.ws
+        if ws is None:
+            if not droppable and self._sessions.get(session.session_id) is session:
+                session.queued.append(frame)
+            return
+        if self._stalled:
+            if not droppable:
+                self._held.append((session, frame))
+            return
+        await self._send(ws, frame)
+
+    # ------------------------------------------------------------------ events
+
+    def _event(
+        self, session: FakeSession, gid: str, event_type: str, **fields: Any
+    ) -> tuple[FakeSession, bytes]:
+        frame: dict[str, Any] = {"op": "event", "type": event_type, "guildId": gid, **fields}
+        self.events.append(EmittedEvent(session.session_id, gid, event_type, frame))
+        return session, self._enc.encode(frame)
+
+    async def _send_events(self, frames: list[tuple[FakeSession, bytes]]) -> None:
+        if frames:
+            self._notify()
+        for session, frame in frames:
+            await self._deliver(session, frame, droppable=False)
+
+    def _update_frame(self, player: FakePlayer, now: float) -> bytes:
+        return self._enc.encode(PlayerUpdateOp(player.guild_id, player.state(now)))
+
+    # ------------------------------------------------------------------ players
+
+    async def _patch_player(
+        self, request: web.BaseRequest, session: FakeSession, gid: str, rec: RecordedRequest
+    ) -> web.Response:
+        try:
+            req = _patch_decoder.decode(rec.body or b"{}")
+        except msgspec.DecodeError as exc:
+            raise _HTTPError(400, f"JSON decode error: {exc}") from None
+        encoded: str | UnsetType | None = UNSET
+        identifier: str | UnsetType = UNSET
+        user_data: dict[str, Any] | UnsetType = UNSET
+        if not isinstance(req.track, UnsetType):
+            if not isinstance(req.encoded_track, UnsetType) or not isinstance(
+                req.identifier, UnsetType
+            ):
+                raise _HTTPError(400, "Cannot specify both track and encodedTrack/identifier")
+            encoded, identifier, user_data = (
+                req.track.encoded,
+                req.track.identifier,
+                req.track.user_data,
+            )
+        else:
+            encoded, identifier = req.encoded_track, req.identifier
+        if not isinstance(encoded, UnsetType) and not isinstance(identifier, UnsetType):
+            raise _HTTPError(400, "Cannot specify both encoded and identifier")
+        if isinstance(req.end_time, int) and req.end_time <= 0:
+            raise _HTTPError(400, "End time must be greater than 0")
+        if isinstance(req.volume, int) and not 0 <= req.volume <= 1000:
+            raise _HTTPError(400, "Volume must be between 0 and 1000")
+        if isinstance(req.position, int) and req.position < 0:
+            raise _HTTPError(400, "Position must be greater than or equal to 0")
+        voice: VoiceState | None = None
+        if not isinstance(req.voice, UnsetType):
+            v = req.voice
+            if not (
+                isinstance(v.token, str)
+                and v.token
+                and isinstance(v.endpoint, str)
+                and v.endpoint
+                and isinstance(v.session_id, str)
+                and v.session_id
+            ):
+                raise _HTTPError(400, "Partial Lavalink voice state")
+            if isinstance(v.channel_id, UnsetType) and self.require_channel_id:
+                raise _HTTPError(
+                    400,
+                    "JSON decode error: Field 'channelId' is required for type with "
+                    "serial name 'dev.arbjerg.lavalink.protocol.v4.VoiceState', "
+                    "but it was missing",
+                )
+            voice = VoiceState(
+                token=v.token,
+                endpoint=v.endpoint,
+                session_id=v.session_id,
+                channel_id=None if isinstance(v.channel_id, UnsetType) else v.channel_id,
+            )
+        if not isinstance(req.filters, UnsetType):
+            keys = self._filter_keys(rec.body)
+            disabled = [k for k in keys if k != "pluginFilters" and k not in self.enabled_filters]
+            if disabled:
+                raise _HTTPError(
+                    400, f"Following filters are disabled in the config: {', '.join(disabled)}"
+                )
+
+        # Resolve the new track (if any) before changing anything.
+        new_track: Track | UnsetType | None = UNSET
+        if isinstance(encoded, str):
+            decoded = self._decode(encoded)
+            new_track = Track(
+                encoded=encoded,
+                info=msgspec.structs.replace(decoded.info, position=0),
+                plugin_info=self._plugin_info_of(decoded),
+                user_data={} if isinstance(user_data, UnsetType) else user_data,
+            )
+        elif encoded is None:
+            new_track = None
+        elif isinstance(identifier, str):
+            result = self.catalogue.load(identifier)
+            if isinstance(result, PlaylistResult | SearchResult):
+                raise _HTTPError(400, "Cannot play a playlist or search result")
+            if isinstance(result, EmptyResult):
+                raise _HTTPError(400, f"No matches found for identifier '{identifier}'")
+            if isinstance(result, ErrorResult):
+                raise _HTTPError(500, f"Failed to load track: {result.data.message}")
+            new_track = Track(
+                encoded=result.data.encoded,
+                info=result.data.info,
+                plugin_info=result.data.plugin_info,
+                user_data={} if isinstance(user_data, UnsetType) else user_data,
+            )
+
+        now = self._clock.now()
+        player = session.players.get(gid)
+        if player is None:
+            player = FakePlayer(gid, session.session_id, self._clock)
+            session.players[gid] = player
+        frames: list[tuple[FakeSession, bytes]] = []
+        send_update = False
+        no_replace = request.query.get("noReplace", "false").lower() == "true"
+        ignored = no_replace and isinstance(new_track, Track) and player.track is not None
+
+        if voice is not None:
+            player.voice = voice
+        if isinstance(req.volume, int):
+            player.volume = req.volume
+        if not isinstance(req.filters, UnsetType):
+            player.filters = req.filters
+            send_update = player.track is not None
+
+        if ignored:
+            pass
+        elif isinstance(new_track, Track):
+            paused = req.paused if isinstance(req.paused, bool) else False
+            position = req.position if isinstance(req.position, int) else 0
+            end_time = req.end_time if isinstance(req.end_time, int) else None
+            frames += self._start_track(
+                session, player, new_track, now, position=position, end_time=end_time, paused=paused
+            )
+        elif new_track is None:
+            if player.track is not None:
+                frames.append(self._end_track(session, player, now, "stopped"))
+            if isinstance(req.paused, bool):
+                player.paused = req.paused
+        else:
+            if isinstance(user_data, dict) and player.track is not None:
+                player.track.user_data = user_data
+            if player.track is not None and (
+                isinstance(req.position, int)
+                or not isinstance(req.end_time, UnsetType)
+                or isinstance(req.paused, bool)
+            ):
+                player.rebase(now)
+                if isinstance(req.position, int):
+                    player.rebase(now, min(req.position, player.end_position))
+                    send_update = True
+                if not isinstance(req.end_time, UnsetType):
+                    player.end_time = req.end_time
+            if isinstance(req.paused, bool):
+                if player.track is not None:
+                    player.rebase(now)
+                player.paused = req.paused
+            self._schedule(player)
+
+        payload = self._enc.encode(player.payload())
+        self._notify()
+        await self._send_events(frames)
+        if send_update and player.track is not None:
+            await self._deliver(session, self._update_frame(player, now), droppable=True)
+        return self._json(payload)
+
+    @staticmethod
+    def _filter_keys(body: bytes) -> list[str]:
+        try:
+            raw = _raw_decoder.decode(body)
+        except msgspec.DecodeError:
+            return []
+        filters = raw.get("filters")
+        if not isinstance(filters, dict):
+            return []
+        return [str(k) for k in cast(dict[str, Any], filters)]
+
+    def _plugin_info_of(self, track: Track) -> dict[str, Any]:
+        entry = self.catalogue.get(track.info.identifier)
+        if entry is not None and entry.track.encoded == track.encoded:
+            return dict(entry.track.plugin_info)
+        return {}
+
+    def _start_track(
+        self,
+        session: FakeSession,
+        player: FakePlayer,
+        track: Track,
+        now: float,
+        *,
+        position: int,
+        end_time: int | None,
+        paused: bool,
+    ) -> list[tuple[FakeSession, bytes]]:
+        gid = player.guild_id
+        frames: list[tuple[FakeSession, bytes]] = []
+        if player.track is not None:
+            frames.append(self._end_track(session, player, now, "replaced"))
+        player.track = track
+        player.end_time = end_time
+        player.paused = paused
+        player.set_stuck(False, now)
+        player.rebase(now, min(position, player.end_position))
+        frames.append(self._event(session, gid, "TrackStartEvent", track=player.track_now(now)))
+        behaviour = self.catalogue.behaviour_of(track)
+        if behaviour == "exception":
+            current = player.track_now(now)
+            frames.append(
+                self._event(
+                    session,
+                    gid,
+                    "TrackExceptionEvent",
+                    track=current,
+                    exception={
+                        "message": "Something broke when playing the track.",
+                        "severity": "fault",
+                        "cause": "java.lang.IllegalStateException: simulated playback failure",
+                    },
+                )
+            )
+            frames.append(self._end_track(session, player, now, "loadFailed"))
+        elif behaviour == "stuck":
+            player.set_stuck(True, now)
+            frames.append(
+                self._event(
+                    session,
+                    gid,
+                    "TrackStuckEvent",
+                    track=player.track_now(now),
+                    thresholdMs=_STUCK_THRESHOLD_MS,
+                )
+            )
+        self._schedule(player)
+        return frames
+
+    def _end_track(
+        self, session: FakeSession, player: FakePlayer, now: float, reason: str
+    ) -> tuple[FakeSession, bytes]:
+        track = player.track_now(now)
+        player.track = None
+        player.end_time = None
+        player.set_stuck(False, now)
+        player.rebase(now, 0)
+        return self._event(session, player.guild_id, "TrackEndEvent", track=track, reason=reason)
+
+    # ------------------------------------------------------------------ clock
+
+    def _schedule(self, player: FakePlayer) -> None:
+        due = player.deadline()
+        if due is None:
+            return
+        heapq.heappush(self._heap, (due, next(self._seq), player, player.token))
+        if self._heap[0][2] is player:
+            self._wake.set()
+
+    def _reschedule_all(self) -> None:
+        self._heap = []
+        for player in self.players:
+            player.token += 1
+            self._schedule(player)
+        self._wake.set()
+
+    def _reset_clocks(self) -> None:
+        now = time.monotonic()
+        self._started_at = now
+        self._next_update = now + self.player_update_interval
+        self._next_stats = now + self.stats_interval
+        self._wake.set()
+
+    async def _run_ticker(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            if not self._down:
+                await self._finish_due(now)
+                if now >= self._next_update:
+                    self._next_update = now + self.player_update_interval
+                    if not self._stalled:
+                        await self.push_player_updates()
+                if now >= self._next_stats:
+                    self._next_stats = now + self.stats_interval
+                    if not self._stalled:
+                        await self.push_stats()
+                wake_at: float | None = min(self._next_update, self._next_stats)
+                if self._heap:
+                    wake_at = min(wake_at, self._heap[0][0])
+            else:
+                wake_at = None
+            self._wake.clear()
+            if wake_at is not None and wake_at <= loop.time():
+                await asyncio.sleep(0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(wake_at):
+                    await self._wake.wait()
+
+    async def _finish_due(self, now: float) -> None:
+        frames: list[tuple[FakeSession, bytes]] = []
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            _, _, player, token = heapq.heappop(heap)
+            if token != player.token or player.track is None:
+                continue
+            session = self._sessions.get(player.session_id)
+            if session is None or session.players.get(player.guild_id) is not player:
+                continue
+            due = player.deadline()
+            if due is not None and due > now:  # rescheduled meanwhile
+                heapq.heappush(heap, (due, next(self._seq), player, player.token))
+                continue
+            frames.append(self._end_track(session, player, now, "finished"))
+        await self._send_events(frames)
