@@ -70,6 +70,8 @@ class Runtime:
         """A node's websocket dropped: give it ``resume_grace`` seconds, then fail over."""
         if not node.players:
             return
+        for player in node.players.values():
+            player._freeze()  # pyright: ignore[reportPrivateUsage]
         previous = self._grace.get(node.identifier)
         if previous is not None and not previous.done():
             return

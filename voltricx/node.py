@@ -39,7 +39,7 @@ from voltricx.models.ws import (
     decode_event,
     decode_message,
 )
-from voltricx.rest import RestClient
+from voltricx.rest import RestClient, describe_os_error
 from voltricx.selection import DISCONNECTED_PENALTY, stats_penalty
 
 if TYPE_CHECKING:
@@ -370,8 +370,7 @@ class Node:
             self.last_error = "DNS lookup failed"
             raise
         except aiohttp.ClientConnectorError as exc:
-            text = (exc.os_error.strerror or str(exc.os_error) or "connection failed").lower()
-            self.last_error = "connection refused" if "refused" in text else text
+            self.last_error = describe_os_error(exc.os_error)
             raise
         except TimeoutError:
             self.last_error = f"no answer within {self.config.connect_timeout:g}s"

@@ -473,6 +473,11 @@ class Player:
         self._filters = remote.filters
         self._on_state(remote.state)
 
+    def _freeze(self) -> None:
+        """Stop interpolating: the node is gone, so the audio stopped here."""
+        self._position = self.position
+        self._updated_at = 0.0
+
     # -- node messages ---------------------------------------------------------------
 
     def _on_state(self, state: PlayerState) -> None:

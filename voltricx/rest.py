@@ -16,6 +16,7 @@ log line or exception built here contains it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import ssl
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ from voltricx.models.node import Info, RoutePlannerStatus, SessionInfo, Stats
 from voltricx.models.player import PlayerPayload, PlayerUpdatePayload, SessionUpdatePayload
 from voltricx.models.track import Track
 
-__all__ = ["RestClient", "validate_snowflake"]
+__all__ = ["RestClient", "describe_os_error", "validate_snowflake"]
 
 _log = logging.getLogger("voltricx.rest")
 
@@ -62,6 +63,18 @@ class _NullPlanner(msgspec.Struct):
 
 
 _null_planner_decoder = msgspec.json.Decoder(_NullPlanner)
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short, human reason for a failed TCP connection."""
+    code = error.errno
+    if isinstance(error, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+        return "connection refused"
+    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return "host unreachable"
+    if isinstance(error, TimeoutError) or code == errno.ETIMEDOUT:
+        return "connection timed out"
+    return error.strerror or type(error).__name__
 
 
 def validate_snowflake(value: int | str, what: str = "guild id") -> str:
@@ -184,8 +197,7 @@ class RestClient:
         except aiohttp.ClientConnectorError as exc:
             raise NodeError(
                 f"cannot reach node {self.node!r} at {self.host}:{self.port} "
-                f"({exc.os_error.strerror or type(exc.os_error).__name__}); is the server running "
-                "and the port right?",
+                f"({describe_os_error(exc.os_error)}); is the server running and the port right?",
                 node=self.node,
             ) from None
         except TimeoutError:
