@@ -238,6 +238,8 @@ class FakeLavalink:
         """Every ``event`` op produced, in order (cleared by :meth:`clear_requests` too)."""
         self.connections_while_down = 0
         """TCP connections accepted (and dropped) while the server was killed."""
+        self.ignored_pings = 0
+        """Websocket pings left unanswered because the server was stalled."""
 
         self._server: asyncio.Server | None = None
         self._web: web.Server | None = None
@@ -1070,7 +1072,11 @@ class FakeLavalink:
                     await self._send(ws, frame)
             self._notify()
             async for msg in ws:
-                if msg.type is WSMsgType.PING and not self._stalled:
+                if msg.type is WSMsgType.PING:
+                    if self._stalled:
+                        self.ignored_pings += 1
+                        self._notify()
+                        continue
                     with contextlib.suppress(ConnectionError, RuntimeError):
                         await ws.pong(msg.data)
         finally:
