@@ -728,6 +728,10 @@ class FakeDiscord:
         defaults to 0.5 s because the fake sends every guild right after READY.
         The patch is undone when the fake closes (or via :meth:`undo_patches`).
         Start it with ``await client.start(fake.bot_token)``.
+
+        Tip: the library sleeps 5 s before every non-initial IDENTIFY (after
+        an invalidated session, or for shards after the first). Override the
+        client's ``before_identify_hook`` to skip that in tests.
         """
         import discord
 
