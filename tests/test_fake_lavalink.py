@@ -782,3 +782,20 @@ async def test_a_thousand_players(http: aiohttp.ClientSession) -> None:
             msg = await ws.receive_json(timeout=5)
             updates += msg["op"] == "playerUpdate"
         await ws.close()
+
+
+async def test_pause_freezes_the_position_and_speed_can_change(
+    fake: FakeLavalink, http: aiohttp.ClientSession
+) -> None:
+    ws, sid = await connect(fake, http)
+    enc = (await search(http, fake, "frozen"))[0]["encoded"]
+    await patch(http, fake, sid, {"track": {"encoded": enc}, "position": 5_000, "paused": True})
+    player = fake.player(123)
+    assert player is not None
+    assert player.position == 5_000
+    fake.speed = 1000.0
+    assert player.position == 5_000
+    await patch(http, fake, sid, {"paused": False})
+    end = await next_event(ws, "TrackEndEvent")
+    assert end["reason"] == "finished"
+    await ws.close()

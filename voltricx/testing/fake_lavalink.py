@@ -1257,11 +1257,11 @@ class FakeLavalink:
                     send_update = True
                 if not isinstance(req.end_time, UnsetType):
                     player.end_time = req.end_time
-            if isinstance(req.paused, bool):
-                if player.track is not None:
-                    player.rebase(now)
+                if isinstance(req.paused, bool):
+                    player.paused = req.paused
+                self._schedule(player)
+            elif isinstance(req.paused, bool):
                 player.paused = req.paused
-            self._schedule(player)
 
         payload = self._enc.encode(player.payload())
         self._notify()
