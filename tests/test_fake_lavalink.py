@@ -270,7 +270,7 @@ async def test_ready_is_the_first_frame(fake: FakeLavalink, http: aiohttp.Client
     assert sid in fake.sessions
     assert fake.sessions[sid].client_name == "tests/1.0"
     upgrade = [r for r in fake.requests if r.websocket]
-    assert upgrade and upgrade[0].headers["Client-Name"] == "tests/1.0"
+    assert upgrade and upgrade[0].headers["client-name"] == "tests/1.0"
     await ws.close()
     await fake.wait_for(lambda f: not f.sessions)
 

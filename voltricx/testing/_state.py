@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,9 @@ _NO_JSON = _NoJson()
 class RecordedRequest:
     """One HTTP request the fake received (websocket upgrades included).
 
-    ``time`` is :func:`time.monotonic` at arrival. ``json`` is the decoded
-    body, or ``None`` when the body is empty or not JSON.
+    ``time`` is :func:`time.monotonic` at arrival. ``headers`` is
+    case-insensitive. ``json`` is the decoded body, or ``None`` when the body
+    is empty or not JSON.
     """
 
     __slots__ = ("_json", "body", "headers", "method", "path", "query", "time", "websocket")
@@ -43,7 +45,7 @@ class RecordedRequest:
         method: str,
         path: str,
         query: dict[str, str],
-        headers: dict[str, str],
+        headers: Mapping[str, str],
         body: bytes,
         time: float,
         websocket: bool,

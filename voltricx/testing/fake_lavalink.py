@@ -26,6 +26,7 @@ from typing import Any, Final, TypeVar, cast
 import msgspec
 from aiohttp import WSMsgType, web
 from msgspec import UNSET, UnsetType
+from multidict import CIMultiDict
 
 from voltricx.codec import decode as decode_track
 from voltricx.errors import TrackCodecError
@@ -682,7 +683,7 @@ class FakeLavalink:
             method=request.method,
             path=path,
             query=dict(request.query),
-            headers=dict(request.headers),
+            headers=CIMultiDict(request.headers),
             body=body,
             time=time.monotonic(),
             websocket=is_ws,
