@@ -598,3 +598,25 @@ def test_unsupported_versions_and_flags_are_rejected() -> None:
 def test_non_string_input_raises_track_codec_error() -> None:
     with pytest.raises(TrackCodecError):
         codec.decode(12345)  # type: ignore[arg-type]
+
+
+@given(st.sampled_from(REAL_TRACKS), st.data())
+def test_fast_path_agrees_with_the_careful_parser(encoded: str, data: st.DataObject) -> None:
+    raw = bytearray(base64.b64decode(encoded))
+    for _ in range(data.draw(st.integers(0, 3))):
+        index = data.draw(st.integers(4, len(raw) - 1))
+        raw[index] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(5, len(raw)))
+    message = struct.pack(">I", 0x40000000 | (cut - 4)) + bytes(raw[4:cut])
+    fast = codec._parse_fast(message)  # pyright: ignore[reportPrivateUsage]
+    try:
+        careful = codec._parse_careful(message)  # pyright: ignore[reportPrivateUsage]
+    except TrackCodecError:
+        careful = None
+    if fast is not None:
+        assert fast == careful
+    if careful is None:
+        with pytest.raises(TrackCodecError):
+            codec.decode(message)
+    else:
+        assert codec.decode(message) == careful

@@ -74,6 +74,8 @@ _I64 = struct.Struct(">q")
 # ``length`` is always followed by the identifier's length prefix.
 _I64_U16 = struct.Struct(">qH")
 
+_a2b_base64 = binascii.a2b_base64
+
 _PROBE_SOURCES: Final = frozenset({"http", "local"})
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -313,7 +315,85 @@ def _read_nullable_utf(data: bytes, pos: int, limit: int, what: str) -> tuple[st
     return None, pos + 1
 
 
-def _parse(data: bytes) -> DecodedTrack:
+def _parse_fast(data: bytes) -> DecodedTrack | None:
+    """Parse a version 2/3 track whose strings are all plain UTF-8, or return ``None``.
+
+    This is the hot path: one scan of the message for the two byte patterns
+    modified UTF-8 writes differently from UTF-8 (``0xED`` surrogate leads and
+    ``C0 80``), then straight-line offset arithmetic and C-level UTF-8
+    decoding with no per-field bounds checks. Positions only grow, so a
+    string running past the end is caught by the final ``end > tail`` check
+    or by an ``IndexError``. Whenever anything is unusual it returns ``None``
+    and :func:`_parse_careful` decides, with precise errors.
+    """
+    if b"\xed" in data or b"\xc0\x80" in data:
+        return None
+    limit = len(data)
+    try:
+        if _HEADER.unpack_from(data)[0] != 0x40000000 | (limit - 4):
+            return None
+        version = data[4]
+        if version != 3 and version != 2:
+            return None
+        end = 7 + ((data[5] << 8) | data[6])
+        title = data[7:end].decode()
+        pos = end + 2
+        end = pos + ((data[end] << 8) | data[end + 1])
+        author = data[pos:end].decode()
+        length: int
+        size: int
+        length, size = _I64_U16.unpack_from(data, end)
+        pos = end + 10
+        end = pos + size
+        identifier = data[pos:end].decode()
+        is_stream = data[end] != 0
+        pos = end + 1
+        if data[pos]:
+            end = pos + 3 + ((data[pos + 1] << 8) | data[pos + 2])
+            uri = data[pos + 3 : end].decode()
+            pos = end
+        else:
+            uri = None
+            pos += 1
+        artwork_url = isrc = None
+        if version == 3:
+            if data[pos]:
+                end = pos + 3 + ((data[pos + 1] << 8) | data[pos + 2])
+                artwork_url = data[pos + 3 : end].decode()
+                pos = end
+            else:
+                pos += 1
+            if data[pos]:
+                end = pos + 3 + ((data[pos + 1] << 8) | data[pos + 2])
+                isrc = data[pos + 3 : end].decode()
+                pos = end
+            else:
+                pos += 1
+        end = pos + 2 + ((data[pos] << 8) | data[pos + 1])
+        source_name = data[pos + 2 : end].decode()
+        tail = limit - 8
+        if end > tail:
+            return None
+        return DecodedTrack(
+            version,
+            title,
+            author,
+            length,
+            identifier,
+            is_stream,
+            uri,
+            artwork_url,
+            isrc,
+            source_name,
+            data[end:tail],
+            _I64.unpack_from(data, tail)[0],
+        )
+    except (IndexError, UnicodeDecodeError, struct.error):
+        return None
+
+
+def _parse_careful(data: bytes) -> DecodedTrack:
+    """Parse any message, checking every bound and raising precise errors."""
     total = len(data)
     if total < 4:
         raise TrackCodecError(f"encoded track is {total} bytes, too short for its header")
@@ -339,23 +419,10 @@ def _parse(data: bytes) -> DecodedTrack:
 
     title, pos = _read_utf(data, pos, limit, "title")
     author, pos = _read_utf(data, pos, limit, "author")
-    if pos + 10 > limit:
+    if pos + 8 > limit:
         raise TrackCodecError("track ends before its length")
-    length: int
-    id_size: int
-    length, id_size = _I64_U16.unpack_from(data, pos)
-    start = pos + 10
-    pos = start + id_size
-    if pos > limit:
-        raise TrackCodecError("identifier runs past the end of the track")
-    raw = data[start:pos]
-    if b"\xed" not in raw and b"\xc0\x80" not in raw:
-        try:
-            identifier = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            identifier = _decode_modified_utf8_exact(raw)
-    else:
-        identifier = _decode_special(raw)
+    length: int = _I64.unpack_from(data, pos)[0]
+    identifier, pos = _read_utf(data, pos + 8, limit, "identifier")
     if pos >= limit:
         raise TrackCodecError("track ends before isStream")
     is_stream = data[pos] != 0
@@ -394,9 +461,18 @@ def decode(encoded: str | bytes) -> DecodedTrack:
     :class:`~voltricx.errors.TrackCodecError`, and nothing else, when the
     input is not a valid encoded track.
     """
-    data = _message_bytes(encoded)
+    if isinstance(encoded, str):
+        try:
+            data = _a2b_base64(encoded, strict_mode=True)
+        except (binascii.Error, ValueError) as exc:
+            raise TrackCodecError(f"encoded track is not valid base64: {exc}") from None
+    else:
+        data = _message_bytes(encoded)
+    track = _parse_fast(data)
+    if track is not None:
+        return track
     try:
-        return _parse(data)
+        return _parse_careful(data)
     except TrackCodecError:
         raise
     except Exception as exc:  # a safety net: garbage must only ever raise TrackCodecError
