@@ -66,4 +66,4 @@ def test_no_stats_at_all_is_zero() -> None:
 
 
 def test_disconnected_penalty_value() -> None:
-    assert DISCONNECTED_PENALTY == pytest.approx(9e30)
+    assert pytest.approx(9e30) == DISCONNECTED_PENALTY

@@ -48,6 +48,16 @@ class TaskTracker:
                 "background task %s of %s failed", task.get_name(), self._name, exc_info=exc
             )
 
+    async def wait_idle(self, timeout: float | None = None) -> None:
+        """Wait until every tracked task (including ones started meanwhile) has finished."""
+        current = asyncio.current_task()
+        async with asyncio.timeout(timeout):
+            while True:
+                pending = [t for t in self._tasks if t is not current and not t.done()]
+                if not pending:
+                    return
+                await asyncio.wait(pending)
+
     async def cancel_all(self) -> None:
         """Cancel every tracked task and wait until all of them have finished."""
         current = asyncio.current_task()

@@ -10,6 +10,7 @@ event                     when
 ========================  ====================================================
 ``NodeReady``             a node's websocket is ready (every connect and reconnect)
 ``NodeDisconnected``      a node's websocket was lost (or the node was closed)
+``NodeStats``             a node sent its periodic load figures
 ``Failover``              players moved from a lost node to another one
 ``TrackStart``            a track started playing
 ``TrackEnd``              a track ended (``reason``, ``may_start_next``)
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from voltricx.models.common import LavalinkException
+    from voltricx.models.node import Stats
     from voltricx.models.player import PlayerState
     from voltricx.models.track import Track
     from voltricx.node import Node
@@ -42,6 +44,7 @@ __all__ = [
     "InactivePlayer",
     "NodeDisconnected",
     "NodeReady",
+    "NodeStats",
     "PlayerDestroyed",
     "PlayerUpdate",
     "PluginEvent",
@@ -88,6 +91,18 @@ class NodeDisconnected(Event):
 
     def args(self) -> tuple[Any, ...]:
         return (self.node,)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStats(Event):
+    """``node`` sent new ``stats`` (about once a minute); ``node.penalty`` now uses them."""
+
+    name: ClassVar[str] = "node_stats"
+    node: Node
+    stats: Stats
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.node, self.stats)
 
 
 @dataclass(frozen=True, slots=True)

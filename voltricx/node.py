@@ -26,7 +26,7 @@ from voltricx.errors import (
     NodeProtocolError,
     VoltricxError,
 )
-from voltricx.events import Event, NodeDisconnected, NodeReady, PluginEvent
+from voltricx.events import Event, NodeDisconnected, NodeReady, NodeStats, PluginEvent
 from voltricx.models.node import Info, RoutePlannerStatus, Stats
 from voltricx.models.player import PlayerPayload
 from voltricx.models.ws import (
@@ -355,7 +355,7 @@ class Node:
                     raise
         except aiohttp.WSServerHandshakeError as exc:
             if exc.status in (401, 403):
-                raise NodeAuthError(exc.status, node=self.identifier, where="websocket") from None
+                raise await self._auth_failure(exc.status) from None
             if exc.status == 404:
                 self.last_error = "not a Lavalink v4 server (websocket 404)"
             elif exc.status == 400:
@@ -400,6 +400,16 @@ class Node:
             raise
         self._ws = ws
         return ws
+
+    async def _auth_failure(self, ws_status: int) -> NodeAuthError:
+        """The websocket answers 401 to both a missing and a wrong password; REST tells them apart."""
+        try:
+            await self.rest.version()
+        except NodeAuthError as exc:
+            return exc
+        except VoltricxError:
+            pass
+        return NodeAuthError(ws_status, node=self.identifier, where="websocket")
 
     async def _on_ready(self, ready: ReadyOp) -> None:
         previous = self.session_id
@@ -520,7 +530,7 @@ class Node:
                 player._on_state(update.state)  # pyright: ignore[reportPrivateUsage]
         elif kind is StatsOp:
             op: StatsOp = message  # type: ignore[assignment]
-            self.stats = Stats(
+            stats = Stats(
                 players=op.players,
                 playing_players=op.playing_players,
                 uptime=op.uptime,
@@ -528,6 +538,8 @@ class Node:
                 cpu=op.cpu,
                 frame_stats=op.frame_stats,
             )
+            self.stats = stats
+            self._owner.emit(NodeStats(self, stats))
         elif kind is EventFrame:
             self._on_event(data, message)  # type: ignore[arg-type]
         elif kind is ReadyOp:

@@ -488,9 +488,12 @@ class Player:
 
     def _on_event(self, event: EventPayload) -> None:
         if isinstance(event, TrackStartEvent):
+            current = self._current
+            if current is None or current.encoded != event.track.encoded:
+                # Started by the node itself (not by our play()): it starts from 0.
+                self._position = 0
+                self._updated_at = time.monotonic()
             self._current = event.track
-            self._position = 0
-            self._updated_at = time.monotonic()
             runtime.emit(TrackStart(self, event.track))
         elif isinstance(event, TrackEndEvent):
             current = self._current
