@@ -293,6 +293,21 @@ async def test_resume_of_unknown_session_is_refused(fake: FakeDiscord) -> None:
     assert not fake.resumes[0].accepted
 
 
+async def test_dispatch_sends_any_event_with_the_next_sequence(fake: FakeDiscord) -> None:
+    assert not await fake.dispatch("TYPING_START", {}, guild_id=fake.guild_id)
+    async with aiohttp.ClientSession() as session:
+        gw = await open_raw(session, fake, compress=True)
+        await gw.identify(fake)
+        created = await gw.receive_dispatch("GUILD_CREATE")
+        data = {"channel_id": str(fake.text_channel_id), "user_id": "1", "timestamp": 0}
+        assert await fake.dispatch("TYPING_START", data, guild_id=fake.guild_id)
+        assert await fake.dispatch("PRESENCES_REPLACE", {}, shard_id=0)
+        typing, other = await gw.receive(), await gw.receive()
+        await gw.ws.close()
+    assert (typing["t"], typing["s"], typing["d"]) == ("TYPING_START", created["s"] + 1, data)
+    assert (other["t"], other["s"]) == ("PRESENCES_REPLACE", created["s"] + 2)
+
+
 async def test_shards_receive_only_their_guilds() -> None:
     async with FakeDiscord(guild_count=2, shard_count=2, max_lifetime=30) as fake:
         first, second = fake.guilds

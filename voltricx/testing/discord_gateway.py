@@ -43,7 +43,7 @@ import logging
 import secrets
 import zlib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, cast, overload
@@ -82,6 +82,7 @@ DISCORD_EPOCH_MS: Final = 1_420_070_400_000
 _SNOWFLAKE_START_MS: Final = 1_704_067_200_000 - DISCORD_EPOCH_MS
 _JOINED_AT: Final = "2024-01-01T00:00:00.000000+00:00"
 _REPLAY_BUFFER: Final = 1000
+_SEND_TIMEOUT: Final = 10.0
 _ALL_PERMISSIONS: Final = str((1 << 50) - 1)
 _DEFAULT_PERMISSIONS: Final = "1071698660929"
 
@@ -345,9 +346,14 @@ class _Connection:
                     chunk = self._deflate.compress(data.encode()) + self._deflate.flush(
                         zlib.Z_SYNC_FLUSH
                     )
-                    await self.ws.send_bytes(chunk)
+                    await asyncio.wait_for(self.ws.send_bytes(chunk), _SEND_TIMEOUT)
                 else:
-                    await self.ws.send_str(data)
+                    await asyncio.wait_for(self.ws.send_str(data), _SEND_TIMEOUT)
+            except TimeoutError:
+                # The zlib stream is now out of step with the client: give up on it.
+                _log.warning("connection %d: client stopped reading; closing", self.id)
+                await self.close(4000, "send timed out")
+                return False
             except (ConnectionError, RuntimeError) as exc:
                 _log.debug("connection %d: send failed: %r", self.id, exc)
                 return False
@@ -816,7 +822,8 @@ class FakeDiscord:
         options.setdefault("banner", None)
         options.setdefault("logs", None)
         options.setdefault("suppress_optimization_warning", True)
-        return hikari.GatewayBot(self.bot_token, rest_url=self.api_url, **options)
+        options.setdefault("rest_url", self.api_url)
+        return hikari.GatewayBot(self.bot_token, **options)
 
     async def start_hikari(self, bot: hikari.GatewayBot, **options: Any) -> None:
         """Start ``bot`` with the update check off; returns once its shards are up."""
@@ -1432,6 +1439,10 @@ class FakeDiscord:
 
         Sends a state update with the new channel and the same voice session.
         With ``server_update`` a new VOICE_SERVER_UPDATE follows.
+
+        Raises:
+            RuntimeError: The bot is not in voice in that guild.
+            ValueError: ``channel_id`` is not one of the guild's voice channels.
         """
         guild, current = self._voice_guild(guild_id)
         if channel_id not in guild.voice_channel_ids:
@@ -1448,7 +1459,11 @@ class FakeDiscord:
         return state
 
     async def kick_bot(self, guild_id: int) -> VoiceStateRecord:
-        """Disconnect the bot from voice: a state update with a null channel, nothing else."""
+        """Disconnect the bot from voice: a state update with a null channel, nothing else.
+
+        Raises:
+            RuntimeError: The bot is not in voice in that guild.
+        """
         guild, current = self._voice_guild(guild_id)
         del self._voice[guild_id]
         state = VoiceStateRecord(
@@ -1484,6 +1499,9 @@ class FakeDiscord:
         """Move the guild's voice server: optionally a null-endpoint update, then a real one.
 
         Returns the final (non-null) update.
+
+        Raises:
+            RuntimeError: The bot is not in voice in that guild.
         """
         self._voice_guild(guild_id)
         events: list[tuple[str, _JSON]] = []
@@ -1494,6 +1512,29 @@ class FakeDiscord:
         await self._dispatch_guild(guild_id, events)
         self._notify()
         return final
+
+    async def dispatch(
+        self, event: str, data: Mapping[str, Any], *, guild_id: int | None = None, shard_id: int = 0
+    ) -> bool:
+        """Send any dispatch event (``t`` = ``event``) with payload ``data``.
+
+        It goes to the session owning ``guild_id`` when given, otherwise to the
+        current session of ``shard_id``. Like every dispatch it gets the next
+        sequence number and is replayed on RESUME. Returns False (and logs)
+        when no session would receive it.
+        """
+        if guild_id is not None:
+            sent = await self._dispatch_guild(guild_id, [(event, dict(data))])
+            self._notify()
+            return sent
+        for session in reversed(self._sessions.values()):
+            if session.valid and session.shard_id == shard_id:
+                async with session.lock:
+                    await self._emit(session, event, dict(data))
+                self._notify()
+                return True
+        _log.warning("no gateway session for shard %d; dropping %s", shard_id, event)
+        return False
 
     def _live_sessions(self, shard_id: int | None) -> list[_Session]:
         return [
@@ -1540,7 +1581,11 @@ class FakeDiscord:
         return len(connections)
 
     async def remove_from_guild(self, guild_id: int) -> None:
-        """Remove the bot from a guild: GUILD_DELETE, and later logins omit the guild."""
+        """Remove the bot from a guild: GUILD_DELETE, and later logins omit the guild.
+
+        Raises:
+            RuntimeError: The bot is not a member of that guild.
+        """
         if guild_id not in self._member_of:
             raise RuntimeError(f"the bot is not a member of guild {guild_id}")
         await self._dispatch_guild(guild_id, [("GUILD_DELETE", {"id": str(guild_id)})])
