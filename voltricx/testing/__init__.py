@@ -3,8 +3,11 @@
 :class:`FakeLavalink` is a real Lavalink v4 server (REST + websocket) on
 127.0.0.1 with a simulated playback clock, a deterministic track catalogue
 and fault injection (kill, restart, stall, auth changes, delays, injected
-error answers, garbage frames). Importing this package never imports a
-Discord library.
+error answers, garbage frames). :class:`FakeVoiceGateway` stands in for a
+Discord library (it answers joins with voice credentials and records every
+event). :class:`FakeDiscord` is a loopback Discord gateway + REST API that
+the real discord.py, nextcord, disnake and hikari log into. Importing this
+package never imports a Discord library.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 from voltricx.testing._catalogue import STREAM_LENGTH, Catalogue, CatalogueEntry, PlayBehaviour
 from voltricx.testing._profile import PROFILES, Profile
 from voltricx.testing._state import FakePlayer, FakeSession, RecordedRequest
+from voltricx.testing.discord_gateway import FakeDiscord
 from voltricx.testing.fake_lavalink import KEEP, EmittedEvent, FakeLavalink
+from voltricx.testing.voice import FakeVoiceGateway, IssuedVoice
 
 __all__ = [
     "KEEP",
@@ -21,9 +26,12 @@ __all__ = [
     "Catalogue",
     "CatalogueEntry",
     "EmittedEvent",
+    "FakeDiscord",
     "FakeLavalink",
     "FakePlayer",
     "FakeSession",
+    "FakeVoiceGateway",
+    "IssuedVoice",
     "PlayBehaviour",
     "Profile",
     "RecordedRequest",
