@@ -104,9 +104,11 @@ class FakePlayer:
         "_clock",
         "_stuck",
         "end_time",
+        "ever_played",
         "filters",
         "guild_id",
         "paused",
+        "pending",
         "ping",
         "session_id",
         "token",
@@ -128,6 +130,10 @@ class FakePlayer:
         self.ping = 25
         """The ping reported while voice is connected (ms)."""
         self.token = 0
+        self.ever_played = False
+        """True once a track was started on this player."""
+        self.pending: tuple[Track, int, int | None, bool] | None = None
+        """NodeLink profile: a track cached until voice arrives (track, position, end, paused)."""
         self._anchor_pos = 0.0
         self._anchor_t = clock.now()
         self._stuck = False

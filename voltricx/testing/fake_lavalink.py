@@ -15,8 +15,10 @@ import http
 import ipaddress
 import itertools
 import logging
+import re
 import secrets
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ from voltricx.models.node import (
 )
 from voltricx.models.player import PlayerUpdatePayload, VoiceState
 from voltricx.models.track import Track
-from voltricx.models.ws import PlayerUpdateOp, ReadyOp, StatsOp
+from voltricx.models.ws import PlayerUpdateOp, ReadyOp
 from voltricx.testing._catalogue import Catalogue
 from voltricx.testing._profile import PROFILES, Profile
 from voltricx.testing._state import FakePlayer, FakeSession, PlaybackClock, RecordedRequest
@@ -71,6 +73,15 @@ _ALL_FILTERS: Final = (
 )
 _RP_BLOCK: Final = ipaddress.ip_network("2001:db8:1d::/64")
 _STUCK_THRESHOLD_MS: Final = 10_000
+_CLIENT_NAME: Final = re.compile(r"[^\s/]+/[^\s/()]+( \(.*\))?")
+_NO_ROUTE: Final = "The requested route was not found."
+_NODELINK_NO_SESSION: Final = "The provided session Id doesn't exist."
+_NODELINK_NOT_PLAYING: Final = "The player is not playing."
+_NODELINK_NO_VOICE: Final = "The player is not connected to a voice server."
+_NODELINK_NO_GUILD: Final = "The provided guildId doesn't exist."
+#: NodeLink error bodies without an ``error`` key.
+_NODELINK_BARE_ERRORS: Final = frozenset({_NODELINK_NO_SESSION, _NODELINK_NOT_PLAYING})
+_GOOD_ENCODINGS: Final = ("br", "gzip", "deflate")
 
 
 class _Keep:
@@ -190,7 +201,9 @@ class FakeLavalink:
     ``plugins`` is a list of ``(name, version)`` pairs reported by
     ``/v4/info``. With ``require_channel_id`` (Lavalink 4.2) a voice state
     without ``channelId`` is refused with 400. ``profile`` selects server
-    quirks; only ``"lavalink"`` exists.
+    quirks: ``"lavalink"`` (default) or ``"nodelink"`` (NodeLink 2.3.0, see
+    :data:`~voltricx.testing.PROFILES`); ``version`` defaults to the profile's.
+    ``ssl_context`` serves TLS (``https``/``wss``) with that server context.
     """
 
     def __init__(
@@ -203,11 +216,12 @@ class FakeLavalink:
         player_update_interval: float = 5.0,
         speed: float = 1.0,
         route_planner: bool = False,
-        version: str = "4.2.2",
+        version: str | None = None,
         plugins: Iterable[tuple[str, str] | Plugin] = (),
         require_channel_id: bool = True,
         filters: Iterable[str] = _ALL_FILTERS,
         profile: str = "lavalink",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -222,7 +236,12 @@ class FakeLavalink:
         self.stats_interval = stats_interval
         self.player_update_interval = player_update_interval
         self.route_planner = route_planner
-        self.version = version
+        self.version = version if version is not None else self.profile.default_version
+        self.ssl_context = ssl_context
+        """Serve TLS (``https``/``wss``) with this context; ``None`` serves plain HTTP."""
+        self.crashed = False
+        """True once a request crashed the server (NodeLink profile, non-numeric guild id)."""
+        self._timer_sets = 0
         self.plugins: list[Plugin] = [
             p if isinstance(p, Plugin) else Plugin(name=p[0], version=p[1]) for p in plugins
         ]
@@ -272,13 +291,15 @@ class FakeLavalink:
 
     @property
     def uri(self) -> str:
-        """``http://HOST:PORT`` of the running server."""
-        return f"http://{self.host}:{self.port}"
+        """``http://HOST:PORT`` (``https`` with TLS) of the running server."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def ws_uri(self) -> str:
-        """``ws://HOST:PORT/v4/websocket``."""
-        return f"ws://{self.host}:{self.port}/v4/websocket"
+        """``ws://HOST:PORT/v4/websocket`` (``wss`` with TLS)."""
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://{self.host}:{self.port}/v4/websocket"
 
     @property
     def running(self) -> bool:
@@ -326,7 +347,9 @@ class FakeLavalink:
         except OSError:
             sock.close()
             raise
-        self._server = await loop.create_server(self._protocol_factory, sock=sock)
+        self._server = await loop.create_server(
+            self._protocol_factory, sock=sock, ssl=self.ssl_context
+        )
         self.port = sock.getsockname()[1]
         self._closing = False
         self._down = False
@@ -495,6 +518,8 @@ class FakeLavalink:
         self._stalled = False
         self._unstalled.set()
         self._down = False
+        self.crashed = False
+        self._timer_sets = 0
         self._reset_clocks()
         self._reschedule_all()
         self._notify()
@@ -617,7 +642,7 @@ class FakeLavalink:
 
     async def push_stats(self) -> None:
         """Send a ``stats`` op to every websocket now."""
-        frame = self._enc.encode(self._stats_op())
+        frame = self._stats_body(websocket=True)
         for session in list(self._sessions.values()):
             await self._deliver(session, frame, droppable=True)
 
@@ -645,7 +670,13 @@ class FakeLavalink:
     async def emit_websocket_closed(
         self, guild_id: int | str, code: int = 4006, reason: str = "", by_remote: bool = True
     ) -> None:
-        """Report that the guild's Discord voice connection closed (``WebSocketClosedEvent``)."""
+        """Report that the guild's Discord voice connection closed (``WebSocketClosedEvent``).
+
+        The NodeLink profile leaves out ``code`` and ``reason``, as NodeLink does.
+        """
+        if not self.profile.closed_event_has_code:
+            await self.emit_event(guild_id, "WebSocketClosedEvent", byRemote=by_remote)
+            return
         await self.emit_event(
             guild_id, "WebSocketClosedEvent", code=code, reason=reason, byRemote=by_remote
         )
@@ -699,6 +730,10 @@ class FakeLavalink:
         denied = self._check_auth(request, websocket=False)
         if denied is not None:
             return denied
+        if self.profile.strict_accept_encoding:
+            accept = request.headers.get("Accept-Encoding")
+            if accept is not None and not any(e in accept.lower() for e in _GOOD_ENCODINGS):
+                await asyncio.Event().wait()  # NodeLink never answers; the client times out
         failure = self._take_failure(request, websocket=False)
         if failure is not None:
             return failure
@@ -711,6 +746,8 @@ class FakeLavalink:
         if self.password is None:
             return None
         given = request.headers.get("Authorization")
+        if self.profile.plain_text_unauthorized and given != self.password:
+            return web.Response(status=401, text="Unauthorized", content_type="text/plain")
         if given is None:
             return web.Response(status=401, headers=_API_HEADER)
         if given != self.password:
@@ -759,8 +796,10 @@ class FakeLavalink:
             "message": message,
             "path": request.path,
         }
+        if not self.profile.error_field_always and message in _NODELINK_BARE_ERRORS:
+            del payload["error"]
         if self.profile.always_trace or request.query.get("trace") == "true":
-            payload["trace"] = f"voltricx.testing.FakeLavalinkException: {message}\n\tat fake"
+            payload["trace"] = f"Error: {message}\n    at handler (fake_lavalink.py)"
         return self._json(self._enc.encode(payload), status)
 
     # ------------------------------------------------------------------ routing
@@ -772,15 +811,22 @@ class FakeLavalink:
             self._allow(method, "GET")
             return web.Response(text=self.version, content_type="text/plain", headers=_API_HEADER)
         if not parts or parts[0] != "v4":
-            raise _HTTPError(404, "Not Found")
+            raise _HTTPError(404, self._not_found)
         rest = parts[1:]
+        nodelink = self.profile.name == "nodelink"
+        if nodelink and rest == ["info"] and method != "GET":
+            raise _HTTPError(405, "Request method must be GET")
+        if not self.profile.resuming_supported and len(rest) == 2 and rest[0] == "sessions":
+            raise _HTTPError(404, _NO_ROUTE)
+        if not self.profile.route_planner_supported and rest[:1] == ["routeplanner"]:
+            raise _HTTPError(404, _NO_ROUTE)
         match rest:
             case ["info"]:
                 self._allow(method, "GET")
-                return self._json(self._enc.encode(self._info()))
+                return self._json(self._info_body())
             case ["stats"]:
                 self._allow(method, "GET")
-                return self._json(self._enc.encode(self._stats(frame_stats=False)))
+                return self._json(self._stats_body(websocket=False))
             case ["loadtracks"]:
                 self._allow(method, "GET")
                 identifier = request.query.get("identifier")
@@ -808,18 +854,29 @@ class FakeLavalink:
             case ["sessions", sid, "players"]:
                 self._allow(method, "GET")
                 session = self._session(sid)
-                return self._json(self._enc.encode([p.payload() for p in session.players.values()]))
+                bodies = b",".join(self._player_body(p) for p in session.players.values())
+                return self._json(b"[" + bodies + b"]")
             case ["sessions", sid, "players", gid]:
+                if len(gid) < self.profile.min_guild_id_length:
+                    raise _HTTPError(404, _NO_ROUTE)
                 self._allow(method, "GET", "PATCH", "DELETE")
                 if not gid.isdigit():
+                    if self.profile.crash_on_bad_guild_id:
+                        self._crash(f"non-numeric guild id {gid!r} in {method} {request.path}")
                     raise _HTTPError(400, f"Invalid guild id: {gid}")
                 session = self._session(sid)
                 if method == "GET":
                     player = session.players.get(gid)
                     if player is None:
-                        raise _HTTPError(404, "Player not found")
-                    return self._json(self._enc.encode(player.payload()))
+                        if not self.profile.get_creates_player:
+                            raise _HTTPError(404, "Player not found")
+                        player = FakePlayer(gid, session.session_id, self._clock)
+                        session.players[gid] = player
+                        self._notify()
+                    return self._json(self._player_body(player))
                 if method == "DELETE":
+                    if nodelink and gid not in session.players:
+                        raise _HTTPError(404, _NODELINK_NO_GUILD)
                     self._destroy_player(session, gid)
                     return web.Response(status=204, headers=_API_HEADER)
                 return await self._patch_player(request, session, gid, rec)
@@ -835,18 +892,39 @@ class FakeLavalink:
                 self._rp_failing.clear()
                 return web.Response(status=204, headers=_API_HEADER)
             case _:
-                raise _HTTPError(404, "Not Found")
+                raise _HTTPError(404, self._not_found)
 
-    @staticmethod
-    def _allow(method: str, *allowed: str) -> None:
+    @property
+    def _not_found(self) -> str:
+        return _NO_ROUTE if self.profile.name == "nodelink" else "Not Found"
+
+    def _allow(self, method: str, *allowed: str) -> None:
         if method not in allowed:
+            if self.profile.name == "nodelink":
+                raise _HTTPError(405, f"Request method must be {' or '.join(allowed)}")
             raise _HTTPError(405, f"Request method '{method}' is not supported")
+
+    def _crash(self, why: str) -> None:
+        """Die the way NodeLink does on an unhandled exception in a request handler."""
+        _log.debug("FakeLavalink %s crashed: %s", self.port, why)
+        self.crashed = True
+        self.kill()
+        raise _HTTPError(500, f"server crashed: {why}")
 
     def _session(self, sid: str) -> FakeSession:
         session = self._sessions.get(sid)
         if session is None:
+            if self.profile.name == "nodelink":
+                raise _HTTPError(404, _NODELINK_NO_SESSION)
             raise _HTTPError(404, "Session not found")
         return session
+
+    def _player_body(self, player: FakePlayer) -> bytes:
+        """The player object as this server's profile shows it."""
+        payload = player.payload()
+        if self.profile.filters_echoed_only_when_playing and player.track is None:
+            payload.filters = FiltersPayload()
+        return self._enc.encode(payload)
 
     def _decode(self, encoded: str) -> Track:
         try:
@@ -879,6 +957,45 @@ class FakeLavalink:
             plugins=list(self.plugins),
         )
 
+    def _info_body(self) -> bytes:
+        info = self._info()
+        if not (self.profile.string_version_parts or self.profile.nodelink_info):
+            return self._enc.encode(info)
+        body: dict[str, Any] = msgspec.to_builtins(info)
+        version = body["version"]
+        if self.profile.string_version_parts:
+            for key in ("major", "minor", "patch"):
+                version[key] = str(version[key])
+            version["preRelease"] = version.get("preRelease") or ""
+            version.pop("build", None)
+        if self.profile.nodelink_info:
+            body.update(buildTime=-1, jvm="0.0.0", lavaplayer="0.0.0", isNodeLink=True)
+            body["git"] = {"branch": "main", "commit": "unknown", "commitTime": -1}
+            body["nodejs"] = "v20.20.2"
+        return self._enc.encode(body)
+
+    def _stats_body(self, *, websocket: bool) -> bytes:
+        profile = self.profile
+        stats = self._stats(frame_stats=websocket or profile.rest_frame_stats)
+        if websocket and profile.ws_stats_players_are_playing:
+            stats = msgspec.structs.replace(stats, players=stats.playing_players)
+        if profile.lavalink_load_zero:
+            cpu = msgspec.structs.replace(stats.cpu, lavalink_load=0.0)
+            stats = msgspec.structs.replace(stats, cpu=cpu)
+        body: dict[str, Any] = msgspec.to_builtins(stats)
+        if websocket:
+            body["op"] = "stats"
+        frames = body.get("frameStats")
+        if isinstance(frames, dict) and profile.name == "nodelink":
+            frames["expected"] = cast(int, frames["sent"]) + cast(int, frames["deficit"])
+        return self._enc.encode(body)
+
+    def _periodic_copies(self) -> int:
+        """How many times each periodic frame goes out (NodeLink's leaked timers)."""
+        if self.profile.leaky_periodic_timers:
+            return max(1, self._timer_sets)
+        return 1
+
     def _stats(self, *, frame_stats: bool) -> Stats:
         o = self._stats_override
         all_players = self.players
@@ -887,6 +1004,7 @@ class FakeLavalink:
         frames: FrameStats | None = None
         if frame_stats and (
             players > 0
+            or self.profile.rest_frame_stats
             or self.profile.frame_stats_always
             or any(k in o for k in ("sent", "nulled", "deficit"))
         ):
@@ -908,17 +1026,6 @@ class FakeLavalink:
                 lavalink_load=float(o.get("lavalink_load", 0.01)),
             ),
             frame_stats=frames,
-        )
-
-    def _stats_op(self) -> StatsOp:
-        s = self._stats(frame_stats=True)
-        return StatsOp(
-            players=s.players,
-            playing_players=s.playing_players,
-            uptime=s.uptime,
-            memory=s.memory,
-            cpu=s.cpu,
-            frame_stats=s.frame_stats,
         )
 
     # ------------------------------------------------------------------ route planner
@@ -1034,11 +1141,18 @@ class FakeLavalink:
         denied = self._check_auth(request, websocket=True)
         if denied is not None:
             return denied
+        profile = self.profile
         user_id = request.headers.get("User-Id", "")
         if not user_id or user_id == "0":
             return web.Response(status=400, headers=_API_HEADER)
+        if profile.user_id_lengths is not None and (
+            not user_id.isdigit() or len(user_id) not in profile.user_id_lengths
+        ):
+            return web.Response(status=400, headers=_API_HEADER)
         client_name = request.headers.get("Client-Name")
-        if self.profile.require_client_name and not client_name:
+        if profile.require_client_name and not client_name:
+            return web.Response(status=400, headers=_API_HEADER)
+        if profile.strict_client_name and not _CLIENT_NAME.fullmatch(client_name or ""):
             return web.Response(status=400, headers=_API_HEADER)
         failure = self._take_failure(request, websocket=True)
         if failure is not None:
@@ -1046,7 +1160,7 @@ class FakeLavalink:
         ws = web.WebSocketResponse(autoping=False, compress=False, timeout=2.0)
         if not ws.can_prepare(request).ok:
             return self._error(request, 400, "Expected a websocket upgrade")
-        wanted = request.headers.get("Session-Id")
+        wanted = request.headers.get("Session-Id") if profile.resuming_supported else None
         session = self._sessions.get(wanted) if wanted else None
         resumed = session is not None and session.ws is None and session.resuming
         if session is not None and resumed:
@@ -1056,7 +1170,10 @@ class FakeLavalink:
             session.client_name = client_name
         else:
             session = self._new_session(user_id, client_name)
-        ws.headers["Session-Resumed"] = "true" if resumed else "false"
+        if profile.session_resumed_header:
+            ws.headers["Session-Resumed"] = "true" if resumed else "false"
+        if profile.nodelink_info:
+            ws.headers["isNodeLink"] = "true"
         ws.headers.update(_API_HEADER)
         try:
             await ws.prepare(request)
@@ -1064,6 +1181,8 @@ class FakeLavalink:
             if not resumed:
                 self._destroy_session(session)
             raise
+        if not any(s.ws is not None for s in self._sessions.values()):
+            self._timer_sets += 1  # the client count goes 0 -> 1: NodeLink starts timers
         session.ws = ws
         try:
             await self._send(ws, self._enc.encode(ReadyOp(session.session_id, resumed)))
@@ -1149,6 +1268,8 @@ class FakeLavalink:
         if isinstance(req.end_time, int) and req.end_time <= 0:
             raise _HTTPError(400, "End time must be greater than 0")
         if isinstance(req.volume, int) and not 0 <= req.volume <= 1000:
+            if self.profile.name == "nodelink":
+                raise _HTTPError(400, "The volume must be between 0 and 1000.")
             raise _HTTPError(400, "Volume must be between 0 and 1000")
         if isinstance(req.position, int) and req.position < 0:
             raise _HTTPError(400, "Position must be greater than or equal to 0")
@@ -1219,8 +1340,42 @@ class FakeLavalink:
             session.players[gid] = player
         frames: list[tuple[FakeSession, bytes]] = []
         send_update = False
-        no_replace = request.query.get("noReplace", "false").lower() == "true"
+        profile = self.profile
+        no_replace = (
+            request.query.get("noReplace", "false").lower() == "true" and profile.honour_no_replace
+        )
         ignored = no_replace and isinstance(new_track, Track) and player.track is not None
+        user_data_bug = (
+            profile.user_data_bug
+            and isinstance(new_track, Track)
+            and not isinstance(user_data, UnsetType)
+        )
+        if profile.voice_required_to_play and voice is None and not player.connected:
+            if isinstance(req.paused, bool) and not isinstance(new_track, Track):
+                raise _HTTPError(400, _NODELINK_NO_VOICE)
+            if isinstance(new_track, Track):
+                # Cached until a voice server arrives; nothing plays, no events.
+                player.pending = (
+                    new_track,
+                    req.position if isinstance(req.position, int) else 0,
+                    req.end_time if isinstance(req.end_time, int) else None,
+                    req.paused if isinstance(req.paused, bool) else False,
+                )
+                new_track = UNSET
+        if (
+            profile.stop_needs_track
+            and new_track is None
+            and player.track is None
+            and not player.ever_played
+        ):
+            raise _HTTPError(400, _NODELINK_NOT_PLAYING)
+        if voice is not None and player.pending is not None and isinstance(new_track, UnsetType):
+            track, position, end_time, paused = player.pending
+            player.pending = None
+            player.voice = voice
+            frames += self._start_track(
+                session, player, track, now, position=position, end_time=end_time, paused=paused
+            )
 
         if voice is not None:
             player.voice = voice
@@ -1264,7 +1419,11 @@ class FakeLavalink:
             elif isinstance(req.paused, bool):
                 player.paused = req.paused
 
-        payload = self._enc.encode(player.payload())
+        payload = self._player_body(player)
+        if user_data_bug:
+            body = _raw_decoder.decode(payload)
+            body["track"] = {}
+            payload = self._enc.encode(body)
         self._notify()
         await self._send_events(frames)
         if send_update and player.track is not None:
@@ -1301,14 +1460,20 @@ class FakeLavalink:
     ) -> list[tuple[FakeSession, bytes]]:
         gid = player.guild_id
         frames: list[tuple[FakeSession, bytes]] = []
-        if player.track is not None:
+        replacing = player.track is not None
+        if replacing:
             frames.append(self._end_track(session, player, now, "replaced"))
+        player.ever_played = True
+        player.pending = None
         player.track = track
         player.end_time = end_time
         player.paused = paused
         player.set_stuck(False, now)
         player.rebase(now, min(position, player.end_position))
         frames.append(self._event(session, gid, "TrackStartEvent", track=player.track_now(now)))
+        if replacing and self.profile.duplicate_start_on_replace:
+            # NodeLink: one start when the request is handled, another when audio flows.
+            frames.append(self._event(session, gid, "TrackStartEvent", track=player.track_now(now)))
         behaviour = self.catalogue.behaviour_of(track)
         if behaviour == "exception":
             current = player.track_now(now)
@@ -1383,11 +1548,13 @@ class FakeLavalink:
                 if now >= self._next_update:
                     self._next_update = now + self.player_update_interval
                     if not self._stalled:
-                        await self.push_player_updates()
+                        for _ in range(self._periodic_copies()):
+                            await self.push_player_updates()
                 if now >= self._next_stats:
                     self._next_stats = now + self.stats_interval
                     if not self._stalled:
-                        await self.push_stats()
+                        for _ in range(self._periodic_copies()):
+                            await self.push_stats()
                 wake_at: float | None = min(self._next_update, self._next_stats)
                 if self._heap:
                     wake_at = min(wake_at, self._heap[0][0])
