@@ -21,6 +21,13 @@ event                     when
 ``PlayerDestroyed``       a player was destroyed (left, kicked, or closed)
 ``InactivePlayer``        a player has played nothing for ``inactive_timeout``
 ``PluginEvent``           a node event of a type this version does not know
+``LyricsFound``           LavaLyrics: lyrics for the current track were found
+``LyricsNotFound``        LavaLyrics: no lyrics for the current track
+``LyricsLine``            LavaLyrics: a lyrics line is being sung now
+``SegmentsLoaded``        SponsorBlock: the current track's segments are known
+``SegmentSkipped``        SponsorBlock: a segment was skipped
+``ChaptersLoaded``        SponsorBlock: the current track's chapters are known
+``ChapterStarted``        SponsorBlock: a new chapter started
 ========================  ====================================================
 """
 
@@ -36,18 +43,26 @@ if TYPE_CHECKING:
     from voltricx.models.track import Track
     from voltricx.node import Node
     from voltricx.player import Player
+    from voltricx.plugins.models import Chapter, LyricLine, Lyrics, Segment
 
 __all__ = [
+    "ChapterStarted",
+    "ChaptersLoaded",
     "Event",
     "EventSink",
     "Failover",
     "InactivePlayer",
+    "LyricsFound",
+    "LyricsLine",
+    "LyricsNotFound",
     "NodeDisconnected",
     "NodeReady",
     "NodeStats",
     "PlayerDestroyed",
     "PlayerUpdate",
     "PluginEvent",
+    "SegmentSkipped",
+    "SegmentsLoaded",
     "TrackEnd",
     "TrackException",
     "TrackStart",
@@ -208,6 +223,70 @@ class PluginEvent(Event):
     player: Player | None
     type: str
     data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LyricsFound(Event):
+    """LavaLyrics found ``lyrics`` for ``player``'s track (after ``subscribe_lyrics``)."""
+
+    name: ClassVar[str] = "lyrics_found"
+    player: Player
+    lyrics: Lyrics
+
+
+@dataclass(frozen=True, slots=True)
+class LyricsNotFound(Event):
+    """LavaLyrics found no lyrics for ``player``'s track."""
+
+    name: ClassVar[str] = "lyrics_not_found"
+    player: Player
+
+
+@dataclass(frozen=True, slots=True)
+class LyricsLine(Event):
+    """Line ``line_index`` is being sung; ``skipped`` when it was reached by seeking."""
+
+    name: ClassVar[str] = "lyrics_line"
+    player: Player
+    line_index: int
+    line: LyricLine
+    skipped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentsLoaded(Event):
+    """SponsorBlock loaded the ``segments`` of ``player``'s track."""
+
+    name: ClassVar[str] = "segments_loaded"
+    player: Player
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSkipped(Event):
+    """SponsorBlock skipped ``segment``."""
+
+    name: ClassVar[str] = "segment_skipped"
+    player: Player
+    segment: Segment
+
+
+@dataclass(frozen=True, slots=True)
+class ChaptersLoaded(Event):
+    """SponsorBlock loaded the ``chapters`` of ``player``'s track."""
+
+    name: ClassVar[str] = "chapters_loaded"
+    player: Player
+    chapters: tuple[Chapter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterStarted(Event):
+    """A new ``chapter`` of ``player``'s track started."""
+
+    name: ClassVar[str] = "chapter_started"
+    player: Player
+    chapter: Chapter
 
 
 @runtime_checkable

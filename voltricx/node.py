@@ -43,7 +43,9 @@ from voltricx.rest import RestClient, describe_os_error
 from voltricx.selection import DISCONNECTED_PENALTY, stats_penalty
 
 if TYPE_CHECKING:
+    from voltricx.models.track import Track
     from voltricx.player import Player
+    from voltricx.playlist import Playlist
 
 __all__ = ["Node", "NodeOwner"]
 
@@ -207,6 +209,19 @@ class Node:
     async def free_all_addresses(self) -> None:
         """Unmark every failing address of the route planner."""
         await self.rest.free_all_addresses()
+
+    async def fetch_tracks(
+        self, query: str, *, source: str | None = None, cache: bool = True
+    ) -> list[Track] | Playlist:
+        """Load ``query`` on this node: tracks (maybe ``[]``) or a :class:`~voltricx.Playlist`.
+
+        Plain text gets the ``source`` search prefix (default ``ytsearch``),
+        URLs and prefixed queries go as they are; see :mod:`voltricx.search`.
+        Raises :class:`~voltricx.LoadError` when the node reports a load error.
+        """
+        from voltricx.search import fetch_tracks
+
+        return await fetch_tracks(query, source=source, node=self, cache=cache)
 
     async def fetch_players(self) -> list[PlayerPayload]:
         """The node's own view of our players (needs a connected session)."""

@@ -1,12 +1,42 @@
 """``Player``: one guild's playback on a node, independent of any Discord library.
 
+Voice
+-----
 The adapter feeds Discord's voice events into :meth:`Player.on_voice_state`
 and :meth:`Player.on_voice_server`, in any order and as often as they come.
 The player sends the node one voice update once session id, token, a
 non-null endpoint and the channel id are all known, and again whenever
-one of them changes. Everything the node needs to rebuild the player
-(voice, track, position, volume, filters, paused) is kept here, so a
-failover can recreate it on another node in one request.
+one of them changes (a move, a new voice server). A ``null`` endpoint means
+Discord is reallocating the voice server: the player waits for the next
+update. A state update with no channel (the bot was disconnected by someone
+else) destroys the player on the node and locally, emitting
+:class:`~voltricx.events.PlayerDestroyed` with reason ``disconnected``.
+
+Playback and the queue
+----------------------
+:attr:`Player.queue` is a :class:`~voltricx.Queue`. When a track ends with
+``may_start_next`` (finished, or failed to load), the player plays the next
+track from the queue, honouring its loop mode, unless :attr:`Player.autoplay`
+is ``disabled``. With ``enabled`` it also recommends tracks when the queue
+runs dry (see :mod:`voltricx.autoplay`). A track that fails
+:data:`MAX_TRACK_ATTEMPTS` times in a row is skipped even in ``loop`` mode,
+and after :data:`MAX_FAILURE_STREAK` failed tracks in a row without one
+playing through, auto-advance stops until something plays again. A stuck
+track (no audio for the node's threshold) is skipped.
+
+Inactivity
+----------
+When nothing plays (no track, or paused) for :attr:`Player.inactive_timeout`
+seconds, the player emits :class:`~voltricx.events.InactivePlayer` once; the
+bot decides what to do. The countdown starts again every time playback
+stops again. Idle players share one loop timer (:mod:`voltricx._idle`); a
+player owns no task or timer of its own.
+
+Failover
+--------
+Everything the node needs to rebuild the player (voice, track, position,
+volume, filters, paused) is kept here, so :meth:`Player.migrate` can recreate
+it on another node in one request.
 """
 
 from __future__ import annotations
@@ -18,11 +48,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from msgspec import UNSET
 
+from voltricx._idle import idle_scheduler
 from voltricx._state import runtime
-from voltricx.enums import NodeStatus
-from voltricx.errors import PlayerError, VoltricxError
+from voltricx.autoplay import recommend
+from voltricx.enums import AutoPlayMode, NodeStatus
+from voltricx.errors import FilterError, PlayerError, QueueEmpty, VoltricxError
 from voltricx.events import (
+    InactivePlayer,
     PlayerDestroyed,
+    PlayerUpdate,
     PluginEvent,
     TrackEnd,
     TrackException,
@@ -30,6 +64,7 @@ from voltricx.events import (
     TrackStuck,
     VoiceClosed,
 )
+from voltricx.filters import Filters
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import (
     PlayerPayload,
@@ -45,17 +80,29 @@ from voltricx.models.ws import (
     TrackExceptionEvent,
     TrackStartEvent,
     TrackStuckEvent,
+    UnknownEvent,
     WebSocketClosedEvent,
 )
+from voltricx.plugins._events import plugin_event
+from voltricx.queue import Queue
 from voltricx.rest import validate_snowflake
 from voltricx.selection import best_node
 
 if TYPE_CHECKING:
     from voltricx.node import Node
 
-__all__ = ["Player", "SupportsPayload"]
+__all__ = ["MAX_FAILURE_STREAK", "MAX_TRACK_ATTEMPTS", "Player", "SupportsPayload"]
 
 _log = logging.getLogger("voltricx.player")
+
+MAX_TRACK_ATTEMPTS = 3
+"""Times one track may fail in a row (``loop`` mode replays it) before it is skipped."""
+
+MAX_FAILURE_STREAK = 10
+"""Failed tracks in a row after which auto-advance gives up until something plays."""
+
+_NO_FILTERS = FiltersPayload()
+_USE_NODE_TIMEOUT = -1.0
 
 
 class SupportsPayload(Protocol):
@@ -84,15 +131,24 @@ class Player:
 
     __slots__ = (
         "__weakref__",
+        "_auto_queue",
+        "_autoplay",
         "_connect_waiter",
         "_current",
         "_destroyed",
+        "_fail_count",
+        "_fail_encoded",
+        "_fail_streak",
         "_filters",
+        "_filters_obj",
+        "_inactive_timeout",
         "_migration_failures",
         "_paused",
         "_ping",
+        "_play_seq",
         "_position",
         "_preferred_region",
+        "_queue",
         "_sent_voice",
         "_updated_at",
         "_voice_connected",
@@ -123,13 +179,22 @@ class Player:
         self._current: Track | None = None
         self._paused = False
         self._volume = 100
-        self._filters: FiltersPayload = FiltersPayload()
+        self._filters: FiltersPayload = _NO_FILTERS
+        self._filters_obj: Filters | None = None
         self._position = 0
         self._updated_at = 0.0
         self._ping = -1
         self._voice_connected = False
         self._destroyed = False
         self._migration_failures = 0
+        self._queue: Queue | None = None
+        self._auto_queue: Queue | None = None
+        self._autoplay = AutoPlayMode.PARTIAL
+        self._inactive_timeout = _USE_NODE_TIMEOUT
+        self._fail_encoded: str | None = None
+        self._fail_count = 0
+        self._fail_streak = 0
+        self._play_seq = 0
 
     def __repr__(self) -> str:
         return (
@@ -160,8 +225,25 @@ class Player:
         return self._volume
 
     @property
-    def filters(self) -> FiltersPayload:
-        """The filter set last sent to the node."""
+    def filters(self) -> Filters:
+        """The player's filters as a :class:`~voltricx.Filters` builder.
+
+        Change it and call :meth:`set_filters` (with no argument) to apply,
+        or pass another :class:`~voltricx.Filters` to :meth:`set_filters`.
+        """
+        built = self._filters_obj
+        if built is None:
+            try:
+                built = Filters.from_payload(self._filters)
+            except FilterError as exc:
+                _log.warning("guild %s: node filters outside voltricx ranges (%s)", self.guild_id, exc)
+                built = Filters()
+            self._filters_obj = built
+        return built
+
+    @property
+    def filters_payload(self) -> FiltersPayload:
+        """The filter set last sent to (or reported by) the node, in wire form."""
         return self._filters
 
     @property
@@ -173,6 +255,11 @@ class Player:
     def connected(self) -> bool:
         """True when the node reports its voice connection open."""
         return self._voice_connected
+
+    @property
+    def destroyed(self) -> bool:
+        """True once the player was destroyed (left, kicked, closed); it cannot be reused."""
+        return self._destroyed
 
     @property
     def region(self) -> str | None:
@@ -191,6 +278,61 @@ class Player:
         if not track.info.is_stream:
             position = min(position, track.info.length)
         return max(position, 0)
+
+    @property
+    def queue(self) -> Queue:
+        """Upcoming tracks, history and loop mode (created on first use)."""
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = Queue()
+        return queue
+
+    @queue.setter
+    def queue(self, value: Queue) -> None:
+        self._queue = value
+
+    @property
+    def auto_queue(self) -> Queue:
+        """Tracks autoplay recommended and has not played yet (created on first use)."""
+        queue = self._auto_queue
+        if queue is None:
+            queue = self._auto_queue = Queue(history_limit=0)
+        return queue
+
+    @property
+    def autoplay(self) -> AutoPlayMode:
+        """What happens when a track ends: see :class:`~voltricx.AutoPlayMode`.
+
+        ``enabled``: play the next queued track, and recommend tracks when the
+        queue runs dry. ``partial`` (default): play the next queued track only.
+        ``disabled``: do nothing; the bot handles ``TrackEnd`` itself.
+        """
+        return self._autoplay
+
+    @autoplay.setter
+    def autoplay(self, value: AutoPlayMode | str) -> None:
+        self._autoplay = AutoPlayMode(value)
+
+    @property
+    def inactive_timeout(self) -> float | None:
+        """Seconds with nothing playing before :class:`~voltricx.events.InactivePlayer`.
+
+        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` turns
+        it off for this player. Assigning restarts a running countdown.
+        """
+        value = self._inactive_timeout
+        if value == _USE_NODE_TIMEOUT:
+            return self.node.config.inactive_timeout
+        return value
+
+    @inactive_timeout.setter
+    def inactive_timeout(self, value: float | None) -> None:
+        if value is not None and value < 0:
+            raise PlayerError(f"inactive_timeout must be >= 0 seconds or None, got {value}")
+        self._inactive_timeout = value
+        if idle_scheduler.armed(self):
+            idle_scheduler.disarm(self)
+            self._arm_idle()
 
     def voice_state(self) -> VoiceState | None:
         """The complete voice credentials, or ``None`` while a piece is missing."""
@@ -250,20 +392,23 @@ class Player:
 
     async def _send_voice(self) -> None:
         # One sender per guild; it loops until the node has the latest credentials.
-        while not self._destroyed:
-            voice = self.voice_state()
-            if voice is None or voice == self._sent_voice:
-                return
-            if self.node.status is not NodeStatus.CONNECTED:
-                return  # failover or resync sends it with everything else
-            try:
-                await self._patch(PlayerUpdatePayload(voice=voice))
-            except VoltricxError as exc:
-                _log.warning("guild %s: sending voice to node failed: %s", self.guild_id, exc)
-                self._finish_connect(exc)
-                return
-            self._sent_voice = voice
-            self._finish_connect(None)
+        try:
+            while not self._destroyed:
+                voice = self.voice_state()
+                if voice is None or voice == self._sent_voice:
+                    return
+                if self.node.status is not NodeStatus.CONNECTED:
+                    return  # failover or resync sends it with everything else
+                try:
+                    await self._patch(PlayerUpdatePayload(voice=voice))
+                except VoltricxError as exc:
+                    _log.warning("guild %s: sending voice to node failed: %s", self.guild_id, exc)
+                    self._finish_connect(exc)
+                    return
+                self._sent_voice = voice
+                self._finish_connect(None)
+        finally:
+            self._voice_task = None
 
     def _finish_connect(self, error: BaseException | None) -> None:
         waiter = self._connect_waiter
@@ -304,12 +449,20 @@ class Player:
             raise
         finally:
             self._connect_waiter = None
+        if not self.playing:
+            self._arm_idle()
 
     async def move_to(self, channel_id: int | None) -> None:
-        """Move to another voice channel (``None`` disconnects)."""
+        """Move to another voice channel (``None`` disconnects).
+
+        The new voice state Discord sends is relayed to the node by
+        :meth:`on_voice_state`.
+        """
         if channel_id is None:
             await self.disconnect()
             return
+        if self._destroyed:
+            raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
         await runtime.require_gateway().join(self.guild_id, int(channel_id))
 
     async def disconnect(self) -> None:
@@ -329,6 +482,7 @@ class Player:
         if self._destroyed:
             return
         self._destroyed = True
+        idle_scheduler.disarm(self)
         node = self.node
         if node.players.get(self.guild_id) is self:
             del node.players[self.guild_id]
@@ -362,8 +516,20 @@ class Player:
         volume: int | None = None,
         paused: bool = False,
         replace: bool = True,
+        add_history: bool = True,
     ) -> Track:
-        """Play ``track`` from ``start`` ms (until ``end`` ms when given)."""
+        """Play ``track`` from ``start`` ms (until ``end`` ms when given).
+
+        ``volume`` sets the player volume in the same request; ``paused``
+        starts it paused. ``replace=False`` leaves a playing track alone (the
+        node ignores the new one). ``add_history`` records the track in
+        :attr:`queue` history (``queue.mark_played``). Returns the track the
+        node is playing.
+        """
+        if start < 0:
+            raise PlayerError(f"start must be >= 0 ms, got {start}")
+        if end is not None and end <= start:
+            raise PlayerError(f"end ({end} ms) must be after start ({start} ms)")
         payload = PlayerUpdatePayload(
             track=UpdatePlayerTrack(encoded=track.encoded, user_data=track.user_data or UNSET),
             position=start,
@@ -376,15 +542,32 @@ class Player:
         voice = self.voice_state()
         if voice is not None and voice != self._sent_voice:
             payload.voice = voice
+        self._play_seq += 1
+        seq = self._play_seq
+        was_playing = self._current is not None
         response = await self._patch(payload, no_replace=not replace)
-        if replace or self._current is None:
-            self._current = response.track or track
-            self._position = start
-            self._updated_at = time.monotonic()
-        self._paused = response.paused
-        self._volume = response.volume
         if voice is not None:
             self._sent_voice = voice
+        self._volume = response.volume
+        started = replace or not was_playing
+        if started and add_history:
+            self.queue.mark_played(track)
+        if seq != self._play_seq:
+            # Overtaken while the request was in flight (a later play or stop, or the
+            # track already ended): the events and that call decide the state.
+            return response.track or track
+        if started:
+            playing = response.track or track
+            if response.track is not None and track.playlist is not None:
+                response.track.playlist = track.playlist
+            self._current = playing
+            self._position = start
+            self._updated_at = time.monotonic()
+            self._paused = response.paused
+            if paused:
+                self._arm_idle()
+            else:
+                idle_scheduler.disarm(self)
         return self._current or track
 
     async def pause(self, value: bool = True) -> None:
@@ -394,6 +577,10 @@ class Player:
         self._position = position
         self._updated_at = time.monotonic()
         self._paused = value
+        if value or self._current is None:
+            self._arm_idle()
+        else:
+            idle_scheduler.disarm(self)
 
     async def resume(self) -> None:
         """Resume playback."""
@@ -401,8 +588,11 @@ class Player:
 
     async def seek(self, position: int) -> None:
         """Jump to ``position`` ms in the current track."""
-        if self._current is None:
+        track = self._current
+        if track is None:
             raise PlayerError("nothing is playing; there is nothing to seek in")
+        if not track.info.is_seekable:
+            raise PlayerError(f"{track.title!r} cannot be seeked (a live stream?)")
         position = max(0, int(position))
         await self._patch(PlayerUpdatePayload(position=position))
         self._position = position
@@ -410,7 +600,7 @@ class Player:
 
     @staticmethod
     def _check_volume(volume: int) -> int:
-        if not 0 <= volume <= 1000:
+        if isinstance(volume, bool) or not 0 <= volume <= 1000:
             raise PlayerError(f"volume must be between 0 and 1000, got {volume}")
         return int(volume)
 
@@ -419,19 +609,142 @@ class Player:
         response = await self._patch(PlayerUpdatePayload(volume=self._check_volume(volume)))
         self._volume = response.volume
 
-    async def set_filters(self, filters: FiltersPayload | SupportsPayload, *, seek: bool = False) -> None:
-        """Replace the whole filter set; ``seek=True`` re-seeks so it applies at once."""
+    async def set_filters(
+        self, filters: Filters | FiltersPayload | SupportsPayload | None = None, *, seek: bool = False
+    ) -> None:
+        """Replace the whole filter set; ``seek=True`` re-seeks so it applies at once.
+
+        Without ``filters`` the current :attr:`filters` builder is sent.
+        Filters the node does not allow (its ``/v4/info`` list) raise
+        :class:`~voltricx.FilterError` before anything is sent.
+        """
+        if filters is None:
+            filters = self.filters
         payload = filters if isinstance(filters, FiltersPayload) else filters.to_payload()
+        info = self.node.info
+        if info is not None and info.filters:
+            checked = filters if isinstance(filters, Filters) else Filters.from_payload(payload)
+            refused = checked.unsupported(info.filters)
+            if refused:
+                raise FilterError(
+                    f"node {self.node.identifier!r} does not allow the filter(s) {', '.join(refused)}; "
+                    f"it allows: {', '.join(info.filters)}"
+                )
         body = PlayerUpdatePayload(filters=payload)
         if seek and self._current is not None:
             body.position = self.position
         await self._patch(body)
         self._filters = payload
+        self._filters_obj = filters if isinstance(filters, Filters) else None
 
     async def stop(self) -> None:
-        """Stop the current track (the node reports it ended with reason ``stopped``)."""
+        """Stop the current track (the node reports it ended with reason ``stopped``).
+
+        The queue does not advance.
+        """
+        self._play_seq += 1
         await self._patch(PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
         self._current = None
+        self._arm_idle()
+
+    async def skip(self, *, force: bool = True) -> Track | None:
+        """Play the next track (from the queue, or autoplay's), or stop when there is none.
+
+        ``force=True`` skips past a ``loop``-mode repeat. Returns the track
+        that was playing.
+        """
+        old = self._current
+        following = await self._next_track(force_next=force)
+        if following is None:
+            if self._current is not None:
+                await self.stop()
+        else:
+            await self.play(following)
+        return old
+
+    # -- auto-advance --------------------------------------------------------------------
+
+    async def _next_track(self, *, force_next: bool = False) -> Track | None:
+        """The next track to play: the queue, then (autoplay enabled) recommendations."""
+        try:
+            return self.queue.get(force_next=force_next)
+        except QueueEmpty:
+            pass
+        if self._autoplay is not AutoPlayMode.ENABLED:
+            return None
+        auto = self.auto_queue
+        if not auto:
+            try:
+                auto.put(await recommend(self))
+            except VoltricxError as exc:
+                _log.warning("guild %s: autoplay could not recommend: %s", self.guild_id, exc)
+                return None
+        try:
+            return auto.get()
+        except QueueEmpty:
+            return None
+
+    async def _advance(self, ended: Track, reason: str) -> None:
+        """After ``ended`` finished or failed: play what comes next, or start the idle clock."""
+        if self._destroyed:
+            return
+        if reason == "loadFailed":
+            if self._fail_encoded == ended.encoded:
+                self._fail_count += 1
+            else:
+                self._fail_encoded, self._fail_count = ended.encoded, 1
+            self._fail_streak += 1
+        else:
+            self._fail_encoded, self._fail_count, self._fail_streak = None, 0, 0
+        if self._fail_streak >= MAX_FAILURE_STREAK:
+            _log.warning(
+                "guild %s: %d tracks in a row failed to play; not advancing further",
+                self.guild_id,
+                self._fail_streak,
+            )
+            self._arm_idle()
+            return
+        force = self._fail_count >= MAX_TRACK_ATTEMPTS
+        if force:
+            _log.info("guild %s: %r failed %d times; skipping it", self.guild_id, ended.title, self._fail_count)
+        seq = self._play_seq
+        if self._current is not None:
+            return
+        following = await self._next_track(force_next=force)
+        if self._destroyed or seq != self._play_seq or self._current is not None:
+            return  # the bot played or stopped something meanwhile
+        if following is None:
+            self._arm_idle()
+            return
+        try:
+            await self.play(following)
+        except VoltricxError as exc:
+            _log.warning("guild %s: could not play the next track: %s", self.guild_id, exc)
+            self._arm_idle()
+
+    async def _skip_stuck(self, track: Track) -> None:
+        if self._destroyed or self._current is None or self._current.encoded != track.encoded:
+            return
+        try:
+            await self.skip()
+        except VoltricxError as exc:
+            _log.warning("guild %s: skipping a stuck track failed: %s", self.guild_id, exc)
+
+    # -- inactivity ----------------------------------------------------------------------
+
+    def _arm_idle(self) -> None:
+        """Start (or restart) the inactivity countdown, if this player has one."""
+        if self._destroyed or runtime.players.get(self.guild_id) is not self:
+            return
+        timeout = self.inactive_timeout
+        if timeout is None:
+            return
+        idle_scheduler.arm(self, timeout)
+
+    def _idle_deadline_passed(self) -> None:
+        if self._destroyed or self.playing:
+            return
+        runtime.emit(InactivePlayer(self))
 
     # -- failover and resume ------------------------------------------------------------
 
@@ -471,6 +784,7 @@ class Player:
         self._paused = remote.paused
         self._volume = remote.volume
         self._filters = remote.filters
+        self._filters_obj = None
         self._on_state(remote.state)
 
     def _freeze(self) -> None:
@@ -485,6 +799,8 @@ class Player:
         self._updated_at = time.monotonic()
         self._voice_connected = state.connected
         self._ping = state.ping
+        if runtime.sink is not None:
+            runtime.emit(PlayerUpdate(self, state))
 
     def _on_event(self, event: EventPayload) -> None:
         if isinstance(event, TrackStartEvent):
@@ -493,19 +809,38 @@ class Player:
                 # Started by the node itself (not by our play()): it starts from 0.
                 self._position = 0
                 self._updated_at = time.monotonic()
+            elif current.playlist is not None:
+                event.track.playlist = current.playlist
             self._current = event.track
+            if not self._paused:
+                idle_scheduler.disarm(self)
             runtime.emit(TrackStart(self, event.track))
         elif isinstance(event, TrackEndEvent):
             current = self._current
-            if current is not None and current.encoded == event.track.encoded and event.reason != "replaced":
-                self._current = None
-            runtime.emit(TrackEnd(self, event.track, event.reason))
+            if event.reason != "replaced":
+                # Invalidates a play() of this track still waiting for its answer.
+                self._play_seq += 1
+                if current is not None and current.encoded == event.track.encoded:
+                    self._current = None
+            end = TrackEnd(self, event.track, event.reason)
+            runtime.emit(end)
+            if self._current is not None or self._destroyed:
+                return
+            if end.may_start_next and self._autoplay is not AutoPlayMode.DISABLED:
+                runtime.tasks.spawn(
+                    self._advance(event.track, event.reason), name=f"player {self.guild_id} advance"
+                )
+            else:
+                self._arm_idle()
         elif isinstance(event, TrackExceptionEvent):
             runtime.emit(TrackException(self, event.track, event.exception))
         elif isinstance(event, TrackStuckEvent):
             runtime.emit(TrackStuck(self, event.track, event.threshold_ms))
+            if self._autoplay is not AutoPlayMode.DISABLED:
+                runtime.tasks.spawn(self._skip_stuck(event.track), name=f"player {self.guild_id} stuck")
         elif isinstance(event, WebSocketClosedEvent):
             self._voice_connected = False
             runtime.emit(VoiceClosed(self, event.code, event.reason, event.by_remote))
-        else:
-            runtime.emit(PluginEvent(self.node, self, event.type, event.raw))
+        elif isinstance(event, UnknownEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
+            typed = plugin_event(self, event)
+            runtime.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))

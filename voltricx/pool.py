@@ -26,8 +26,11 @@ from voltricx.enums import NodeStatus
 from voltricx.errors import MissingExtraError, NodeNotFound, VoltricxError
 from voltricx.events import EventSink
 from voltricx.gateway import VoiceGateway
+from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
+from voltricx.playlist import Playlist
+from voltricx.search import TrackSource, fetch_tracks
 from voltricx.selection import best_node
 
 __all__ = ["Pool"]
@@ -173,6 +176,20 @@ class Pool:
     def players(cls) -> dict[int, Player]:
         """Every player by guild id (a copy)."""
         return dict(runtime.players)
+
+    @classmethod
+    async def fetch_tracks(
+        cls, query: str, *, source: TrackSource | str | None = None, cache: bool = True
+    ) -> list[Track] | Playlist:
+        """Load ``query``: a list of :class:`~voltricx.Playable` (maybe empty) or a :class:`~voltricx.Playlist`.
+
+        Plain text gets the ``source`` search prefix (default ``ytsearch``,
+        see :func:`voltricx.search.configure`); URLs and prefixed queries
+        (``spsearch:...``) go as they are. The best node is asked first; when
+        it fails at the transport level the next healthy node is tried.
+        Raises :class:`~voltricx.LoadError` when the node reports a load error.
+        """
+        return await fetch_tracks(query, source=source, cache=cache)
 
     @classmethod
     async def close(cls) -> None:

@@ -7,9 +7,12 @@ properties read through to ``info``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from voltricx.playlist import Playlist
 
 __all__ = ["Track", "TrackInfo"]
 
@@ -30,13 +33,45 @@ class TrackInfo(msgspec.Struct, rename="camel", frozen=True):
     isrc: str | None = None
 
 
-class Track(msgspec.Struct, rename="camel"):
-    """One playable track: the ``encoded`` blob to send back, its info, plugin and user data."""
+class Track(msgspec.Struct, rename="camel", dict=True):
+    """One playable track: the ``encoded`` blob to send back, its info, plugin and user data.
+
+    Build one from an encoded string alone with :meth:`from_encoded` (decoded
+    locally, no node needed). Tracks that came from a playlist load know it
+    through :attr:`playlist` (not part of the wire form).
+    """
 
     encoded: str
     info: TrackInfo
     plugin_info: dict[str, Any] = msgspec.field(default_factory=dict[str, Any])
     user_data: dict[str, Any] = msgspec.field(default_factory=dict[str, Any])
+
+    @classmethod
+    def from_encoded(cls, encoded: str, *, user_data: dict[str, Any] | None = None) -> Track:
+        """Decode ``encoded`` locally (no node involved) into a track.
+
+        Raises :class:`~voltricx.errors.TrackCodecError` when the string is
+        not a valid encoded track; for sources whose blob the local codec
+        cannot read, ask a node (``node.rest.decode_track``).
+        """
+        from voltricx.codec import decode
+
+        return cls(encoded=encoded, info=decode(encoded).info, user_data=dict(user_data or {}))
+
+    @property
+    def playlist(self) -> Playlist | None:
+        """The playlist this track was loaded with, if any."""
+        value: Playlist | None = getattr(self, "_voltricx_playlist", None)
+        return value
+
+    @playlist.setter
+    def playlist(self, value: Playlist | None) -> None:
+        setattr(self, "_voltricx_playlist", value)  # noqa: B010  (not a wire field)
+
+    @property
+    def position(self) -> int:
+        """Start position stored with the track, in milliseconds (usually 0)."""
+        return self.info.position
 
     @property
     def title(self) -> str:
