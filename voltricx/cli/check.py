@@ -332,6 +332,12 @@ class _Checker:
                     f"use the server root: {scheme}://{parts.netloc}{prefix}; voltricx adds "
                     "/v4/... to every request itself",
                 )
+        if parts.username is not None or parts.password is not None:
+            raise _Failed(
+                "the URI contains user:password@",
+                "Lavalink takes its password in the Authorization header: remove it from the URI "
+                "and pass --password (NodeConfig.password)",
+            )
         if parts.query or parts.fragment:
             raise _Failed("the URI has a query or fragment", f"use {scheme}://{parts.netloc}{path}")
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -272,7 +273,15 @@ class _Demo:
 
     async def connect(self, configs: list[voltricx.NodeConfig]) -> None:
         self.out.section("Connecting the pool")
-        await voltricx.Pool.connect(client=self.gateway, nodes=configs, report_stream=self.out.stream)
+        if self.out.colour:
+            await voltricx.Pool.connect(client=self.gateway, nodes=configs, report_stream=self.out.stream)
+            return
+        # The pool colours its report when the stream is a terminal; without colour, the
+        # report goes through a plain buffer first.
+        buffer = io.StringIO()
+        await voltricx.Pool.connect(client=self.gateway, nodes=configs, report_stream=buffer)
+        for text in buffer.getvalue().splitlines():
+            self.out.line(text)
 
     async def create_players(self) -> None:
         count = self.options.players
