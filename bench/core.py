@@ -65,10 +65,11 @@ class Target:
 
     * ``max_ratio``: ours / reference baseline must be at most ``value``;
     * ``min_speedup``: reference baseline / ours must be at least ``value``;
-    * ``max_value``: ours itself (in the metric's unit) must be at most ``value``.
+    * ``max_value``: ours itself (in the metric's unit) must be at most ``value``;
+    * ``max_excess``: ours minus the reference baseline must be at most ``value``.
     """
 
-    kind: Literal["max_ratio", "min_speedup", "max_value"]
+    kind: Literal["max_ratio", "min_speedup", "max_value", "max_excess"]
     value: float
     reference: str | None = None
 
@@ -87,12 +88,19 @@ class Target:
         """Ours must be at most ``value`` (an absolute bound)."""
         return cls("max_value", value)
 
+    @classmethod
+    def max_excess(cls, value: float, reference: str) -> Target:
+        """Ours may exceed the reference baseline by at most ``value`` (in the metric's unit)."""
+        return cls("max_excess", value, reference)
+
     def ratio(self, ours: float, baselines: dict[str, float]) -> float | None:
         """The number compared with ``value``."""
         if self.kind == "max_value":
             return ours
         assert self.reference is not None
         base = baselines[self.reference]
+        if self.kind == "max_excess":
+            return ours - base
         if self.kind == "max_ratio":
             return ours / base if base > 0 else math.inf
         return base / ours if ours > 0 else math.inf
@@ -111,6 +119,8 @@ class Target:
             return f"ours/{self.reference} <= {self.value:.2f}"
         if self.kind == "min_speedup":
             return f"{self.reference}/ours >= {self.value:.2f}"
+        if self.kind == "max_excess":
+            return f"ours - {self.reference} <= {format_value(self.value, unit)}"
         return f"ours <= {format_value(self.value, unit)}"
 
 
@@ -170,7 +180,7 @@ class MetricResult:
 
 REGISTRY: dict[str, Metric] = {}
 
-METRIC_MODULES: tuple[str, ...] = ("bench.metrics",)
+METRIC_MODULES: tuple[str, ...] = ("bench.metrics", "bench.metrics_node", "bench.metrics_runtime")
 """Modules whose import registers metrics; add new metric modules here."""
 
 
@@ -276,6 +286,8 @@ def run_all(config: RunConfig, names: list[str] | None = None) -> list[MetricRes
 
 def format_value(value: float, unit: str) -> str:
     """Human form of a measured value: adaptive time units for seconds."""
+    if value < 0:
+        return "-" + format_value(-value, unit)
     if unit != "s":
         return f"{value:.4g} {unit}"
     for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
@@ -296,6 +308,9 @@ def render_table(results: list[MetricResult], *, quick: bool = False) -> str:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}"
         if r.metric.target.kind == "max_value":
             ratio = format_value(r.ratio or 0.0, unit)
+        elif r.metric.target.kind == "max_excess":
+            excess = r.ratio or 0.0
+            ratio = ("+" if excess >= 0 else "") + format_value(excess, unit)
         rows.append(
             [
                 r.metric.name,

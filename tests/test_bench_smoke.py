@@ -16,7 +16,16 @@ if str(ROOT) not in sys.path:  # ``bench`` lives at the repository root, beside 
 from bench.__main__ import main  # noqa: E402
 from bench.core import load_metrics  # noqa: E402
 
-EXPECTED_METRICS = {"parse.playlist_1000", "parse.search_10", "codec.decode_10k"}
+EXPECTED_METRICS = {
+    "parse.playlist_1000",
+    "parse.search_10",
+    "codec.decode_10k",
+    "ws.dispatch_unknown_100k",
+    "ws.dispatch_live_100k",
+    "memory.idle_players_1000",
+    "import.voltricx",
+    "failover.players_1000",
+}
 
 
 def test_quick_mode_prints_one_table_and_writes_json(
@@ -41,6 +50,13 @@ def test_quick_mode_prints_one_table_and_writes_json(
         assert m["target"]["text"]
     assert set(metrics["parse.playlist_1000"]["baselines"]) == {"json", "orjson"}
     assert set(metrics["codec.decode_10k"]["baselines"]) == {"naive"}
+    for name in ("ws.dispatch_unknown_100k", "ws.dispatch_live_100k"):
+        assert set(metrics[name]["baselines"]) == {"orjson"}
+    assert metrics["ws.dispatch_live_100k"]["notes"]["players"] == 1000
+    assert set(metrics["import.voltricx"]["baselines"]) == {"aiohttp"}
+    assert metrics["import.voltricx"]["target"]["kind"] == "max_excess"
+    assert metrics["memory.idle_players_1000"]["unit"] == "KiB"
+    assert metrics["failover.players_1000"]["notes"]["players"] > 0
 
 
 def test_every_registered_metric_names_a_baseline_it_measures(tmp_path: Path) -> None:

@@ -31,9 +31,12 @@ from voltricx.models.node import Info, RoutePlannerStatus, Stats
 from voltricx.models.player import PlayerPayload
 from voltricx.models.ws import (
     EventFrame,
+    EventPayload,
     PlayerUpdateOp,
     ReadyOp,
     StatsOp,
+    TrackEndEvent,
+    TrackStartEvent,
     UnknownEvent,
     UnknownOp,
     decode_event,
@@ -50,6 +53,9 @@ if TYPE_CHECKING:
 __all__ = ["Node", "NodeOwner"]
 
 _log = logging.getLogger("voltricx.node")
+
+#: Most distinct ``guildId`` strings a node remembers as ints before starting over.
+_GUILD_ID_CACHE_SIZE = 65536
 
 _CLOSED_TYPES = frozenset(
     {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
@@ -125,6 +131,11 @@ class Node:
         self._messages = 0
         self._attempts = 0
         self._warned_old_version = False
+        #: guild id -> (player, encoded track) of the last TrackStartEvent not yet ended, to
+        #: drop the second start NodeLink sends when a track is replaced.
+        self._started: dict[int, tuple[Player, str]] = {}
+        #: ``guildId`` string -> int, so each burst of ``playerUpdate`` frames parses an id once.
+        self._guild_ids: dict[str, int] = {}
 
     # -- public surface --------------------------------------------------------------
 
@@ -323,6 +334,7 @@ class Node:
                 code, reason = lost.code, lost.reason
             finally:
                 self._ws = None
+                self._started.clear()
                 if not ws.closed:
                     await ws.close()
             if self._closing:
@@ -374,7 +386,10 @@ class Node:
             if exc.status == 404:
                 self.last_error = "not a Lavalink v4 server (websocket 404)"
             elif exc.status == 400:
-                self.last_error = "handshake rejected (400)"
+                self.last_error = (
+                    "handshake rejected (400): the node refused our Client-Name or User-Id "
+                    "(NodeLink wants NAME/VERSION and an 18-19 digit user id)"
+                )
             else:
                 self.last_error = f"websocket handshake failed ({exc.status})"
             raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier) from None
@@ -537,10 +552,13 @@ class Node:
         kind = type(message)
         if kind is PlayerUpdateOp:
             update: PlayerUpdateOp = message  # type: ignore[assignment]
-            try:
-                player = self.players.get(int(update.guild_id))
-            except ValueError:
-                return
+            guild_id = self._guild_ids.get(update.guild_id)
+            if guild_id is None:
+                try:
+                    guild_id = self._guild_id(update.guild_id)
+                except ValueError:
+                    return
+            player = self.players.get(guild_id)
             if player is not None:
                 player._on_state(update.state)  # pyright: ignore[reportPrivateUsage]
         elif kind is StatsOp:
@@ -562,6 +580,15 @@ class Node:
         elif isinstance(message, UnknownOp):
             self._owner.emit(PluginEvent(self, None, message.op, message.raw))
 
+    def _guild_id(self, text: str) -> int:
+        """``int(text)``, remembered (the cache is bounded; raises ``ValueError`` like ``int``)."""
+        guild_id = int(text)
+        cache = self._guild_ids
+        if len(cache) >= _GUILD_ID_CACHE_SIZE:
+            cache.clear()
+        cache[text] = guild_id
+        return guild_id
+
     def _on_event(self, data: str | bytes, head: EventFrame) -> None:
         try:
             event = decode_event(data, head)
@@ -573,8 +600,31 @@ class Node:
         except ValueError:
             player = None
         if player is not None:
+            if self._repeated_start(player, event):
+                return
             player._on_event(event)  # pyright: ignore[reportPrivateUsage]
         elif isinstance(event, UnknownEvent):
             self._owner.emit(PluginEvent(self, None, event.type, event.raw))
         else:
             _log.debug("node %s: %s for unknown guild %s", self.identifier, head.type, head.guild_id)
+
+    def _repeated_start(self, player: Player, event: EventPayload) -> bool:
+        """True for a second ``TrackStartEvent`` of the same track with no end between.
+
+        NodeLink sends one start when a replacing track is requested and another
+        when its audio flows; Lavalink always ends a track before starting one.
+        """
+        guild_id = player.guild_id
+        if isinstance(event, TrackStartEvent):
+            previous = self._started.get(guild_id)
+            if previous is not None and previous[0] is player and previous[1] == event.track.encoded:
+                _log.debug("node %s: repeated TrackStartEvent for guild %s dropped", self.identifier, guild_id)
+                return True
+            started = self._started
+            if len(started) > 2 * len(self.players) + 64:
+                for stale in [g for g in started if g not in self.players]:
+                    del started[stale]
+            started[guild_id] = (player, event.track.encoded)
+        elif isinstance(event, TrackEndEvent):
+            self._started.pop(guild_id, None)
+        return False

@@ -1,0 +1,260 @@
+"""Whole-library metrics: memory per idle player, import time, failover time.
+
+* ``memory.idle_players_1000`` runs :mod:`bench._rss_probe` in a fresh
+  process and reads how much the resident set grows per 1000 idle players.
+* ``import.voltricx`` times ``import voltricx`` and ``import aiohttp`` in
+  fresh interpreters, alternating, and compares the medians.
+* ``failover.players_1000`` plays 1000 players on one FakeLavalink, kills
+  it, and times the move to a second FakeLavalink: from the start of the
+  pool's migration pass (where the new node is chosen) until it returns,
+  which is after the last player's update was acknowledged and the
+  ``Failover`` event was emitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import voltricx
+from bench.core import Measurement, RunConfig, Target, metric
+from voltricx._state import runtime
+from voltricx.events import Failover
+from voltricx.testing import FakeLavalink
+from voltricx.testing.voice import FakeVoiceGateway
+
+__all__ = ["failover_players", "idle_player_memory", "import_time"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+RSS_TARGET_KIB = 400.0
+IMPORT_EXCESS_TARGET = 0.040
+FAILOVER_TARGET = 1.5
+
+
+def _run_child(args: list[str], *, timeout: float = 120.0) -> str:
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(args[:3])} failed ({proc.returncode}): {proc.stderr.strip()}"
+        )
+    return proc.stdout
+
+
+# --------------------------------------------------------------------------
+# memory
+
+
+def _rss_probe(mode: str, batches: int) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(_run_child(["-m", "bench._rss_probe", mode, str(batches)]))
+    return result
+
+
+@metric(
+    "memory.idle_players_1000",
+    description="RSS growth per 1000 idle Players registered on an offline node "
+    "(fresh subprocess, /proc/self/statm; tracemalloc cross-check in notes)",
+    target=Target.max_value(RSS_TARGET_KIB),
+    unit="KiB",
+)
+def idle_player_memory(config: RunConfig) -> Measurement:
+    """KiB of resident memory per 1000 idle players, measured in a child process."""
+    batches = 2 if config.quick else 10
+    bare = _rss_probe("bare", batches)
+    notes: dict[str, Any] = {
+        "batches_of_1000": batches,
+        "rss_batch_deltas_kib": [d / 1024 for d in bare["rss_batch_deltas"]],
+        "tracemalloc_kib_per_1000": bare["tracemalloc_per_1000"] / 1024,
+        "attribute_bytes": bare["attributes"],
+        "top_lines": bare["top_lines"],
+    }
+    if not config.quick:
+        # The same players after joining voice (credentials fed through the adapter hooks).
+        voice = _rss_probe("voice", batches)
+        notes["with_voice"] = {
+            "rss_kib_per_1000": voice["rss_per_1000"] / 1024,
+            "tracemalloc_kib_per_1000": voice["tracemalloc_per_1000"] / 1024,
+            "attribute_bytes": voice["attributes"],
+            "top_lines": voice["top_lines"],
+        }
+    return Measurement(ours=bare["rss_per_1000"] / 1024, samples=batches, notes=notes)
+
+
+# --------------------------------------------------------------------------
+# import time
+
+_IMPORT_SNIPPET = (
+    "import time\n"
+    "start = time.perf_counter()\n"
+    "import {module}\n"
+    "print(time.perf_counter() - start)\n"
+)
+
+
+def _import_seconds(module: str) -> float:
+    return float(_run_child(["-c", _IMPORT_SNIPPET.format(module=module)], timeout=60.0))
+
+
+@metric(
+    "import.voltricx",
+    description="'import voltricx' in a fresh interpreter vs 'import aiohttp' "
+    "(medians of alternating runs; voltricx imports aiohttp itself)",
+    target=Target.max_excess(IMPORT_EXCESS_TARGET, "aiohttp"),
+)
+def import_time(config: RunConfig) -> Measurement:
+    """Median seconds of ``import voltricx`` and of ``import aiohttp`` in fresh processes."""
+    runs = 2 if config.quick else 15
+    # One unmeasured round so both start from warm file caches.
+    _import_seconds("aiohttp")
+    _import_seconds("voltricx")
+    ours: list[float] = []
+    aiohttp: list[float] = []
+    for index in range(runs):
+        order = ("voltricx", "aiohttp") if index % 2 == 0 else ("aiohttp", "voltricx")
+        for module in order:
+            (ours if module == "voltricx" else aiohttp).append(_import_seconds(module))
+    return Measurement(
+        ours=statistics.median(ours),
+        baselines={"aiohttp": statistics.median(aiohttp)},
+        samples=runs,
+        notes={"voltricx_runs": ours, "aiohttp_runs": aiohttp},
+    )
+
+
+# --------------------------------------------------------------------------
+# failover
+
+_GUILD_BASE = 300_000_000_000_000_000
+_CHANNEL_BASE = 400_000_000_000_000_000
+_PASSWORD = "bench-password"
+
+
+class _KeepErrors(logging.Handler):
+    """Swallows voltricx's expected warnings during the run; shows errors on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR:
+            sys.stderr.write(f"{record.name}: {self.format(record)}\n")
+
+
+async def _one_failover(players_count: int) -> dict[str, Any]:
+    first = await FakeLavalink(password=_PASSWORD).start()
+    second = await FakeLavalink(password=_PASSWORD).start()
+    passes: list[tuple[float, float, int]] = []
+    original: Callable[..., Awaitable[None]] = runtime._migrate  # pyright: ignore[reportPrivateUsage]
+
+    async def timed_migrate(players: list[voltricx.Player], old: voltricx.Node) -> None:
+        # Pass-through timer around the pool's migration pass (instrumentation only).
+        start = time.perf_counter()
+        await original(players, old)
+        passes.append((start, time.perf_counter(), len(players)))
+
+    try:
+        gateway = FakeVoiceGateway()
+
+        def config(fake: FakeLavalink, identifier: str) -> voltricx.NodeConfig:
+            return voltricx.NodeConfig(
+                identifier=identifier,
+                uri=fake.uri,
+                password=_PASSWORD,
+                retry_base=0.05,
+                retry_cap=0.5,
+                resume_grace=0.1,
+            )
+
+        await voltricx.Pool.connect(
+            client=gateway, nodes=[config(first, "A"), config(second, "B")], report=False
+        )
+        node_a, node_b = voltricx.Pool.get_node("A"), voltricx.Pool.get_node("B")
+        loaded = await node_a.rest.load_tracks("ytsearch:failover bench")
+        tracks = loaded.data
+        if not isinstance(tracks, list) or not tracks:
+            raise AssertionError("FakeLavalink returned no tracks to play")
+
+        async def start(index: int) -> voltricx.Player:
+            player = voltricx.Player(_GUILD_BASE + index, node=node_a)
+            await player.connect(_CHANNEL_BASE + index)
+            await player.play(tracks[index % len(tracks)], start=index * 100)
+            return player
+
+        setup_start = time.perf_counter()
+        players = await asyncio.gather(*(start(i) for i in range(players_count)))
+        setup = time.perf_counter() - setup_start
+        second.clear_requests()
+        runtime._migrate = timed_migrate  # type: ignore[method-assign]  # pyright: ignore[reportPrivateUsage]
+        killed = time.monotonic()
+        first.kill()
+        event = await gateway.wait_for(Failover, timeout=60)
+        seen = time.monotonic()
+
+        patches = [r for r in second.requests if r.method == "PATCH" and "/players/" in r.path]
+        if len(event.players) != players_count or not all(p.node is node_b for p in players):
+            raise AssertionError(
+                f"only {len(event.players)} of {players_count} players failed over"
+            )
+        if len(patches) != players_count or len(passes) != 1:
+            raise AssertionError(
+                f"{len(patches)} updates in {len(passes)} passes for {players_count}"
+            )
+        begin, end, _ = passes[0]
+        return {
+            "migrate_seconds": end - begin,
+            "first_patch_to_event_seconds": seen - min(r.time for r in patches),
+            "kill_to_event_seconds": seen - killed,
+            "setup_seconds": setup,
+        }
+    finally:
+        runtime.__dict__.pop("_migrate", None)
+        await voltricx.Pool.close()
+        await first.close()
+        await second.close()
+
+
+@metric(
+    "failover.players_1000",
+    description="1000 playing players move between two FakeLavalink nodes after a kill: "
+    "from the migration pass choosing the new node to every update acknowledged",
+    target=Target.max_value(FAILOVER_TARGET),
+)
+def failover_players(config: RunConfig) -> Measurement:
+    """Median seconds of the migration pass over a few kill-and-failover runs."""
+    count = 100 if config.quick else 1000
+    runs = 1 if config.quick else 3
+    logger = logging.getLogger("voltricx")
+    saved = (logger.level, logger.propagate, list(logger.handlers))
+    logger.handlers = [_KeepErrors()]
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        results = [asyncio.run(_one_failover(count)) for _ in range(runs)]
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+        logger.handlers = saved[2]
+    migrate = [r["migrate_seconds"] for r in results]
+    return Measurement(
+        ours=statistics.median(migrate),
+        samples=runs,
+        notes={
+            "players": count,
+            "runs": results,
+            "first_patch_to_event_seconds": statistics.median(
+                r["first_patch_to_event_seconds"] for r in results
+            ),
+        },
+    )
