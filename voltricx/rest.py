@@ -63,6 +63,19 @@ class _NullPlanner(msgspec.Struct):
 
 
 _null_planner_decoder = msgspec.json.Decoder(_NullPlanner)
+_object_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+def _decode_player(raw: bytes) -> PlayerPayload:
+    """Decode a player object; an empty ``"track": {}`` (a NodeLink bug) reads as no track."""
+    try:
+        return _player_decoder.decode(raw)
+    except msgspec.ValidationError:
+        body = _object_decoder.decode(raw)
+        if body.get("track") != {}:
+            raise
+        body["track"] = None
+        return msgspec.convert(body, PlayerPayload)
 
 
 def describe_os_error(error: OSError) -> str:
@@ -290,7 +303,7 @@ class RestClient:
         """``GET /v4/sessions/{sid}/players/{guildId}``."""
         gid = validate_snowflake(guild_id)
         _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}")
-        return self._decode(_player_decoder.decode, raw, "player")
+        return self._decode(_decode_player, raw, "player")
 
     async def update_player(
         self,
@@ -305,7 +318,7 @@ class RestClient:
         path = f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}"
         path += "?noReplace=true" if no_replace else "?noReplace=false"
         _, raw = await self.request("PATCH", path, body=payload)
-        return self._decode(_player_decoder.decode, raw, "player")
+        return self._decode(_decode_player, raw, "player")
 
     async def destroy_player(self, session_id: str, guild_id: int | str) -> None:
         """``DELETE /v4/sessions/{sid}/players/{guildId}``."""
