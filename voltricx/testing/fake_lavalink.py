@@ -49,6 +49,7 @@ from voltricx.models.player import PlayerUpdatePayload, VoiceState
 from voltricx.models.track import Track
 from voltricx.models.ws import PlayerUpdateOp, ReadyOp
 from voltricx.testing._catalogue import Catalogue
+from voltricx.testing._plugins import PluginError, PluginRoutes
 from voltricx.testing._profile import PROFILES, Profile
 from voltricx.testing._state import FakePlayer, FakeSession, PlaybackClock, RecordedRequest
 
@@ -286,6 +287,8 @@ class FakeLavalink:
             base = int(time.time() * 1000) - 60_000
             self._rp_failing = {"2001:db8:1d::2": base, "2001:db8:1d::3": base + 1000}
         self._routes: dict[tuple[str, str], Callable[[web.BaseRequest, list[str]], Any]] = {}
+        self.plugin_routes = PluginRoutes(self)
+        """Plugin endpoints and their state (see ``voltricx.testing._plugins``)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -832,7 +835,10 @@ class FakeLavalink:
                 identifier = request.query.get("identifier")
                 if identifier is None:
                     raise _HTTPError(400, "Required parameter 'identifier' is not present")
-                return self._json(self._enc.encode(self.catalogue.load(identifier)))
+                loaded = self.plugin_routes.load(identifier)
+                if loaded is None:
+                    loaded = self.catalogue.load(identifier)
+                return self._json(self._enc.encode(loaded))
             case ["decodetrack"]:
                 self._allow(method, "GET")
                 encoded = request.query.get("encodedTrack") or request.query.get("track")
@@ -892,7 +898,13 @@ class FakeLavalink:
                 self._rp_failing.clear()
                 return web.Response(status=204, headers=_API_HEADER)
             case _:
-                raise _HTTPError(404, self._not_found)
+                try:
+                    answer = await self.plugin_routes.route(request, rec.body, rest)
+                except PluginError as exc:
+                    raise _HTTPError(exc.status, exc.message) from None
+                if answer is None:
+                    raise _HTTPError(404, self._not_found)
+                return answer
 
     @property
     def _not_found(self) -> str:
