@@ -1,0 +1,113 @@
+"""A hikari bot logged into FakeDiscord, with helpers to look at what FakeLavalink received."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import hikari
+
+from voltricx.adapters import hikari as vhikari
+from voltricx.testing import FakeLavalink
+from voltricx.testing.discord_gateway import FakeDiscord
+
+TIMEOUT = 10.0
+
+E = TypeVar("E", bound=vhikari.VoltricxEvent)
+
+
+class Received:
+    """Every voltricx event a bot's listener got, with a change-driven waiter."""
+
+    def __init__(self) -> None:
+        self.events: list[vhikari.VoltricxEvent] = []
+        self._changed = asyncio.Event()
+
+    async def listener(self, event: vhikari.VoltricxEvent) -> None:
+        self.events.append(event)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def wait_for(
+        self, kind: type[E], predicate: Callable[[E], bool] = lambda _: True, timeout: float = TIMEOUT
+    ) -> E:
+        async with asyncio.timeout(timeout):
+            while True:
+                for event in self.of(kind):
+                    if predicate(event):
+                        return event
+                await self._changed.wait()
+
+
+def voice_patches(lavalink: FakeLavalink, guild_id: int) -> list[dict[str, Any]]:
+    """The ``voice`` objects of every PATCH for ``guild_id`` the node received, in order."""
+    found: list[dict[str, Any]] = []
+    for request in lavalink.requests:
+        if request.method == "PATCH" and request.path.endswith(f"/players/{guild_id}"):
+            body = request.json
+            if isinstance(body, dict) and "voice" in body:
+                found.append(body["voice"])  # pyright: ignore[reportUnknownArgumentType]
+    return found
+
+
+def expected_voice(fake: FakeDiscord, guild_id: int) -> dict[str, Any]:
+    """The voice object a node must receive for what FakeDiscord issued last."""
+    state = fake.voice_state(guild_id)
+    server = fake.last_server_update(guild_id)
+    assert state is not None and server is not None and server.endpoint is not None
+    return {
+        "token": server.token,
+        "endpoint": server.endpoint,
+        "sessionId": state.session_id,
+        "channelId": str(state.channel_id),
+    }
+
+
+async def wait_voice(lavalink: FakeLavalink, guild_id: int, voice: dict[str, Any]) -> None:
+    """Wait until the node received exactly ``voice`` for ``guild_id``."""
+    await lavalink.wait_for(lambda f: voice in voice_patches(f, guild_id), timeout=TIMEOUT)
+
+
+def deletes(lavalink: FakeLavalink, guild_id: int) -> int:
+    return sum(
+        1
+        for r in lavalink.requests
+        if r.method == "DELETE" and r.path.endswith(f"/players/{guild_id}")
+    )
+
+
+async def start_bot(fake: FakeDiscord, **options: Any) -> tuple[hikari.GatewayBot, Received]:
+    """Build and start a hikari bot on ``fake``; every voltricx event is recorded."""
+    bot = fake.hikari_bot(**options)
+    received = Received()
+    bot.subscribe(vhikari.VoltricxEvent, received.listener)
+    await asyncio.wait_for(fake.start_hikari(bot), TIMEOUT)
+    return bot, received
+
+
+async def close_bot(bot: hikari.GatewayBot) -> None:
+    if bot.is_alive:
+        await asyncio.wait_for(bot.close(), TIMEOUT)
+    vhikari.detach(bot)
+
+
+def state_payload(fake: FakeDiscord, guild_id: int, channel_id: int | None, session_id: str) -> dict[str, Any]:
+    """A raw VOICE_STATE_UPDATE of the bot, as Discord would send it."""
+    return {
+        "guild_id": str(guild_id),
+        "channel_id": str(channel_id) if channel_id is not None else None,
+        "user_id": str(fake.bot_id),
+        "session_id": session_id,
+        "deaf": False,
+        "mute": False,
+        "self_deaf": False,
+        "self_mute": False,
+        "self_stream": False,
+        "self_video": False,
+        "suppress": False,
+        "request_to_speak_timestamp": None,
+    }

@@ -1,0 +1,404 @@
+"""The hikari adapter end to end: real hikari on FakeDiscord, real voltricx on FakeLavalink."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+
+import attrs
+import hikari
+import pytest
+
+import voltricx
+from tests.conftest import FakeFactory, node_config
+from voltricx import events as core
+from voltricx._state import runtime
+from voltricx.adapters import hikari as vhikari
+from voltricx.testing import FakeLavalink
+from voltricx.testing.discord_gateway import FakeDiscord
+
+from ._hikari_harness import (
+    TIMEOUT,
+    close_bot,
+    deletes,
+    expected_voice,
+    start_bot,
+    state_payload,
+    voice_patches,
+    wait_voice,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def discord() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(max_lifetime=60.0) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def lavalink(fake_factory: FakeFactory) -> FakeLavalink:
+    return await fake_factory()
+
+
+@pytest.fixture
+async def bot(discord: FakeDiscord) -> AsyncIterator[tuple[hikari.GatewayBot, vhikari.HikariAdapter]]:
+    """A logged-in bot, attached explicitly; closed (and detached) after the test."""
+    gateway_bot, _ = await start_bot(discord)
+    adapter = vhikari.attach(gateway_bot)
+    try:
+        yield gateway_bot, adapter
+    finally:
+        await close_bot(gateway_bot)
+
+
+async def joined(
+    discord: FakeDiscord, lavalink: FakeLavalink, gateway_bot: hikari.GatewayBot, *, channel: int = 0
+) -> voltricx.Player:
+    """Connect the pool to ``lavalink``, join a voice channel, check the node got the voice."""
+    if not voltricx.Pool.nodes():
+        await voltricx.Pool.connect(client=gateway_bot, nodes=[node_config(lavalink, "A")], report=False)
+    guild = discord.guild_id
+    player = await vhikari.join(gateway_bot, guild, discord.voice_channel_ids[channel], timeout=TIMEOUT)
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+    return player
+
+
+async def first_track(node: voltricx.Node, query: str = "ytsearch:hikari") -> voltricx.Track:
+    result = await node.rest.load_tracks(query)
+    tracks = result.data
+    assert isinstance(tracks, list) and tracks
+    return tracks[0]
+
+
+# ------------------------------------------------------------------------- end to end
+
+
+async def test_login_join_play_failover_move_kick_close(
+    discord: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    first, second = await fake_factory(), await fake_factory()
+    gateway_bot, received = await start_bot(discord)
+    failovers: list[vhikari.FailoverEvent] = []
+    got_failover = asyncio.Event()
+
+    @gateway_bot.listen(vhikari.FailoverEvent)
+    async def on_failover(event: vhikari.FailoverEvent) -> None:  # pyright: ignore[reportUnusedFunction]
+        failovers.append(event)
+        got_failover.set()
+
+    try:
+        # Pool.connect without attach(): the adapter is created implicitly.
+        nodes = await voltricx.Pool.connect(
+            client=gateway_bot,
+            nodes=[node_config(first, "A", resume_grace=0.2), node_config(second, "B")],
+            report=False,
+        )
+        assert runtime.gateway is vhikari.attach(gateway_bot)
+        guild, (voice_a, voice_b) = discord.guild_id, discord.voice_channel_ids
+
+        player = await vhikari.join(gateway_bot, guild, voice_a, node=nodes["A"], home=discord.text_channel_id)
+        assert voltricx.Pool.get_player(guild) is player
+        assert player.home == discord.text_channel_id
+        [request] = [r for r in discord.voice_requests if r.channel_id == voice_a]
+        assert request.guild_id == guild and request.shard_id == 0
+        issued = expected_voice(discord, guild)
+        await wait_voice(first, guild, issued)
+        assert voice_patches(first, guild) == [issued], "exactly one voice update, with Discord's values"
+
+        track = await first_track(nodes["A"])
+        await player.play(track)
+        start = await received.wait_for(vhikari.TrackStartEvent, lambda e: e.player is player)
+        assert start.track.encoded == track.encoded
+        assert start.guild_id == guild and start.app is gateway_bot
+        assert start.shard is not None and start.shard.id == 0
+
+        first.kill()
+        async with asyncio.timeout(TIMEOUT):
+            await got_failover.wait()
+        [failover] = failovers
+        assert failover.old_node is nodes["A"] and failover.new_node is nodes["B"]
+        assert failover.players == (player,)
+        assert failover.shard is None and failover.name == "failover"
+        assert player.node is nodes["B"]
+        moved = second.player(guild)
+        assert moved is not None and moved.track is not None and moved.track.encoded == track.encoded
+        assert voice_patches(second, guild)[-1] == issued
+
+        # A moderator moves the bot: the new channel reaches the new node.
+        await discord.move_bot(guild, voice_b)
+        moved_voice = expected_voice(discord, guild)
+        assert moved_voice["channelId"] == str(voice_b)
+        await wait_voice(second, guild, moved_voice)
+        assert player.channel_id == voice_b
+
+        # A moderator disconnects the bot: the player is destroyed everywhere.
+        await discord.kick_bot(guild)
+        destroyed = await received.wait_for(vhikari.PlayerDestroyedEvent, lambda e: e.player is player)
+        assert destroyed.reason == "disconnected"
+        await second.wait_for(lambda f: f.player(guild) is None, timeout=TIMEOUT)
+        assert voltricx.Pool.get_player(guild) is None and not nodes["B"].players
+
+        await voltricx.Pool.close()
+        assert runtime.gateway is None and not voltricx.Pool.nodes()
+    finally:
+        await close_bot(gateway_bot)
+    await discord.wait_for(lambda: not discord.connected_shards, timeout=TIMEOUT)
+
+
+# --------------------------------------------------------------------------- pitfalls
+
+
+async def test_attach_is_idempotent_and_is_what_pool_connect_uses(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], lavalink: FakeLavalink
+) -> None:
+    gateway_bot, adapter = bot
+    assert vhikari.attach(gateway_bot) is adapter
+    assert vhikari.adapt(gateway_bot) is adapter
+    assert isinstance(adapter, voltricx.VoiceGateway) and isinstance(adapter, voltricx.EventSink)
+    assert adapter.user_id == gateway_bot.get_me().id  # pyright: ignore[reportOptionalMemberAccess]
+    await voltricx.Pool.connect(client=gateway_bot, nodes=[node_config(lavalink, "A")], report=False)
+    assert runtime.gateway is adapter and adapter.active
+
+
+async def test_join_needs_a_connected_pool(bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter]) -> None:
+    gateway_bot, _ = bot
+    with pytest.raises(voltricx.VoltricxError, match=r"Pool\.connect"):
+        await vhikari.join(gateway_bot, 1234567890123456789, 1234567890123456780)
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["state-first", "server-first"])
+async def test_voice_events_in_either_order_give_one_exact_update(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter],
+    discord: FakeDiscord,
+    lavalink: FakeLavalink,
+    reverse: bool,
+) -> None:
+    discord.set_reverse_order(reverse)
+    await joined(discord, lavalink, bot[0])
+    assert voice_patches(lavalink, discord.guild_id) == [expected_voice(discord, discord.guild_id)]
+
+
+async def test_null_endpoint_is_never_forwarded_and_the_next_one_is(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    player = await joined(discord, lavalink, bot[0])
+    guild = discord.guild_id
+    final = await discord.reallocate(guild, null_first=True)
+    voice = expected_voice(discord, guild)
+    assert voice["token"] == final.token and voice["endpoint"] == final.endpoint
+    await wait_voice(lavalink, guild, voice)
+    patches = voice_patches(lavalink, guild)
+    assert len(patches) == 2 and all(p["endpoint"] for p in patches)
+    assert voltricx.Pool.get_player(guild) is player
+    # A lone null endpoint (server moving) leaves the node's voice alone until the next update.
+    await discord.send_server_update(guild, null_endpoint=True)
+    later = await discord.send_server_update(guild)
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+    assert voice_patches(lavalink, guild)[-1]["token"] == later.token
+    assert len(voice_patches(lavalink, guild)) == 3
+
+
+@pytest.mark.parametrize("server_update", [False, True], ids=["state-only", "with-server-update"])
+async def test_move_to_another_channel_reaches_the_node(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter],
+    discord: FakeDiscord,
+    lavalink: FakeLavalink,
+    server_update: bool,
+) -> None:
+    player = await joined(discord, lavalink, bot[0])
+    guild, other = discord.guild_id, discord.voice_channel_ids[1]
+    await discord.move_bot(guild, other, server_update=server_update)
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+    assert player.channel_id == other
+    # And the bot's own move goes through op 4 on the same path.
+    servers = len(discord.server_updates)
+    await player.move_to(discord.voice_channel_ids[0])
+    await discord.wait_for(lambda: len(discord.server_updates) > servers)
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+    assert player.channel_id == discord.voice_channel_ids[0]
+
+
+async def test_kick_destroys_the_player_and_a_new_join_works(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = bot
+    player = await joined(discord, lavalink, gateway_bot)
+    guild = discord.guild_id
+    await discord.kick_bot(guild)
+    await lavalink.wait_for(lambda f: deletes(f, guild) == 1, timeout=TIMEOUT)
+    assert voltricx.Pool.get_player(guild) is None
+    assert player.guild_id not in voltricx.Pool.get_node("A").players
+    again = await joined(discord, lavalink, gateway_bot)
+    assert again is not player and voltricx.Pool.get_player(guild) is again
+
+
+async def test_leave_then_join_at_once_keeps_the_new_player(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = bot
+    player = await joined(discord, lavalink, gateway_bot)
+    guild = discord.guild_id
+    await vhikari.leave(gateway_bot, guild)
+    assert voltricx.Pool.get_player(guild) is None and player.guild_id not in runtime.players
+    again = await vhikari.join(gateway_bot, guild, discord.voice_channel_ids[1], timeout=TIMEOUT)
+    # The late "left" state of the old player must not destroy the new one.
+    await discord.wait_for(lambda: len(discord.voice_state_updates) >= 3)
+    await runtime.tasks.wait_idle(timeout=TIMEOUT)
+    assert voltricx.Pool.get_player(guild) is again
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+
+
+async def test_resume_changes_nothing(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    player = await joined(discord, lavalink, bot[0])
+    guild = discord.guild_id
+    requests = len(discord.voice_requests)
+    assert await discord.force_reconnect() == 1
+    await discord.wait_for(lambda: any(r.accepted for r in discord.resumes), timeout=TIMEOUT)
+    assert len(discord.identifies) == 1 and len(discord.voice_requests) == requests
+    # Voice events still reach the player after the resume.
+    await discord.reallocate(guild, null_first=False)
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+    assert voltricx.Pool.get_player(guild) is player
+
+
+async def test_fresh_identify_resends_voice_state_and_forwards_the_new_session(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    player = await joined(discord, lavalink, bot[0])
+    guild, channel = discord.guild_id, discord.voice_channel_ids[0]
+    requests = len(discord.voice_requests)
+    assert await discord.invalidate_session(resumable=False) == 1
+    await discord.wait_for(lambda: len(discord.identifies) == 2, timeout=TIMEOUT)
+    await discord.wait_for(lambda: len(discord.voice_requests) > requests, timeout=TIMEOUT)
+    resent = discord.voice_requests[requests]
+    assert (resent.guild_id, resent.channel_id, resent.shard_id) == (guild, channel, 0)
+    # Discord answers with a new voice session (and server): the node gets it.
+    await discord.dispatch("VOICE_STATE_UPDATE", state_payload(discord, guild, channel, "after-identify"), guild_id=guild)
+    update = await discord.send_server_update(guild)
+    voice = {"token": update.token, "endpoint": update.endpoint, "sessionId": "after-identify", "channelId": str(channel)}
+    await wait_voice(lavalink, guild, voice)
+    assert voltricx.Pool.get_player(guild) is player
+
+
+async def test_removal_from_the_guild_destroys_its_player(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = bot
+    player = await joined(discord, lavalink, gateway_bot)
+    guild = discord.guild_id
+    destroyed = asyncio.ensure_future(
+        gateway_bot.wait_for(vhikari.PlayerDestroyedEvent, timeout=TIMEOUT, predicate=lambda e: e.player is player)
+    )
+    await discord.remove_from_guild(guild)
+    event = await destroyed
+    assert event.reason == "guild_removed"
+    assert voltricx.Pool.get_player(guild) is None
+    assert deletes(lavalink, guild) == 1
+
+
+async def test_pool_close_leaves_voice_through_the_gateway(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    await joined(discord, lavalink, bot[0])
+    guild = discord.guild_id
+    await voltricx.Pool.close()
+    assert discord.voice_requests[-1].channel_id is None and discord.voice_requests[-1].guild_id == guild
+    assert deletes(lavalink, guild) == 1
+    await discord.wait_for(lambda: discord.voice_state(guild) is None)
+    assert bot[0].is_alive
+
+
+async def test_closing_the_bot_leaves_voice_and_closes_the_pool(
+    discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = await start_bot(discord)
+    try:
+        await joined(discord, lavalink, gateway_bot)
+        guild = discord.guild_id
+        await asyncio.wait_for(gateway_bot.close(), TIMEOUT)
+        assert discord.voice_requests[-1].channel_id is None and discord.voice_requests[-1].guild_id == guild
+        assert discord.voice_state(guild) is None
+        assert deletes(lavalink, guild) == 1
+        assert runtime.gateway is None and not voltricx.Pool.nodes()
+    finally:
+        await close_bot(gateway_bot)
+
+
+async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFactory) -> None:
+    lavalink = await fake_factory()
+    async with FakeDiscord(shard_count=2, guild_count=2, max_lifetime=60.0) as discord:
+        guilds = discord.guilds
+        assert {g.shard_id(2) for g in guilds} == {0, 1}
+        gateway_bot, received = await start_bot(discord)
+        try:
+            assert gateway_bot.shard_count == 2
+            await voltricx.Pool.connect(client=gateway_bot, nodes=[node_config(lavalink, "A")], report=False)
+            players: dict[int, voltricx.Player] = {}
+            for guild in guilds:
+                players[guild.id] = await vhikari.join(gateway_bot, guild.id, guild.voice_channel_ids[0], timeout=TIMEOUT)
+                [request] = [r for r in discord.voice_requests if r.guild_id == guild.id]
+                assert request.shard_id == guild.shard_id(2)
+                await wait_voice(lavalink, guild.id, expected_voice(discord, guild.id))
+            track = await first_track(voltricx.Pool.get_node("A"))
+            for guild in guilds:
+                await players[guild.id].play(track)
+                start = await received.wait_for(vhikari.TrackStartEvent, lambda e, g=guild.id: e.guild_id == g)
+                assert start.shard is not None and start.shard.id == guild.shard_id(2)
+            # A fresh IDENTIFY of shard 1 re-sends op 4 for its guild only, on shard 1.
+            on_one = next(g for g in guilds if g.shard_id(2) == 1)
+            before = len(discord.voice_requests)
+            assert await discord.invalidate_session(resumable=False, shard_id=1) == 1
+            await discord.wait_for(lambda: len(discord.voice_requests) > before, timeout=TIMEOUT)
+            await discord.wait_for(lambda: discord.connected_shards == {0, 1}, timeout=TIMEOUT)
+            resent = discord.voice_requests[before:]
+            assert [(r.guild_id, r.shard_id) for r in resent] == [(on_one.id, 1)]
+        finally:
+            await close_bot(gateway_bot)
+        assert all(discord.voice_state(g.id) is None for g in guilds)
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def test_every_core_event_has_a_hikari_event_with_its_fields() -> None:
+    core_types = [
+        getattr(core, name)
+        for name in core.__all__
+        if isinstance(getattr(core, name), type)
+        and issubclass(getattr(core, name), core.Event)
+        and getattr(core, name) is not core.Event
+    ]
+    assert core_types
+    for core_type in core_types:
+        hikari_type = vhikari.EVENT_TYPES.get(core_type)
+        assert hikari_type is not None, f"no hikari event for {core_type.__name__}"
+        assert issubclass(hikari_type, hikari.Event) and hikari_type.__name__.endswith("Event")
+        attributes = set(attrs.fields_dict(hikari_type))
+        assert {f.name for f in dataclasses.fields(core_type)} <= attributes, core_type.__name__
+
+
+async def test_listener_on_the_base_class_gets_every_event(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = bot
+    seen: list[vhikari.VoltricxEvent] = []
+    ready = asyncio.Event()
+
+    @gateway_bot.listen()
+    async def everything(event: vhikari.VoltricxEvent) -> None:  # pyright: ignore[reportUnusedFunction]
+        seen.append(event)
+        if isinstance(event, vhikari.NodeReadyEvent):
+            ready.set()
+
+    await voltricx.Pool.connect(client=gateway_bot, nodes=[node_config(lavalink, "A")], report=False)
+    async with asyncio.timeout(TIMEOUT):
+        await ready.wait()
+    [event] = seen
+    assert isinstance(event, vhikari.NodeReadyEvent) and isinstance(event.event, core.NodeReady)
+    assert event.node is voltricx.Pool.get_node("A") and event.resumed is False
+    assert event.session_id == event.node.session_id and event.name == "node_ready"
