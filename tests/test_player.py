@@ -328,7 +328,7 @@ async def test_inactivity_fires_after_each_idle_period(fake_factory: FakeFactory
 
 
 async def test_inactivity_can_be_off_and_is_disarmed_on_destroy(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
-    fake, node = await start(fake_factory, gateway)
+    _fake, node = await start(fake_factory, gateway)
     player = await joined(node)
     assert idle_scheduler.armed(player)  # connected with nothing playing
     assert player.inactive_timeout == node.config.inactive_timeout
