@@ -1,0 +1,112 @@
+"""A discord.py / nextcord / disnake client logged into FakeDiscord, with voltricx listeners.
+
+The harness registers native ``on_voltricx_*`` listeners the library's own
+way (``client.event``) and records what they receive, so tests can assert
+what a bot author's listener would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from typing import Any
+
+from voltricx.testing.discord_gateway import FakeDiscord
+
+from ._drivers import TIMEOUT, Observed
+
+DPY_LIBRARIES = ("discord", "nextcord", "disnake")
+ADAPTER_MODULES = {
+    "discord": "voltricx.adapters.discordpy",
+    "nextcord": "voltricx.adapters.nextcord",
+    "disnake": "voltricx.adapters.disnake",
+}
+#: Core events a listener is registered for: name -> number of positional arguments.
+LISTENED = {
+    "node_ready": 1,
+    "node_disconnected": 1,
+    "failover": 3,
+    "track_start": 1,
+    "track_end": 1,
+    "player_destroyed": 1,
+}
+
+
+class DpyBot:
+    """One logged-in client of a dpy-family library, plus its adapter module."""
+
+    def __init__(self, fake: FakeDiscord, library: str) -> None:
+        self.fake = fake
+        self.library = library
+        self.lib: Any = importlib.import_module(library)
+        self.adapter: Any = importlib.import_module(ADAPTER_MODULES[library])
+        self.Player: Any = self.adapter.Player
+        builder = {
+            "discord": fake.discordpy_client,
+            "nextcord": fake.nextcord_client,
+            "disnake": fake.disnake_client,
+        }[library]
+        self.client: Any = builder()
+        self.observed = Observed()
+        self._task: asyncio.Task[None] | None = None
+
+        async def identify_now(shard_id: int | None, *, initial: bool = False) -> None:
+            """Skip the library's 5 s pause before a non-initial IDENTIFY."""
+
+        self.client.before_identify_hook = identify_now
+        self._register()
+
+    def _register(self) -> None:
+        observed = self.observed
+
+        async def on_ready() -> None:
+            observed.add("ready")
+
+        async def on_resumed() -> None:
+            observed.add("resumed")
+
+        self.client.event(on_ready)
+        self.client.event(on_resumed)
+        for name in LISTENED:
+            self.client.event(_listener(observed, name))
+
+    async def start(self) -> None:
+        """Log in and wait until the library reports ready with the guild cached."""
+        self._task = asyncio.create_task(self.client.start(self.fake.bot_token))
+        await self.observed.wait_for(
+            lambda: self.observed.count("ready") >= 1
+            and self.client.get_guild(self.fake.guild_id) is not None
+        )
+
+    def guild(self) -> Any:
+        guild = self.client.get_guild(self.fake.guild_id)
+        assert guild is not None
+        return guild
+
+    def channel(self, index: int = 0) -> Any:
+        channel = self.client.get_channel(self.fake.voice_channel_ids[index])
+        assert channel is not None
+        return channel
+
+    def events(self, name: str, start: int = 0) -> list[tuple[Any, ...]]:
+        """Arguments of every ``on_voltricx_<name>`` call so far."""
+        return [e[1:] for e in self.observed.of(name, start)]
+
+    async def wait_event(self, name: str, start: int = 0, count: int = 1) -> list[tuple[Any, ...]]:
+        await self.observed.wait_for(lambda: len(self.observed.of(name, start)) >= count)
+        return self.events(name, start)
+
+    async def close(self) -> None:
+        if self._task is None:
+            return
+        task, self._task = self._task, None
+        await asyncio.wait_for(self.client.close(), TIMEOUT)
+        await asyncio.wait_for(task, TIMEOUT)
+
+
+def _listener(observed: Observed, name: str) -> Any:
+    async def handler(*args: Any) -> None:
+        observed.add(name, *args)
+
+    handler.__name__ = f"on_voltricx_{name}"
+    return handler

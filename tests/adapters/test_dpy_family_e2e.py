@@ -1,0 +1,315 @@
+"""discord.py, nextcord and disnake adapters end to end: FakeDiscord + FakeLavalink.
+
+Each library logs into FakeDiscord, the pool connects to FakeLavalink
+servers, and the bot joins voice the library's own way
+(``channel.connect(cls=...)``). The tests then walk through every voice
+pitfall of the dpy family (see docs: discord-voice.md) and check both what
+the node received and what the library's own listeners saw.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import voltricx
+from voltricx._state import runtime
+from voltricx.testing import FakeLavalink
+from voltricx.testing.discord_gateway import FakeDiscord
+
+from ..conftest import FakeFactory, node_config
+from ._dpy_bot import DPY_LIBRARIES, DpyBot
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(params=DPY_LIBRARIES)
+async def bot(request: pytest.FixtureRequest, fake: FakeDiscord) -> AsyncIterator[DpyBot]:
+    harness = DpyBot(fake, request.param)
+    try:
+        yield harness
+    finally:
+        await voltricx.Pool.close()
+        await harness.close()
+
+
+def patches(node_fake: FakeLavalink) -> list[dict[str, Any]]:
+    return [
+        r.json
+        for r in node_fake.requests
+        if r.method == "PATCH" and "/players/" in r.path and isinstance(r.json, dict)
+    ]
+
+
+def voice_patches(node_fake: FakeLavalink) -> list[dict[str, Any]]:
+    return [body["voice"] for body in patches(node_fake) if "voice" in body]
+
+
+def issued_voice(fake: FakeDiscord) -> dict[str, Any]:
+    """The voice object a node must receive for what FakeDiscord issued last."""
+    state = fake.voice_state(fake.guild_id)
+    server = fake.last_server_update(fake.guild_id)
+    assert state is not None and state.channel_id is not None
+    assert server is not None and server.endpoint is not None
+    return {
+        "token": server.token,
+        "endpoint": server.endpoint,
+        "sessionId": state.session_id,
+        "channelId": str(state.channel_id),
+    }
+
+
+async def node_has_voice(node_fake: FakeLavalink, guild_id: int, **expected: str) -> None:
+    def matches(f: FakeLavalink) -> bool:
+        player = f.player(guild_id)
+        if player is None:
+            return False
+        voice = player.voice
+        return all(getattr(voice, key) == value for key, value in expected.items())
+
+    await node_fake.wait_for(matches, timeout=10)
+
+
+async def start_pool(bot: DpyBot, *fakes: FakeLavalink) -> None:
+    await bot.start()
+    configs = [node_config(f, f"N{i}") for i, f in enumerate(fakes)]
+    await voltricx.Pool.connect(client=bot.client, nodes=configs, report=False)
+
+
+async def join(bot: DpyBot, index: int = 0, **options: Any) -> Any:
+    """``channel.connect(cls=...)`` the way each library takes deaf/mute."""
+    channel = bot.channel(index)
+    factory_options = {k: v for k, v in options.items() if k not in ("self_deaf", "self_mute")}
+    connect_options: dict[str, Any] = {}
+    if bot.library == "discord":
+        connect_options = {k: v for k, v in options.items() if k in ("self_deaf", "self_mute")}
+    else:
+        factory_options.update({k: v for k, v in options.items() if k in ("self_deaf", "self_mute")})
+    cls = functools.partial(bot.Player, **factory_options) if factory_options else bot.Player
+    return await channel.connect(cls=cls, **connect_options)
+
+
+# ---------------------------------------------------------------------------
+# End to end, one per library
+# ---------------------------------------------------------------------------
+
+
+async def test_join_play_failover_move_reallocate_resume_kick_close(
+    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    gid, (ch0, ch1) = fake.guild_id, fake.voice_channel_ids
+    first, second = await fake_factory(), await fake_factory()
+    await start_pool(bot, first, second)
+    adapter = bot.adapter.adapt(bot.client)
+    assert adapter is bot.adapter.adapt(bot.client) is runtime.gateway
+    assert adapter.user_id == fake.bot_id
+    [(ready_node,), _] = await bot.wait_event("node_ready", count=2)
+    assert isinstance(ready_node, voltricx.Node)
+
+    # Join the library's way; the object is a voltricx.Player and the library's voice client.
+    home = object()
+    player = await join(bot, self_deaf=True, node=voltricx.Pool.get_node("N0"), home=home)
+    assert isinstance(player, voltricx.Player)
+    assert isinstance(player, bot.lib.VoiceProtocol)
+    assert bot.guild().voice_client is player
+    assert voltricx.Pool.get_player(gid) is player
+    assert player.home is home and player.channel.id == ch0
+    [request] = fake.voice_requests
+    assert (request.channel_id, request.self_deaf, request.self_mute) == (ch0, True, False)
+    # The node got exactly what FakeDiscord issued, in one voice update.
+    assert voice_patches(first) == [issued_voice(fake)]
+
+    # Play; the library's listener sees the track start.
+    result = await player.node.rest.load_tracks("ytsearch:dpy family")
+    assert isinstance(result.data, list)
+    await player.play(result.data[0])
+    [(started,)] = await bot.wait_event("track_start")
+    assert started.player is player and started.track.encoded == result.data[0].encoded
+
+    # Kill the node: the listener gets on_voltricx_failover(old, new, players).
+    mark = len(bot.observed.events)
+    first.kill()
+    [(old, new, moved)] = await bot.wait_event("failover", mark)
+    assert (old.identifier, new.identifier) == ("N0", "N1")
+    assert moved == [player] and player.node is new
+    assert bot.events("node_disconnected", mark)[0][0] is old
+    # Rebuilt on the new node in one update, with the same voice credentials.
+    await node_has_voice(second, gid, session_id=issued_voice(fake)["sessionId"])
+    assert voice_patches(second) == [issued_voice(fake)]
+    assert second.player(gid).track is not None  # type: ignore[union-attr]
+
+    # A moderator moves the bot: the protocol's channel follows, the node gets the channel.
+    await fake.move_bot(gid, ch1)
+    await node_has_voice(second, gid, channel_id=str(ch1))
+    assert player.channel.id == ch1 and player.channel_id == ch1
+    assert bot.guild().voice_client is player
+
+    # Reallocation: the null endpoint is never forwarded, the new server is.
+    final = await fake.reallocate(gid)
+    await node_has_voice(second, gid, token=final.token, endpoint=final.endpoint)
+    assert all(v["endpoint"] for v in voice_patches(second))
+
+    # Gateway reconnect (op 7 -> RESUME): voice stays registered and keeps flowing.
+    mark = len(bot.observed.events)
+    await fake.force_reconnect()
+    await bot.wait_event("resumed", mark)
+    assert bot.guild().voice_client is player
+    later = await fake.send_server_update(gid)
+    await node_has_voice(second, gid, token=later.token, endpoint=later.endpoint)
+    assert len(fake.identifies) == 1
+
+    # Kick: destroyed on the node, gone from the pool and from the library.
+    mark = len(bot.observed.events)
+    await fake.kick_bot(gid)
+    [(destroyed,)] = await bot.wait_event("player_destroyed", mark)
+    assert destroyed.player is player and destroyed.reason == "disconnected"
+    assert second.player(gid) is None
+    assert voltricx.Pool.get_player(gid) is None
+    assert bot.guild().voice_client is None
+    assert len(fake.voice_requests) == 1, "a kick needs no op 4"
+
+    # Clean shutdown.
+    await voltricx.Pool.close()
+    await bot.close()
+    await fake.wait_for(lambda: not fake.connected_shards)
+    assert fake.unhandled_requests == ()
+
+
+async def test_reversed_order_and_a_plain_core_player(
+    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    gid, (ch0, ch1) = fake.guild_id, fake.voice_channel_ids
+    node_fake = await fake_factory()
+    fake.set_reverse_order(True)
+    await start_pool(bot, node_fake)
+
+    # A framework-neutral player: the adapter registers a protocol before op 4,
+    # otherwise the library would drop the voice server update.
+    plain = voltricx.Player(gid)
+    await plain.connect(ch0)
+    relay = bot.guild().voice_client
+    assert relay is not None and not isinstance(relay, voltricx.Player)
+    assert voice_patches(node_fake) == [issued_voice(fake)]
+    await plain.move_to(ch1)
+    await node_has_voice(node_fake, gid, channel_id=str(ch1))
+    assert relay.channel.id == ch1
+
+    # Leaving removes the relay, so the library lets us connect again.
+    mark = len(bot.observed.events)
+    await plain.disconnect()
+    [(destroyed,)] = await bot.wait_event("player_destroyed", mark)
+    assert destroyed.reason == "left"
+    assert bot.guild().voice_client is None
+    await fake.wait_for(lambda: fake.voice_state(gid) is None)
+
+    # Server update first, state second, each in its own library task: still exact.
+    node_fake.clear_requests()
+    player = await join(bot, 1)
+    assert bot.guild().voice_client is player
+    assert voice_patches(node_fake) == [issued_voice(fake)]
+    await player.disconnect()
+    assert bot.guild().voice_client is None
+    assert node_fake.player(gid) is None
+
+
+async def test_fresh_identify_rebuilds_and_guild_removal_cleans_up(
+    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    gid, ch0 = fake.guild_id, fake.voice_channel_ids[0]
+    node_fake = await fake_factory()
+    await start_pool(bot, node_fake)
+    player = await join(bot, 0, self_mute=True)
+    old_guild = bot.guild()
+
+    # Session invalidated: the library re-identifies and silently empties its voice
+    # map. The adapter notices the new ready, re-registers the same player and rejoins.
+    mark = len(bot.observed.events)
+    await fake.invalidate_session(resumable=False)
+    await fake.wait_for(lambda: len(fake.voice_requests) == 2, timeout=20)
+    assert len(fake.identifies) == 2 and bot.observed.count("ready") == 2
+    rejoin = fake.voice_requests[-1]
+    assert (rejoin.channel_id, rejoin.self_mute) == (ch0, True)
+    guild = bot.guild()
+    assert guild is not old_guild and guild.voice_client is player
+    assert player.channel.guild is guild
+    assert bot.events("player_destroyed", mark) == []
+    # Voice events reach the player again: a region change gets to the node.
+    final = await fake.reallocate(gid)
+    await node_has_voice(node_fake, gid, token=final.token, endpoint=final.endpoint)
+
+    # The bot is removed from the guild: player destroyed, nothing left registered.
+    mark = len(bot.observed.events)
+    await fake.remove_from_guild(gid)
+    [(destroyed,)] = await bot.wait_event("player_destroyed", mark)
+    assert destroyed.player is player and destroyed.reason == "guild_removed"
+    assert voltricx.Pool.get_player(gid) is None and node_fake.player(gid) is None
+    assert bot.client.voice_clients == []
+
+
+# ---------------------------------------------------------------------------
+# Small checks
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("library", DPY_LIBRARIES)
+async def test_pool_connect_before_login_asks_to_log_in_first(
+    library: str, fake: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    harness = DpyBot(fake, library)
+    node_fake = await fake_factory()
+    with pytest.raises(voltricx.VoltricxError, match="not logged in"):
+        await voltricx.Pool.connect(client=harness.client, nodes=[node_config(node_fake, "N")])
+    assert runtime.gateway is None
+
+
+_BLOCKER = """
+import importlib, pkgutil, sys
+BLOCKED = {"discord", "nextcord", "disnake", "hikari"}
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ImportError(f"core module imported {name}")
+        return None
+sys.meta_path.insert(0, Blocker())
+import voltricx
+names = ["voltricx"]
+for info in pkgutil.walk_packages(voltricx.__path__, "voltricx."):
+    if info.name.startswith("voltricx.adapters.") or info.name == "voltricx.__main__":
+        continue
+    importlib.import_module(info.name)
+    names.append(info.name)
+import voltricx.adapters
+print(len(names))
+"""
+
+
+def test_core_modules_import_no_discord_library() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _BLOCKER], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip()) > 20
+
+
+@pytest.mark.parametrize(
+    ("module", "library"),
+    [
+        ("voltricx.adapters.discordpy", "discord"),
+        ("voltricx.adapters.nextcord", "nextcord"),
+        ("voltricx.adapters.disnake", "disnake"),
+    ],
+)
+def test_an_adapter_imports_only_its_own_library(module: str, library: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        "libs = {'discord', 'nextcord', 'disnake', 'hikari'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & libs))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == repr([library])
