@@ -233,7 +233,7 @@ class RestClient:
             return NodeAuthError(status, node=self.node, where=f"{method} {path}")
         try:
             err = _error_decoder.decode(raw) if raw.strip() else ErrorBody()
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             err = ErrorBody(message=raw[:200].decode("utf-8", "replace") or None)
         cls = LavalinkHTTPError
         if status == 404 and path.startswith("/v4/sessions/"):
@@ -253,7 +253,7 @@ class RestClient:
     def _decode(self, decoder: Callable[[bytes], T], raw: bytes, what: str) -> T:
         try:
             return decoder(raw)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise NodeProtocolError(
                 f"node {self.node!r} sent a {what} we cannot read: {exc}", node=self.node
             ) from None
@@ -356,7 +356,7 @@ class RestClient:
                 return None
         except msgspec.ValidationError:
             pass
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise NodeProtocolError(
                 f"node {self.node!r} sent a route planner status we cannot read: {exc}",
                 node=self.node,
