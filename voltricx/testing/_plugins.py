@@ -22,6 +22,7 @@ substring of its name, as clients detect them): otherwise its routes are
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -106,10 +107,10 @@ class PluginRoutes:
 
     def _spotify(self, seed: str, index: int, *, title: str = "", author: str = "") -> Track:
         catalogue = self._fake.catalogue
-        base = catalogue.search(seed, count=1)[0] if not title else None
+        base = catalogue.search(seed, count=10)[index % 10] if not title else None
         title = title or (base.info.title if base else "Untitled")
         author = author or (base.info.author if base else "Various Artists")
-        ident = re.sub(r"[^A-Za-z0-9]", "", _slug(f"{seed}-{index}"))[:22].ljust(22, "0")
+        ident = hashlib.sha256(f"spotify\x1f{seed}\x1f{index}".encode()).hexdigest()[:22]
         existing = catalogue.get(ident)
         if existing is not None:
             return existing.track
