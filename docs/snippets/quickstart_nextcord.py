@@ -1,0 +1,65 @@
+"""A minimal nextcord music bot: docs/quickstart/nextcord.md."""
+
+from __future__ import annotations
+
+import nextcord
+from nextcord.ext import commands
+
+import voltricx
+from voltricx.adapters.nextcord import Player
+
+
+class Bot(commands.Bot):
+    async def setup_hook(self) -> None:          # runs once, after login
+        await voltricx.Pool.connect(client=self, nodes=[
+            voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password="youshallnotpass"),
+        ])
+
+    async def close(self) -> None:
+        await voltricx.Pool.close()
+        await super().close()
+
+
+intents = nextcord.Intents.default()
+intents.message_content = True                   # for prefix commands
+bot = Bot(command_prefix="!", intents=intents)
+
+
+@bot.command()
+async def play(ctx: commands.Context[Bot], *, query: str) -> None:
+    if ctx.guild is None or not isinstance(ctx.author, nextcord.Member) or ctx.author.voice is None:
+        await ctx.send("Join a voice channel first.")
+        return
+    player = ctx.voice_client
+    if not isinstance(player, Player):
+        channel = ctx.author.voice.channel
+        assert channel is not None
+        player = await channel.connect(cls=Player)
+        player.home = ctx.channel
+    tracks = await voltricx.Pool.fetch_tracks(query)
+    if not tracks:
+        await ctx.send("Nothing found.")
+        return
+    track = tracks[0] if isinstance(tracks, list) else tracks.tracks[0]
+    if player.current is None:
+        await player.play(track)
+        await ctx.send(f"Playing {track.title}")
+    else:
+        player.queue.put(track)
+        await ctx.send(f"Queued {track.title}")
+
+
+@bot.command()
+async def skip(ctx: commands.Context[Bot]) -> None:
+    if isinstance(ctx.voice_client, Player):
+        await ctx.voice_client.skip()
+
+
+@bot.command()
+async def stop(ctx: commands.Context[Bot]) -> None:
+    if isinstance(ctx.voice_client, Player):
+        await ctx.voice_client.disconnect()
+
+
+if __name__ == "__main__":
+    bot.run("YOUR_BOT_TOKEN")
