@@ -3,8 +3,10 @@
 * ``mkdocs build --strict`` must pass with zero warnings (into a temp dir).
 * Every Python file in ``docs/snippets/`` is type-checked with pyright
   (basic mode, ``docs/snippets/pyrightconfig.json``).
-* Snippets that need no Discord library run for real against
-  ``FakeLavalink`` + ``FakeVoiceGateway`` (the fake gateway stands in for the bot).
+* Snippets run for real against
+  ``FakeLavalink`` + ``FakeVoiceGateway`` (the fake gateway stands in for the bot),
+  or ``FakeDiscord`` with the real discord.py; the quickstarts (which need a
+  token) are type-checked only.
 * Console output quoted on a page (``docs/snippets/*.txt``) must equal what
   the code really prints, after swapping the fakes' addresses for the
   addresses shown in the docs.
@@ -12,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib.util
 import os
@@ -36,7 +39,7 @@ SNIPPETS = DOCS / "snippets"
 BIN = Path(sys.executable).parent
 
 #: Snippets run against the fakes by a test below.
-RUN = {"connect", "nodes", "players", "filters", "failover", "testing_recipes"}
+RUN = {"connect", "nodes", "players", "filters", "failover", "testing_recipes", "testing_discord"}
 #: Snippets that need a Discord library (or a real node): compiled and type-checked only.
 TYPECHECK_ONLY = {
     "events",
@@ -44,7 +47,6 @@ TYPECHECK_ONLY = {
     "quickstart_nextcord",
     "quickstart_disnake",
     "quickstart_hikari",
-    "testing_discord",
 }
 
 FAST = {"retry_base": 0.05, "retry_cap": 0.5, "resume_grace": 0.5, "connect_timeout": 5.0}
@@ -249,3 +251,9 @@ async def test_testing_recipes_run() -> None:
                 await test(fake, gateway)
             finally:
                 await voltricx.Pool.close()
+
+
+async def test_fake_discord_recipe_runs_with_real_discordpy() -> None:
+    snippet = load_snippet("testing_discord")
+    async with asyncio.timeout(30):
+        await snippet.test_bot_joins_and_plays()

@@ -1,4 +1,4 @@
-"""A discord.py bot against FakeDiscord + FakeLavalink: docs/testing-your-bot.md (type-checked)."""
+"""A discord.py bot against FakeDiscord + FakeLavalink: docs/testing-your-bot.md (run by tests/test_docs.py)."""
 
 from __future__ import annotations
 
