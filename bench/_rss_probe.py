@@ -56,15 +56,14 @@ def rss_bytes() -> int:
     return int(fields[1]) * _PAGE
 
 
-async def _make_players(node: Node, start: int, count: int, *, voice: bool) -> list[Player]:
-    players: list[Player] = []
+async def _make_players(node: Node, start: int, count: int, *, voice: bool) -> None:
+    """Create ``count`` players; the pool's and the node's maps are what keep them alive."""
     for index in range(start, start + count):
         guild_id = _GUILD_BASE + index
         player = Player(guild_id, node=node)
         runtime.players[guild_id] = player
         node.players[guild_id] = player
         if not voice:
-            players.append(player)
             continue
         # What the adapter feeds a player that joined voice (distinct per guild, as Discord's are).
         player.on_voice_state(session_id=f"{index:032x}", channel_id=_CHANNEL_BASE + index)
@@ -72,10 +71,8 @@ async def _make_players(node: Node, start: int, count: int, *, voice: bool) -> l
             token=f"{index * 7919:016x}",
             endpoint=f"c-fra{index % 90:02d}-{index:08x}.discord.media:443",
         )
-        players.append(player)
     # The node is offline, so each voice sender finds nothing to send and finishes.
     await runtime.tasks.wait_idle(timeout=30)
-    return players
 
 
 def _settle() -> None:
@@ -112,16 +109,15 @@ async def _measure(batches: int, *, voice: bool) -> dict[str, Any]:
         user_id=1,
         owner=_QuietOwner(),
     )
-    keep: list[Player] = []
     try:
         # Warm up: first-use costs (code paths, task machinery) are not per player.
-        keep += await _make_players(node, 0, 200, voice=voice)
+        await _make_players(node, 0, 200, voice=voice)
         _settle()
         deltas: list[int] = []
         start_rss = rss_bytes()
         for batch in range(batches):
             before = rss_bytes()
-            keep += await _make_players(node, 1000 + batch * BATCH, BATCH, voice=voice)
+            await _make_players(node, 1000 + batch * BATCH, BATCH, voice=voice)
             _settle()
             deltas.append(rss_bytes() - before)
         total = rss_bytes() - start_rss
@@ -130,7 +126,7 @@ async def _measure(batches: int, *, voice: bool) -> dict[str, Any]:
         snap_before = tracemalloc.take_snapshot()
         traced_before = tracemalloc.get_traced_memory()[0]
         for batch in range(batches, 2 * batches):
-            keep += await _make_players(node, 1000 + batch * BATCH, BATCH, voice=voice)
+            await _make_players(node, 1000 + batch * BATCH, BATCH, voice=voice)
         _settle()
         traced = tracemalloc.get_traced_memory()[0] - traced_before
         snap_after = tracemalloc.take_snapshot()
@@ -139,6 +135,7 @@ async def _measure(batches: int, *, voice: bool) -> dict[str, Any]:
         top = snap_after.filter_traces(filters).compare_to(
             snap_before.filter_traces(filters), "lineno"
         )
+        last = runtime.players[_GUILD_BASE + 1000 + 2 * batches * BATCH - 1]
         lines = [
             {
                 "where": f"{Path(s.traceback[0].filename).name}:{s.traceback[0].lineno}",
@@ -153,8 +150,8 @@ async def _measure(batches: int, *, voice: bool) -> dict[str, Any]:
             "rss_batch_deltas": deltas,
             "tracemalloc_per_1000": traced / batches,
             "top_lines": lines,
-            "attributes": _attribute_sizes(keep[-1], keep[-2]),
-            "players": len(keep),
+            "attributes": _attribute_sizes(last, runtime.players[last.guild_id - 1]),
+            "players": len(runtime.players),
             "voice": voice,
         }
     finally:
