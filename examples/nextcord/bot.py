@@ -111,7 +111,7 @@ class Music(commands.Cog):
     def __init__(self, bot: MusicBot) -> None:
         self.bot = bot
 
-    async def _player(self, ctx: commands.Context, *, join: bool = False) -> Player | None:
+    async def _player(self, ctx: commands.Context[MusicBot], *, join: bool = False) -> Player | None:
         player = ctx.voice_client
         if isinstance(player, Player):
             return player
@@ -125,13 +125,13 @@ class Music(commands.Cog):
         return player
 
     @commands.command()
-    async def join(self, ctx: commands.Context) -> None:
+    async def join(self, ctx: commands.Context[MusicBot]) -> None:
         """Join your voice channel."""
         if await self._player(ctx, join=True):
             await ctx.send("Joined.")
 
     @commands.command()
-    async def play(self, ctx: commands.Context, *, query: str) -> None:
+    async def play(self, ctx: commands.Context[MusicBot], *, query: str) -> None:
         """Search (or load a URL) and play it, or add it to the queue."""
         player = await self._player(ctx, join=True)
         if player is None:
@@ -147,7 +147,7 @@ class Music(commands.Cog):
             await ctx.send(f"Queued {added} track(s).")
 
     @commands.command()
-    async def queue(self, ctx: commands.Context) -> None:
+    async def queue(self, ctx: commands.Context[MusicBot]) -> None:
         """Show the next tracks."""
         player = await self._player(ctx)
         if player is not None:
@@ -155,14 +155,14 @@ class Music(commands.Cog):
             await ctx.send("\n".join(titles) or "The queue is empty.")
 
     @commands.command()
-    async def skip(self, ctx: commands.Context) -> None:
+    async def skip(self, ctx: commands.Context[MusicBot]) -> None:
         """Skip to the next track."""
         player = await self._player(ctx)
         if player is not None:
             await player.skip()
 
     @commands.command()
-    async def volume(self, ctx: commands.Context, value: int) -> None:
+    async def volume(self, ctx: commands.Context[MusicBot], value: int) -> None:
         """Set the volume (0-1000, 100 is unchanged)."""
         player = await self._player(ctx)
         if player is not None:
@@ -170,7 +170,7 @@ class Music(commands.Cog):
             await ctx.send(f"Volume {value}.")
 
     @commands.command()
-    async def nightcore(self, ctx: commands.Context) -> None:
+    async def nightcore(self, ctx: commands.Context[MusicBot]) -> None:
         """Toggle the nightcore filter."""
         player = await self._player(ctx)
         if player is not None:
@@ -179,14 +179,14 @@ class Music(commands.Cog):
             await ctx.send(f"Nightcore {'on' if on else 'off'}.")
 
     @commands.command()
-    async def np(self, ctx: commands.Context) -> None:
+    async def np(self, ctx: commands.Context[MusicBot]) -> None:
         """Show the current track and position."""
         player = await self._player(ctx)
         if player is not None and player.current is not None:
             await ctx.send(f"{player.current.title} at {player.position // 1000}s")
 
     @commands.command()
-    async def leave(self, ctx: commands.Context) -> None:
+    async def leave(self, ctx: commands.Context[MusicBot]) -> None:
         """Leave voice (the player is destroyed on its node)."""
         player = await self._player(ctx)
         if player is not None:
