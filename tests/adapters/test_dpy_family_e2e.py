@@ -313,3 +313,19 @@ def test_an_adapter_imports_only_its_own_library(module: str, library: str) -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == repr([library])
+
+
+def test_every_core_event_has_a_row_in_the_listener_table() -> None:
+    from pathlib import Path
+
+    from voltricx.events import Event
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "adapters" / "dpy-family.md").read_text()
+    pending: list[type[Event]] = list(Event.__subclasses__())
+    missing: list[str] = []
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if f"| `{cls.__name__}` | `on_voltricx_{cls.name}` |" not in doc:
+            missing.append(f"{cls.__name__} -> on_voltricx_{cls.name}")
+    assert not missing, f"add these rows to docs/adapters/dpy-family.md: {missing}"
