@@ -65,6 +65,12 @@ class Runtime:
             self._node_up.set()
         if self.parked:
             self.tasks.spawn(self._migrate_parked(), name="migrate parked players")
+        if resumed:
+            grace = self._grace.get(node.identifier)
+            if grace is None or grace.done():
+                # Resumed after its players already failed over: the node still plays the
+                # old copies; remove them (a pending grace task does this itself).
+                self.tasks.spawn(self.drop_strays(node), name=f"strays {node.identifier}")
 
     def node_lost(self, node: Node) -> None:
         """A node's websocket dropped: give it ``resume_grace`` seconds, then fail over."""
@@ -122,6 +128,48 @@ class Runtime:
             await self.resync(node)
             return
         await self.failover(node)
+        if node.status is NodeStatus.CONNECTED and node.resumed:
+            await self.drop_strays(node)
+
+    def _stray(self, node: Node, guild_id: int) -> bool:
+        """True when the node's copy of ``guild_id`` is not ours to keep there.
+
+        A player that lives on another connected node (or no longer exists) is
+        a stray; one being moved away from a lost node is not touched.
+        """
+        if guild_id in node.players:
+            return False
+        player = self.players.get(guild_id)
+        return player is None or (
+            player.node is not node and player.node.status is NodeStatus.CONNECTED
+        )
+
+    async def drop_strays(self, node: Node) -> None:
+        """Destroy the players a resumed session still holds for guilds now played elsewhere."""
+        try:
+            session = node.require_session()
+            remote = await node.fetch_players()
+        except VoltricxError as exc:
+            _log.debug("node %s: could not list players to remove strays: %s", node.identifier, exc)
+            return
+        strays: list[int] = []
+        for copy in remote:
+            try:
+                guild_id = int(copy.guild_id)
+            except ValueError:
+                continue
+            if self._stray(node, guild_id):
+                strays.append(guild_id)
+
+        async def drop(guild_id: int) -> None:
+            try:
+                await node.rest.destroy_player(session, guild_id)
+            except VoltricxError as exc:
+                _log.debug("could not remove stray player %s: %s", guild_id, exc)
+
+        await asyncio.gather(*(drop(g) for g in strays))
+        if strays:
+            _log.info("node %s: removed %d players that now play elsewhere", node.identifier, len(strays))
 
     async def resync(self, node: Node) -> None:
         """After a resume: align local players with the node's copy; rebuild missing ones."""
@@ -139,7 +187,7 @@ class Runtime:
             else:
                 player._resync(copy)  # pyright: ignore[reportPrivateUsage]
         for guild_id in remote:
-            if guild_id not in self.players:
+            if self._stray(node, guild_id):
                 try:
                     await node.rest.destroy_player(node.require_session(), guild_id)
                 except VoltricxError as exc:
