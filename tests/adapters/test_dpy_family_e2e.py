@@ -217,6 +217,42 @@ async def test_reversed_order_and_a_plain_core_player(
     assert node_fake.player(gid) is None
 
 
+async def test_failed_join_leaves_voice_and_unregisters(
+    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    gid, ch0 = fake.guild_id, fake.voice_channel_ids[0]
+    node_fake = await fake_factory()
+    await start_pool(bot, node_fake)
+    node_fake.fail_next(400, path="/v4/sessions/*/players/*", method="PATCH")
+    with pytest.raises(voltricx.VoltricxError):
+        await join(bot, 0)
+    # Nothing is left registered, and the bot does not stay in the channel.
+    assert bot.guild().voice_client is None and voltricx.Pool.get_player(gid) is None
+    await fake.wait_for(lambda: fake.voice_requests[-1].channel_id is None)
+    # Joining again works at once, even if the answer to that leave arrives late.
+    player = await join(bot, 0)
+    assert bot.guild().voice_client is player
+    assert fake.voice_requests[-1].channel_id == ch0
+    await node_has_voice(node_fake, gid, **_voice_attrs(issued_voice(fake)))
+
+    # Closing the client before the pool: the library disconnects the player, which
+    # destroys it on the node too.
+    mark = len(bot.observed.events)
+    await bot.close()
+    [(destroyed,)] = await bot.wait_event("player_destroyed", mark)
+    assert destroyed.reason == "left"
+    assert voltricx.Pool.get_player(gid) is None and node_fake.player(gid) is None
+
+
+def _voice_attrs(voice: dict[str, Any]) -> dict[str, str]:
+    return {
+        "token": voice["token"],
+        "endpoint": voice["endpoint"],
+        "session_id": voice["sessionId"],
+        "channel_id": voice["channelId"],
+    }
+
+
 async def test_fresh_identify_rebuilds_and_guild_removal_cleans_up(
     bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
 ) -> None:
