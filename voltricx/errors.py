@@ -63,14 +63,21 @@ class NodeAuthError(NodeError):
     """The node refused our password.
 
     ``status`` is 401 when no password reached the node and 403 when the
-    password was wrong. Retrying cannot help; fix the node configuration.
+    password was wrong. Some servers (NodeLink) answer 401 to a wrong
+    password too; when we did send one, the reason says "password rejected".
+    Retrying cannot help; fix the node configuration.
     """
 
-    def __init__(self, status: int, *, node: str | None = None, where: str = "") -> None:
+    def __init__(
+        self, status: int, *, node: str | None = None, where: str = "", password_sent: bool = False
+    ) -> None:
         self.status = status
-        if status == 401:
+        if status == 401 and not password_sent:
             what = "missing password (401)"
             hint = "the node received no Authorization header; set NodeConfig.password"
+        elif status == 401:
+            what = "password rejected (401)"
+            hint = "the password does not match the one configured on the node"
         else:
             what = "wrong password (403)"
             hint = (

@@ -439,7 +439,9 @@ class Node:
             return exc
         except VoltricxError:
             pass
-        return NodeAuthError(ws_status, node=self.identifier, where="websocket")
+        return NodeAuthError(
+            ws_status, node=self.identifier, where="websocket", password_sent=bool(self.config.password)
+        )
 
     async def _on_ready(self, ready: ReadyOp) -> None:
         previous = self.session_id

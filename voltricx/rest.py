@@ -230,7 +230,12 @@ class RestClient:
 
     def _error(self, status: int, raw: bytes, method: str, path: str) -> Exception:
         if status in (401, 403):
-            return NodeAuthError(status, node=self.node, where=f"{method} {path}")
+            return NodeAuthError(
+                status,
+                node=self.node,
+                where=f"{method} {path}",
+                password_sent="Authorization" in self._headers,
+            )
         try:
             err = _error_decoder.decode(raw) if raw.strip() else ErrorBody()
         except (msgspec.DecodeError, UnicodeDecodeError):
