@@ -84,6 +84,7 @@ def idle_player_memory(config: RunConfig) -> Measurement:
     notes: dict[str, Any] = {
         "batches_of_1000": batches,
         "rss_batch_deltas_kib": [d / 1024 for d in bare["rss_batch_deltas"]],
+        "rss_batch_median_kib": statistics.median(bare["rss_batch_deltas"]) / 1024,
         "tracemalloc_kib_per_1000": bare["tracemalloc_per_1000"] / 1024,
         "attribute_bytes": bare["attributes"],
         "top_lines": bare["top_lines"],
@@ -93,6 +94,7 @@ def idle_player_memory(config: RunConfig) -> Measurement:
         voice = _rss_probe("voice", batches)
         notes["with_voice"] = {
             "rss_kib_per_1000": voice["rss_per_1000"] / 1024,
+            "rss_batch_median_kib": statistics.median(voice["rss_batch_deltas"]) / 1024,
             "tracemalloc_kib_per_1000": voice["tracemalloc_per_1000"] / 1024,
             "attribute_bytes": voice["attributes"],
             "top_lines": voice["top_lines"],
