@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voltricx import events
+from voltricx import autoplay, codec, events, plugins, search
 from voltricx.config import NodeConfig
 from voltricx.enums import (
     AutoPlayMode,
@@ -14,6 +14,7 @@ from voltricx.enums import (
     TrackEndReason,
 )
 from voltricx.errors import (
+    FilterError,
     LavalinkHTTPError,
     LoadError,
     MissingExtraError,
@@ -23,16 +24,21 @@ from voltricx.errors import (
     NodeProtocolError,
     NoNodesAvailable,
     PlayerError,
+    QueueEmpty,
     SessionNotFound,
     TrackCodecError,
     VoltricxError,
 )
 from voltricx.events import EventSink
+from voltricx.filters import Filters
 from voltricx.gateway import VoiceGateway
 from voltricx.models.track import Track, TrackInfo
 from voltricx.node import Node
 from voltricx.player import Player
+from voltricx.playlist import Playlist
 from voltricx.pool import Pool
+from voltricx.queue import Queue
+from voltricx.search import TrackSource
 
 #: A playable track; the same class as :class:`voltricx.models.Track`.
 Playable = Track
@@ -42,6 +48,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AutoPlayMode",
     "EventSink",
+    "FilterError",
+    "Filters",
     "LavalinkHTTPError",
     "LoadError",
     "LoadType",
@@ -57,7 +65,10 @@ __all__ = [
     "Playable",
     "Player",
     "PlayerError",
+    "Playlist",
     "Pool",
+    "Queue",
+    "QueueEmpty",
     "QueueMode",
     "RoutePlannerClass",
     "SessionNotFound",
@@ -66,8 +77,13 @@ __all__ = [
     "TrackCodecError",
     "TrackEndReason",
     "TrackInfo",
+    "TrackSource",
     "VoiceGateway",
     "VoltricxError",
     "__version__",
+    "autoplay",
+    "codec",
     "events",
+    "plugins",
+    "search",
 ]
