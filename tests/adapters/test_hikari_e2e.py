@@ -329,6 +329,20 @@ async def test_closing_the_bot_leaves_voice_and_closes_the_pool(
         await close_bot(gateway_bot)
 
 
+async def test_opting_out_of_closing_on_stop_is_kept(discord: FakeDiscord, lavalink: FakeLavalink) -> None:
+    gateway_bot, _ = await start_bot(discord)
+    adapter = vhikari.attach(gateway_bot, close_pool_on_stop=False)
+    try:
+        player = await joined(discord, lavalink, gateway_bot)  # Pool.connect and join keep the choice
+        assert vhikari.attach(gateway_bot) is adapter and not adapter.close_pool_on_stop
+        await asyncio.wait_for(gateway_bot.close(), TIMEOUT)
+        assert voltricx.Pool.get_player(discord.guild_id) is player
+        assert discord.voice_state(discord.guild_id) is not None, "hikari alone does not leave voice"
+    finally:
+        await voltricx.Pool.close()
+        await close_bot(gateway_bot)
+
+
 async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFactory) -> None:
     lavalink = await fake_factory()
     async with FakeDiscord(shard_count=2, guild_count=2, max_lifetime=60.0) as discord:

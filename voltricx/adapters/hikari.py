@@ -436,6 +436,11 @@ class HikariAdapter:
         return self._bot
 
     @property
+    def close_pool_on_stop(self) -> bool:
+        """Whether ``voltricx.Pool.close()`` runs when the bot stops (see :func:`attach`)."""
+        return self._close_pool_on_stop
+
+    @property
     def active(self) -> bool:
         """True while ``voltricx.Pool`` is connected through this adapter."""
         return runtime.gateway is self
@@ -572,22 +577,25 @@ class HikariAdapter:
 _adapters: dict[int, HikariAdapter] = {}
 
 
-def attach(bot: hikari.GatewayBot, *, close_pool_on_stop: bool = True) -> HikariAdapter:
+def attach(bot: hikari.GatewayBot, *, close_pool_on_stop: bool | None = None) -> HikariAdapter:
     """Wire voltricx into ``bot`` and return its adapter (the same one on every call).
 
     Subscribes the voice state / voice server / shard ready / guild leave /
     stopping listeners. Optional: ``voltricx.Pool.connect(client=bot, ...)``
-    calls it. With ``close_pool_on_stop=False`` the pool is not closed when
-    the bot stops; then call ``await voltricx.Pool.close()`` yourself in a
+    calls it. By default the adapter closes the pool (leaving every voice
+    channel) when the bot stops. With ``close_pool_on_stop=False`` it does
+    not; then call ``await voltricx.Pool.close()`` yourself in a
     ``hikari.StoppingEvent`` listener, or the bot stays in its voice channels.
+    ``None`` keeps the adapter's current setting (``True`` for a new one).
     """
     if not isinstance(cast(object, bot), hikari.GatewayBot):
         raise VoltricxError(f"attach() needs a hikari.GatewayBot, got {type(bot).__qualname__}")
     adapter = _adapters.get(id(bot))
     if adapter is not None and adapter.bot is bot:
-        adapter._close_pool_on_stop = close_pool_on_stop  # pyright: ignore[reportPrivateUsage]
+        if close_pool_on_stop is not None:
+            adapter._close_pool_on_stop = close_pool_on_stop  # pyright: ignore[reportPrivateUsage]
         return adapter
-    adapter = HikariAdapter(bot, close_pool_on_stop=close_pool_on_stop)
+    adapter = HikariAdapter(bot, close_pool_on_stop=close_pool_on_stop is not False)
     adapter._subscribe()  # pyright: ignore[reportPrivateUsage]
     _adapters[id(bot)] = adapter
     return adapter
@@ -632,7 +640,7 @@ async def join(
     (usually the text channel id for messages) is stored on ``player.home``.
     ``node``/``region`` choose the node; by default the best connected one.
     """
-    adapter = attach(bot) if id(bot) not in _adapters else _adapters[id(bot)]
+    adapter = adapt(bot)
     if not adapter.active:
         raise VoltricxError(
             "voltricx.Pool is not connected for this bot; "
