@@ -251,6 +251,24 @@ async def test_leave_then_join_at_once_keeps_the_new_player(
     await wait_voice(lavalink, guild, expected_voice(discord, guild))
 
 
+async def test_failed_join_leaves_voice_and_unregisters(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = bot
+    await voltricx.Pool.connect(client=gateway_bot, nodes=[node_config(lavalink, "A")], report=False)
+    guild, channel = discord.guild_id, discord.voice_channel_ids[0]
+    lavalink.fail_next(400, path=f"/v4/sessions/*/players/{guild}", method="PATCH")
+    with pytest.raises(voltricx.VoltricxError):
+        await vhikari.join(gateway_bot, guild, channel, timeout=TIMEOUT)
+    assert voltricx.Pool.get_player(guild) is None
+    await discord.wait_for(lambda: discord.voice_requests[-1].channel_id is None, timeout=TIMEOUT)
+    await discord.wait_for(lambda: discord.voice_state(guild) is None, timeout=TIMEOUT)
+    # And the next join works.
+    player = await joined(discord, lavalink, gateway_bot)
+    await runtime.tasks.wait_idle(timeout=TIMEOUT)
+    assert voltricx.Pool.get_player(guild) is player and discord.voice_state(guild) is not None
+
+
 async def test_resume_changes_nothing(
     bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
 ) -> None:

@@ -403,6 +403,9 @@ def to_hikari_event(bot: hikari.GatewayBot, event: core.Event) -> VoltricxEvent:
 
 # --------------------------------------------------------------------------- adapter
 
+# PlayerDestroyed reasons after which the bot is known to be out of voice already.
+_OUT_OF_VOICE: Final = frozenset({"left", "closed", "disconnected", "guild_removed"})
+
 
 class HikariAdapter:
     """:class:`voltricx.VoiceGateway` and :class:`voltricx.EventSink` for one ``hikari.GatewayBot``.
@@ -490,8 +493,23 @@ class HikariAdapter:
     # -- EventSink ---------------------------------------------------------------------
 
     def emit(self, event: core.Event) -> None:
-        """Dispatch ``event`` on the bot as its :class:`VoltricxEvent` subclass."""
+        """Dispatch ``event`` on the bot as its :class:`VoltricxEvent` subclass.
+
+        A player destroyed while the bot may still sit in its channel (a failed
+        or timed-out join, a failover given up) also makes the bot leave voice.
+        """
+        if isinstance(event, core.PlayerDestroyed) and event.reason not in _OUT_OF_VOICE:
+            guild_id = event.player.guild_id
+            runtime.tasks.spawn(self._leave_if_unused(guild_id), name=f"leave voice {guild_id}")
         self._bot.dispatch(to_hikari_event(self._bot, event))
+
+    async def _leave_if_unused(self, guild_id: int) -> None:
+        if runtime.players.get(guild_id) is not None or not self._bot.is_alive:
+            return  # a new player took the guild over, or the bot is gone
+        try:
+            await self.leave(guild_id)
+        except Exception:
+            _log.debug("guild %s: leaving voice after a failed player did not work", guild_id, exc_info=True)
 
     # -- listeners ---------------------------------------------------------------------
 
