@@ -387,9 +387,15 @@ class DpyFamilyAdapter:
     # -- EventSink --------------------------------------------------------------------------
 
     def emit(self, event: Event) -> None:
-        """Dispatch ``event`` as ``voltricx_<name>`` through the client's own dispatch."""
+        """Dispatch ``event`` as ``voltricx_<name>`` through the client's own dispatch.
+
+        Nothing is dispatched once the client is closed.
+        """
         if isinstance(event, PlayerDestroyed):
             self._forget(event.player, event.reason)
+        if self._client.is_closed():
+            # Logged out: listener tasks would never run (e.g. Pool.close after client.close).
+            return
         self._client.dispatch("voltricx_" + event.name, *event.args())
 
     def _forget(self, player: CorePlayer, reason: str) -> None:
