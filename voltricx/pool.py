@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from voltricx import _restore
 from voltricx._report import show_report
 from voltricx._state import runtime
 from voltricx.config import NodeConfig
@@ -32,6 +33,7 @@ from voltricx.player import Player
 from voltricx.playlist import Playlist
 from voltricx.search import TrackSource, fetch_tracks
 from voltricx.selection import best_node
+from voltricx.store import PlayerStore
 
 __all__ = ["Pool"]
 
@@ -108,6 +110,8 @@ class Pool:
         timeout: float | None = None,
         report: bool = True,
         report_stream: TextIO | None = None,
+        store: PlayerStore | None = None,
+        rejoin: bool = True,
     ) -> dict[str, Node]:
         """Connect to ``nodes`` and return every node of the pool by identifier.
 
@@ -117,6 +121,14 @@ class Pool:
         (``report=False`` keeps it off the console; it is always logged).
         Nodes that failed keep retrying in the background, except after a
         wrong or missing password.
+
+        With a ``store`` (:class:`~voltricx.SQLiteStore`, :class:`~voltricx.RedisStore`,
+        any :class:`~voltricx.store.PlayerStore`) the saved players come back
+        before this returns: nodes resume their saved sessions and players are
+        re-synced from them, or re-created from the saved track and position
+        where a session expired; then (``rejoin=True``) the adapter re-joins
+        each voice channel. From then on player state is saved in batches.
+        See the persistence guide.
         """
         configs = list(nodes)
         if not configs:
@@ -126,6 +138,8 @@ class Pool:
             if config.identifier in seen or config.identifier in runtime.nodes:
                 raise VoltricxError(f"two nodes are named {config.identifier!r}; identifiers must be unique")
             seen.add(config.identifier)
+        if store is not None and _restore.active_persister() is not None:
+            raise VoltricxError("the pool already has a store; call Pool.close() first")
         gateway, sink = resolve_client(client)
         if runtime.gateway is not None and runtime.gateway is not gateway:
             raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
@@ -133,18 +147,25 @@ class Pool:
         runtime.sink = sink
         runtime.node_up_event()
         user_id = gateway.user_id
+        restorer = await _restore.Restorer.load(store) if store is not None else None
         created: list[Node] = []
-        waits: list[asyncio.Future[None]] = []
         for config in configs:
             node = Node(config, user_id=user_id, owner=runtime)
             runtime.nodes[config.identifier] = node
             created.append(node)
-            waits.append(node.start())
+        if restorer is not None:
+            restorer.prepare(created)
+        waits: list[asyncio.Future[None]] = [node.start() for node in created]
         limit = timeout if timeout is not None else max(c.connect_timeout for c in configs) + 2.0
         _, pending = await asyncio.wait(waits, timeout=limit)
         for node in created:
             if node.status is not NodeStatus.CONNECTED and node.last_error is None and pending:
                 node.last_error = f"no answer within {limit:g}s, still trying"
+        if store is not None and restorer is not None:
+            await restorer.finish(rejoin=rejoin)
+            persister = _restore.Persister(store)
+            persister.seed(restorer.state)
+            persister.start()
         show_report(created, stream=report_stream, console=report)
         return dict(runtime.nodes)
 
@@ -192,11 +213,25 @@ class Pool:
         return await fetch_tracks(query, source=source, cache=cache)
 
     @classmethod
+    async def save(cls) -> int:
+        """Write every changed player to the store now; returns how many were written.
+
+        Raises :class:`~voltricx.VoltricxError` when the pool has no store.
+        """
+        persister = _restore.active_persister()
+        if persister is None:
+            raise VoltricxError("the pool has no store; pass store= to Pool.connect")
+        return await persister.flush()
+
+    @classmethod
     async def close(cls) -> None:
         """Destroy every player (best effort, bounded), close every node, forget everything.
 
-        Safe to call more than once.
+        Safe to call more than once. With a store, a last batch is saved first
+        (positions as of now) and the store is closed; the saved players
+        are kept, so the next ``Pool.connect(store=...)`` brings them back.
         """
+        await _restore.shutdown()
         players = list(runtime.players.values())
         if players:
             try:

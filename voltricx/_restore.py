@@ -1,0 +1,404 @@
+"""Saving players to a :class:`~voltricx.store.PlayerStore` and bringing them back on start.
+
+:class:`Persister` runs while the pool has a store: every ``interval``
+seconds it looks at each player, and writes (in one batch) only the ones
+whose state changed or whose position stopped following the saved one
+(a seek, a pause, a stall). Guilds whose player is gone are deleted from
+the store. Node session ids are saved the same way.
+
+:class:`Restorer` runs inside ``Pool.connect(store=...)``: before the
+nodes connect it hands each node its saved session id (so the node
+resumes it) and rebuilds every saved player locally, so the pool counts
+them as its own from the first frame; once the nodes answered, it
+re-syncs each player with the node's copy, or, where the session expired
+and the node no longer has the player, re-creates it from the saved
+track and position. Finally it asks the adapter to re-join each voice
+channel (``VoiceGateway.join``), which sends the node fresh voice
+credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Hashable
+from typing import Any
+
+from voltricx._state import runtime
+from voltricx.enums import NodeStatus
+from voltricx.errors import VoltricxError
+from voltricx.models.track import Track
+from voltricx.node import Node
+from voltricx.player import Player
+from voltricx.queue import Queue
+from voltricx.store import PlayerSnapshot, PlayerStore, StoredState
+
+__all__ = [
+    "DRIFT_MS",
+    "SAVE_INTERVAL",
+    "Persister",
+    "Restorer",
+    "active_persister",
+    "home_id",
+    "shutdown",
+    "take_snapshot",
+]
+
+_log = logging.getLogger("voltricx.store")
+
+SAVE_INTERVAL = 1.0
+"""Seconds between two save passes (at most one batch write per pass)."""
+
+DRIFT_MS = 750
+"""A playing player is re-saved when its position is this far (ms) from the saved prediction."""
+
+REJOIN_TIMEOUT = 15.0
+"""Seconds ``Pool.connect`` waits for the adapter to re-join the restored players' channels."""
+
+_persister: Persister | None = None
+
+
+def active_persister() -> Persister | None:
+    """The persister of the connected pool, if it has a store."""
+    return _persister
+
+
+async def shutdown() -> None:
+    """Write a last batch (playback stopped now), stop saving and close the store."""
+    global _persister
+    persister, _persister = _persister, None
+    if persister is not None:
+        await persister.close()
+
+
+def home_id(home: Any) -> int | None:
+    """``Player.home`` as an int id: its ``.id`` when it has one, itself when it is an int."""
+    if home is None or isinstance(home, bool):
+        return None
+    if isinstance(home, int):
+        return home
+    value = getattr(home, "id", None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _frozen(player: Player) -> bool:
+    # ``_updated_at`` is 0 while the position does not advance (node lost, not yet synced).
+    return player.current is not None and not player.paused and player._updated_at == 0.0  # pyright: ignore[reportPrivateUsage]
+
+
+def take_snapshot(player: Player, now: float, *, frozen: bool = False) -> PlayerSnapshot:
+    """What the store keeps of ``player``, its position read at wall-clock ``now``."""
+    queue = player.queue
+    node = player.node
+    return PlayerSnapshot(
+        guild_id=player.guild_id,
+        node=node.identifier,
+        session_id=node.session_id,
+        channel_id=player.channel_id,
+        track=player.current,
+        position=player.position,
+        read_at=now,
+        frozen=frozen or _frozen(player),
+        paused=player.paused,
+        volume=player.volume,
+        filters=player.filters_payload,
+        queue=list(queue),
+        history=list(queue.history),
+        history_limit=queue.history_limit,
+        queue_mode=queue.mode,
+        autoplay=player.autoplay,
+        home=home_id(player.home),
+    )
+
+
+def _fingerprint(player: Player, frozen: bool) -> Hashable:
+    """Cheap identity of everything but the position: equal means nothing to write."""
+    queue = player.queue
+    history = queue.history
+    node = player.node
+    return (
+        node.identifier,
+        node.session_id,
+        player.channel_id,
+        id(player.current),
+        player.paused,
+        frozen or _frozen(player),
+        player.volume,
+        id(player.filters_payload),
+        tuple(map(id, queue)),
+        len(history),
+        id(history[-1]) if history else 0,
+        queue.history_limit,
+        queue.mode,
+        player.autoplay,
+        home_id(player.home),
+    )
+
+
+def _expected(snapshot: PlayerSnapshot, now: float) -> int:
+    position = snapshot.position_at(now)
+    track = snapshot.track
+    if track is not None and not track.is_stream:
+        position = min(position, track.length)
+    return position
+
+
+class Persister:
+    """Saves the pool's players to ``store`` in batches (one per pass, only what changed)."""
+
+    def __init__(self, store: PlayerStore, *, interval: float = SAVE_INTERVAL) -> None:
+        self.store = store
+        self.interval = interval
+        self.writes = 0
+        """Batches written so far (diagnostics and tests)."""
+        self._written: dict[int, tuple[Hashable, PlayerSnapshot]] = {}
+        self._sessions: dict[str, str] = {}
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def seed(self, state: StoredState) -> None:
+        """Remember what the store already holds, so it is not written again unchanged."""
+        self._sessions.update(state.sessions)
+        for guild_id, snapshot in state.players.items():
+            self._written[guild_id] = ((), snapshot)
+
+    def start(self) -> None:
+        """Start the periodic save pass."""
+        global _persister
+        _persister = self
+        self._task = runtime.tasks.spawn(self._loop(), name="voltricx store")
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except VoltricxError as exc:
+                _log.warning("saving players failed (retrying in %gs): %s", self.interval, exc)
+
+    async def flush(self, *, frozen: bool = False) -> int:
+        """Write every changed player now; returns how many players were written.
+
+        ``frozen=True`` marks every position as not advancing (the pool is closing).
+        """
+        async with self._lock:
+            now = time.time()
+            changed: list[tuple[Hashable, PlayerSnapshot]] = []
+            live: set[int] = set()
+            for guild_id, player in list(runtime.players.items()):
+                if player.destroyed:
+                    continue
+                live.add(guild_id)
+                mark = _fingerprint(player, frozen)
+                old = self._written.get(guild_id)
+                if old is not None and old[0] == mark:
+                    snapshot = old[1]
+                    if snapshot.paused or snapshot.frozen or snapshot.track is None:
+                        continue
+                    if abs(_expected(snapshot, now) - player.position) <= DRIFT_MS:
+                        continue
+                changed.append((mark, take_snapshot(player, now, frozen=frozen)))
+            gone = [g for g in self._written if g not in live]
+            sessions = {
+                n.identifier: n.session_id
+                for n in runtime.nodes.values()
+                if n.session_id is not None
+                and n.status is NodeStatus.CONNECTED
+                and self._sessions.get(n.identifier) != n.session_id
+            }
+            if gone:
+                await self.store.delete(gone)
+                for guild_id in gone:
+                    del self._written[guild_id]
+            if changed or sessions:
+                await self.store.save([s for _, s in changed], sessions)
+                self.writes += 1
+                for mark, snapshot in changed:
+                    self._written[snapshot.guild_id] = (mark, snapshot)
+                self._sessions.update(sessions)
+            return len(changed)
+
+    async def close(self) -> None:
+        """Stop the pass, write a last batch with playback stopped, close the store."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await self.flush(frozen=True)
+        except VoltricxError as exc:
+            _log.warning("saving players on close failed: %s", exc)
+        try:
+            await self.store.close()
+        except Exception:
+            _log.exception("closing the player store failed")
+
+
+def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
+    """Give a freshly built player the saved state (nothing is sent anywhere)."""
+    player.channel_id = snapshot.channel_id
+    player.home = snapshot.home
+    queue = Queue(snapshot.queue, history_limit=snapshot.history_limit)
+    history = snapshot.history
+    if history:
+        queue.history.extend(history[:-1])
+        queue.mark_played(history[-1])
+    queue.mode = snapshot.queue_mode
+    player.queue = queue
+    player.autoplay = snapshot.autoplay
+    track: Track | None = snapshot.track
+    if track is not None and history and history[-1].encoded == track.encoded:
+        track = history[-1]  # the same object as queue.current, as after a live play()
+    player._current = track  # pyright: ignore[reportPrivateUsage]
+    player._position = snapshot.position_at(now)  # pyright: ignore[reportPrivateUsage]
+    player._updated_at = 0.0  # pyright: ignore[reportPrivateUsage]
+    player._paused = snapshot.paused  # pyright: ignore[reportPrivateUsage]
+    player._volume = snapshot.volume  # pyright: ignore[reportPrivateUsage]
+    player._filters = snapshot.filters  # pyright: ignore[reportPrivateUsage]
+
+
+class Restorer:
+    """Brings saved players back during ``Pool.connect(store=...)``."""
+
+    def __init__(self, store: PlayerStore, state: StoredState) -> None:
+        self.store = store
+        self.state = state
+        self.players: list[Player] = []
+        self.resynced = 0
+        self.recreated = 0
+
+    @classmethod
+    async def load(cls, store: PlayerStore) -> Restorer:
+        """Read the store."""
+        state = await store.load()
+        _log.info(
+            "store: %d saved players, sessions for %d nodes", len(state.players), len(state.sessions)
+        )
+        return cls(store, state)
+
+    def prepare(self, nodes: list[Node]) -> None:
+        """Before the nodes start: saved session ids on the nodes, saved players rebuilt locally."""
+        by_id = {n.identifier: n for n in nodes}
+        for identifier, session_id in self.state.sessions.items():
+            node = by_id.get(identifier)
+            if node is not None and node.session_id is None and node.config.resume:
+                node.session_id = session_id  # sent as Session-Id on the first connect
+        now = time.time()
+        for guild_id, snapshot in self.state.players.items():
+            if guild_id in runtime.players:
+                continue
+            node = by_id.get(snapshot.node) or nodes[0]
+            try:
+                player = Player(guild_id, node=node)
+            except VoltricxError as exc:
+                _log.warning("store: cannot restore guild %s: %s", guild_id, exc)
+                continue
+            _apply(player, snapshot, now)
+            runtime.players[guild_id] = player
+            node.players[guild_id] = player
+            self.players.append(player)
+
+    async def finish(self, *, rejoin: bool = True) -> None:
+        """After the first connect: re-sync or re-create each player, then re-join voice."""
+        groups: dict[Node, list[Player]] = {}
+        for player in self.players:
+            if not player.destroyed:
+                groups.setdefault(player.node, []).append(player)
+        work: list[Any] = []
+        for node, players in groups.items():
+            if node.status is NodeStatus.CONNECTED:
+                work.append(self._on_node(node, players))
+            else:
+                # Never connected: park them; they move when a node is healthy.
+                runtime.tasks.spawn(runtime.failover(node), name=f"restore {node.identifier}")
+        await asyncio.gather(*work)
+        if rejoin:
+            await self._rejoin()
+        _log.info(
+            "store: %d players restored (%d re-synced from resumed sessions, %d re-created)",
+            len(self.players),
+            self.resynced,
+            self.recreated,
+        )
+
+    async def _on_node(self, node: Node, players: list[Player]) -> None:
+        remote: dict[int, Any] = {}
+        if node.resumed:
+            try:
+                remote = {int(p.guild_id): p for p in await node.fetch_players()}
+            except (VoltricxError, ValueError) as exc:
+                _log.warning("store: could not list players of %s: %s", node.identifier, exc)
+        recreate: list[Player] = []
+        for player in players:
+            copy = remote.get(player.guild_id)
+            if copy is None:
+                recreate.append(player)
+            else:
+                player._resync(copy)  # pyright: ignore[reportPrivateUsage]
+                self.resynced += 1
+        await asyncio.gather(*(self._recreate(p, node) for p in recreate))
+
+    async def _recreate(self, player: Player, node: Node) -> None:
+        track = player.current
+        ended = (
+            track is not None
+            and not track.is_stream
+            and player._position >= track.length  # pyright: ignore[reportPrivateUsage]
+        )
+        if ended:
+            player._current = None  # pyright: ignore[reportPrivateUsage]
+        try:
+            await player.migrate(node)
+        except VoltricxError as exc:
+            _log.warning("store: re-creating the player of guild %s failed: %s", player.guild_id, exc)
+            if node.players.get(player.guild_id) is player:
+                del node.players[player.guild_id]
+            runtime.parked[player.guild_id] = player
+            return
+        self.recreated += 1
+        if ended and track is not None:
+            # It would have finished while the bot was away: go on with the queue.
+            runtime.tasks.spawn(
+                player._advance(track, "finished"),  # pyright: ignore[reportPrivateUsage]
+                name=f"player {player.guild_id} advance",
+            )
+
+    async def _rejoin(self) -> None:
+        gateway = runtime.gateway
+        if gateway is None:
+            return
+
+        async def one(player: Player) -> None:
+            channel = player.channel_id
+            if channel is None or player.destroyed:
+                return
+            # Like Player.connect: wait until the node has the new voice credentials.
+            waiter: asyncio.Future[None] | None = None
+            if player.node.status is NodeStatus.CONNECTED:
+                waiter = asyncio.get_running_loop().create_future()
+                player._connect_waiter = waiter  # pyright: ignore[reportPrivateUsage]
+            try:
+                await gateway.join(player.guild_id, channel)
+                if waiter is not None:
+                    await waiter
+            except Exception as exc:
+                _log.warning(
+                    "store: re-joining voice channel %s in guild %s failed: %s",
+                    channel,
+                    player.guild_id,
+                    exc,
+                )
+            finally:
+                if waiter is not None and player._connect_waiter is waiter:  # pyright: ignore[reportPrivateUsage]
+                    player._connect_waiter = None  # pyright: ignore[reportPrivateUsage]
+
+        try:
+            async with asyncio.timeout(REJOIN_TIMEOUT):
+                await asyncio.gather(*(one(p) for p in self.players))
+        except TimeoutError:
+            _log.warning("store: re-joining voice channels took longer than %gs", REJOIN_TIMEOUT)
