@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import nextcord
 from nextcord.ext import commands
 
@@ -10,11 +12,6 @@ from voltricx.adapters.nextcord import Player
 
 
 class Bot(commands.Bot):
-    async def setup_hook(self) -> None:          # runs once, after login
-        await voltricx.Pool.connect(client=self, nodes=[
-            voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password="youshallnotpass"),
-        ])
-
     async def close(self) -> None:
         await voltricx.Pool.close()
         await super().close()
@@ -61,5 +58,18 @@ async def stop(ctx: commands.Context[Bot]) -> None:
         await ctx.voice_client.disconnect()
 
 
+async def main(token: str) -> None:
+    # The pool needs the bot's user id, known once logged in; connect it between
+    # login and the gateway connection (this library has no setup_hook).
+    await bot.login(token)
+    await voltricx.Pool.connect(client=bot, nodes=[
+        voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password="youshallnotpass"),
+    ])
+    try:
+        await bot.connect()
+    finally:
+        await bot.close()
+
+
 if __name__ == "__main__":
-    bot.run("YOUR_BOT_TOKEN")
+    asyncio.run(main("YOUR_BOT_TOKEN"))
