@@ -141,13 +141,13 @@ class Pool:
         if store is not None and _restore.active_persister() is not None:
             raise VoltricxError("the pool already has a store; call Pool.close() first")
         gateway, sink = resolve_client(client)
+        restorer = await _restore.Restorer.load(store) if store is not None else None
         if runtime.gateway is not None and runtime.gateway is not gateway:
             raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
         runtime.gateway = gateway
         runtime.sink = sink
         runtime.node_up_event()
         user_id = gateway.user_id
-        restorer = await _restore.Restorer.load(store) if store is not None else None
         created: list[Node] = []
         for config in configs:
             node = Node(config, user_id=user_id, owner=runtime)
