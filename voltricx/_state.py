@@ -276,6 +276,14 @@ class Runtime:
             len(claimed),
             loop.time() - started,
         )
+        if moved:
+            # A rebuild request that failed on our side may still have created the player on
+            # a node that later resumed; once the players have a home, sweep such copies.
+            self.tasks.spawn(self._sweep_strays(), name="sweep stray players")
+
+    async def _sweep_strays(self) -> None:
+        connected = [n for n in self.nodes.values() if n.status is NodeStatus.CONNECTED]
+        await asyncio.gather(*(self.drop_strays(n) for n in connected))
 
     async def reset(self) -> None:
         """Forget everything (after close)."""
