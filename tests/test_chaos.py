@@ -32,7 +32,7 @@ from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
 
-SEED = 20261125
+SEED = int(os.environ.get("VOLTRICX_CHAOS_SEED", "20261125"))
 PLAYERS = 1000
 CHAOS_SECONDS = float(os.environ.get("VOLTRICX_CHAOS_SECONDS", "60"))
 SECRET = "chaos-secret-pw-7f3a"

@@ -551,20 +551,19 @@ class Node:
         except NodeProtocolError as exc:
             _log.warning("node %s: skipped a bad frame: %s", self.identifier, exc)
             return
-        kind = type(message)
-        if kind is PlayerUpdateOp:
-            update: PlayerUpdateOp = message  # type: ignore[assignment]
-            guild_id = self._guild_ids.get(update.guild_id)
+        # ``type(...) is`` rather than isinstance: playerUpdate is the hot path.
+        if type(message) is PlayerUpdateOp:
+            guild_id = self._guild_ids.get(message.guild_id)
             if guild_id is None:
                 try:
-                    guild_id = self._guild_id(update.guild_id)
+                    guild_id = self._guild_id(message.guild_id)
                 except ValueError:
                     return
             player = self.players.get(guild_id)
             if player is not None:
-                player._on_state(update.state)  # pyright: ignore[reportPrivateUsage]
-        elif kind is StatsOp:
-            op: StatsOp = message  # type: ignore[assignment]
+                player._on_state(message.state)  # pyright: ignore[reportPrivateUsage]
+        elif type(message) is StatsOp:
+            op = message
             stats = Stats(
                 players=op.players,
                 playing_players=op.playing_players,
@@ -575,9 +574,9 @@ class Node:
             )
             self.stats = stats
             self._owner.emit(NodeStats(self, stats))
-        elif kind is EventFrame:
-            self._on_event(data, message)  # type: ignore[arg-type]
-        elif kind is ReadyOp:
+        elif type(message) is EventFrame:
+            self._on_event(data, message)
+        elif type(message) is ReadyOp:
             _log.debug("node %s: unexpected second ready frame ignored", self.identifier)
         elif isinstance(message, UnknownOp):
             self._owner.emit(PluginEvent(self, None, message.op, message.raw))
