@@ -319,6 +319,9 @@ class Restorer:
         await asyncio.gather(*work)
         if rejoin:
             await self._rejoin()
+        for player in self.players:
+            if not player.destroyed and not player.playing:
+                player._arm_idle()  # pyright: ignore[reportPrivateUsage]
         _log.info(
             "store: %d players restored (%d re-synced from resumed sessions, %d re-created)",
             len(self.players),
