@@ -38,7 +38,9 @@ from voltricx.player import Player
 from voltricx.playlist import Playlist
 from voltricx.pool import Pool
 from voltricx.queue import Queue
+from voltricx.redis_store import RedisStore
 from voltricx.search import TrackSource
+from voltricx.store import PlayerSnapshot, PlayerStore, SQLiteStore, StoreError
 
 #: A playable track; the same class as :class:`voltricx.models.Track`.
 Playable = Track
@@ -65,14 +67,19 @@ __all__ = [
     "Playable",
     "Player",
     "PlayerError",
+    "PlayerSnapshot",
+    "PlayerStore",
     "Playlist",
     "Pool",
     "Queue",
     "QueueEmpty",
     "QueueMode",
+    "RedisStore",
     "RoutePlannerClass",
+    "SQLiteStore",
     "SessionNotFound",
     "Severity",
+    "StoreError",
     "Track",
     "TrackCodecError",
     "TrackEndReason",
