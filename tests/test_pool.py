@@ -359,3 +359,20 @@ async def test_close_leaves_no_task_socket_or_session(fake_factory: FakeFactory)
     # The node saw each player destroyed.
     assert all(not s.players for f in fakes for s in f.sessions.values())
     assert PASSWORD  # the fixture password is what the fakes expect
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_report_is_coloured_only_on_a_terminal(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    fake = await fake_factory()
+    terminal = _Terminal()
+    await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "US", "us")], report_stream=terminal)
+    text = terminal.getvalue()
+    assert "\033[32m[CONNECTED]\033[0m US" in text
+    await voltricx.Pool.close()
+    plain = io.StringIO()
+    await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "US", "us")], report_stream=plain)
+    assert "\033[" not in plain.getvalue()
