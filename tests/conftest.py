@@ -15,14 +15,51 @@ PASSWORD = "youshallnotpass"
 
 FakeFactory = Callable[..., Awaitable[FakeLavalink]]
 
+PROFILE_NAMES = ("lavalink", "nodelink")
+"""Every server profile FakeLavalink simulates."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "server_profiles(*names, reason=None): run the test once per named FakeLavalink profile "
+        "(the `profile` fixture, which `fake_factory` uses as its default). A function-level "
+        "marker overrides a module-level one, e.g. to keep one test Lavalink-only (give a reason).",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``profile`` for tests (or modules) marked ``server_profiles``."""
+    marker = metafunc.definition.get_closest_marker("server_profiles")
+    if marker is None or "profile" not in metafunc.fixturenames:
+        return
+    names = tuple(marker.args) or PROFILE_NAMES
+    unknown = [n for n in names if n not in PROFILE_NAMES]
+    if unknown:
+        raise ValueError(f"{metafunc.definition.nodeid}: unknown server profile(s) {unknown}")
+    if len(names) < len(PROFILE_NAMES) and not marker.kwargs.get("reason"):
+        raise ValueError(f"{metafunc.definition.nodeid}: server_profiles{names} needs a reason=")
+    metafunc.parametrize("profile", names, indirect=True)
+
 
 @pytest.fixture
-async def fake_factory() -> AsyncIterator[FakeFactory]:
-    """Start FakeLavalink servers on 127.0.0.1; all are closed after the test."""
+def profile(request: pytest.FixtureRequest) -> str:
+    """The server profile ``fake_factory`` starts by default: ``"lavalink"`` unless parametrized.
+
+    Opt in to both profiles with ``pytestmark = pytest.mark.server_profiles()`` (or the marker
+    on one test); a test may still pass ``profile=`` to ``fake_factory`` explicitly.
+    """
+    return str(getattr(request, "param", "lavalink"))
+
+
+@pytest.fixture
+async def fake_factory(profile: str) -> AsyncIterator[FakeFactory]:
+    """Start FakeLavalink servers on 127.0.0.1 (default profile: the ``profile`` fixture); all are closed after the test."""
     started: list[FakeLavalink] = []
 
     async def make(**kwargs: Any) -> FakeLavalink:
         kwargs.setdefault("password", PASSWORD)
+        kwargs.setdefault("profile", profile)
         fake = FakeLavalink(**kwargs)
         await fake.start()
         started.append(fake)

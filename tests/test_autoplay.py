@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import voltricx
 from voltricx import AutoPlayMode
 from voltricx.autoplay import Recent, candidate_queries, recommend
@@ -10,6 +12,8 @@ from voltricx.testing import FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
+
+pytestmark = pytest.mark.server_profiles("lavalink", "nodelink")
 
 GUILD = 420000000000000001
 CHANNEL = 520000000000000001
@@ -82,6 +86,7 @@ async def test_soundcloud_seed_skips_the_mix(fake_factory: FakeFactory, gateway:
     assert len(picks) == 3 and seed not in picks
 
 
+@pytest.mark.server_profiles("lavalink", reason="LavaSrc is a Lavalink (JVM) plugin; NodeLink loads none")
 async def test_plugin_recommendations_are_the_last_fallback(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, player = await start(fake_factory, gateway, plugins=[("lavasrc-plugin", "4.3.0")])
     [seed, *_] = await voltricx.Pool.fetch_tracks("spsearch:velvet engine")  # type: ignore[misc]

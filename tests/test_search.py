@@ -16,6 +16,8 @@ from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
 
+pytestmark = pytest.mark.server_profiles("lavalink", "nodelink")
+
 
 @pytest.fixture(autouse=True)
 def _restore_search_settings() -> Iterator[None]:

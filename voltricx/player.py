@@ -52,7 +52,7 @@ from voltricx._idle import idle_scheduler
 from voltricx._state import runtime
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus
-from voltricx.errors import FilterError, PlayerError, QueueEmpty, VoltricxError
+from voltricx.errors import FilterError, LavalinkHTTPError, PlayerError, QueueEmpty, VoltricxError
 from voltricx.events import (
     InactivePlayer,
     PlayerDestroyed,
@@ -643,7 +643,14 @@ class Player:
         The queue does not advance.
         """
         self._play_seq += 1
-        await self._patch(PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
+        try:
+            await self._patch(PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
+        except LavalinkHTTPError as exc:
+            # NodeLink answers 400 ("The player is not playing.") when there is nothing to
+            # stop; Lavalink never refuses this payload. Either way nothing plays now.
+            if exc.status != 400:
+                raise
+            _log.debug("guild %s: node had nothing to stop (%s)", self.guild_id, exc)
         self._current = None
         self._arm_idle()
 
