@@ -6,7 +6,7 @@
 
     result = await lavasearch.fetch_search("daft punk", types=["track", "album"], source="spsearch")
     for album in result.albums:
-        print(album.name, album.url)
+        await channel.send(f"{album.name}: {album.url}")
 
 Albums, artists and playlists are :class:`~voltricx.Playlist` objects with
 no tracks (load their ``url`` to get the tracks). A node without the plugin

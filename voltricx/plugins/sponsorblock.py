@@ -5,7 +5,7 @@
     from voltricx.plugins import sponsorblock
 
     await sponsorblock.set_categories(player, ["sponsor", "selfpromo"])
-    print(await sponsorblock.get_categories(player))
+    skipped = await sponsorblock.get_categories(player)  # ["sponsor", "selfpromo"]
     await sponsorblock.clear_categories(player)
 
 Events (typed, in :mod:`voltricx.events`): ``SegmentsLoaded``,
