@@ -6,7 +6,14 @@ node and present there exactly once, position regression at most 1 s per
 failover, no task or session leaked, no unhandled exception logged, and the
 password in no log line. The figures are printed (``pytest -s``) and logged.
 
-``VOLTRICX_CHAOS_SECONDS`` changes the length of the fault phase (default 60).
+It runs once per server profile. On ``nodelink`` nothing resumes: every drop
+is a failover and a rebuild, the server destroys a session's players as soon
+as its websocket closes, and the test also checks that no player copy is left
+on a dead session.
+
+``VOLTRICX_CHAOS_SECONDS`` changes the length of the fault phase (default 60);
+``VOLTRICX_CHAOS_NODELINK_SECONDS`` that of the nodelink run (default 25, at
+most ``VOLTRICX_CHAOS_SECONDS``). ``VOLTRICX_CHAOS_SEED`` changes the schedule.
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ from .conftest import FakeFactory, node_config
 SEED = int(os.environ.get("VOLTRICX_CHAOS_SEED", "20261125"))
 PLAYERS = 1000
 CHAOS_SECONDS = float(os.environ.get("VOLTRICX_CHAOS_SECONDS", "60"))
+NODELINK_CHAOS_SECONDS = float(
+    os.environ.get("VOLTRICX_CHAOS_NODELINK_SECONDS", str(min(25.0, CHAOS_SECONDS)))
+)
+SECONDS = {"lavalink": CHAOS_SECONDS, "nodelink": NODELINK_CHAOS_SECONDS}
 SECRET = "chaos-secret-pw-7f3a"
 GUILD_BASE = 500000000000000000
 CHANNEL_BASE = 600000000000000000
@@ -44,6 +55,8 @@ _log = logging.getLogger("voltricx.tests")
 
 @dataclass
 class Figures:
+    profile: str
+    seconds: float
     kills: int = 0
     stalls: int = 0
     resumes: int = 0
@@ -57,7 +70,7 @@ class Figures:
         mean = sum(self.regressions) / len(self.regressions) if self.regressions else 0.0
         slowest = max(self.recovery, default=0.0)
         return (
-            f"chaos: {PLAYERS} players, 3 nodes, {CHAOS_SECONDS:g}s: {self.kills} kills, "
+            f"chaos[{self.profile}]: {PLAYERS} players, 3 nodes, {self.seconds:g}s: {self.kills} kills, "
             f"{self.stalls} stalls, {self.failovers} Failover events moving {self.moved} players, "
             f"{self.resumes} resumed sessions; position regression max {worst:.3f}s mean {mean:.3f}s; "
             f"slowest recovery {slowest:.2f}s"
@@ -77,15 +90,43 @@ async def start_players(nodes: list[voltricx.Node], tracks: list[Track]) -> list
     return players
 
 
-def server_positions(fake: FakeLavalink, session_id: str | None) -> dict[int, FakeLavalinkPlayer]:
+@dataclass(frozen=True)
+class ServerPosition:
+    """Where a server-side player was when a fault hit, and whether its clock kept going.
+
+    A copy, because the NodeLink profile destroys the player itself as soon as the
+    websocket closes (which a stall leads to), long before the figures are taken.
+    """
+
+    at: float
+    position: int
+    advancing: bool
+    end: int
+    speed: float
+
+    @classmethod
+    def of(cls, fake: FakeLavalink, player: FakePlayer, now: float) -> ServerPosition:
+        return cls(now, player.position_at(now), player.advancing, player.end_position, fake.speed)
+
+    def position_at(self, when: float) -> float:
+        if not self.advancing:
+            return self.position
+        return min(self.end, self.position + max(0.0, when - self.at) * 1000.0 * self.speed)
+
+
+def server_positions(fake: FakeLavalink, session_id: str | None) -> dict[int, ServerPosition]:
     session = fake.sessions.get(session_id or "")
-    return {} if session is None else {int(g): p for g, p in session.players.items()}
+    now = time.monotonic()
+    return {} if session is None else {int(g): ServerPosition.of(fake, p, now) for g, p in session.players.items()}
 
 
-FakeLavalinkPlayer = FakePlayer
+def dead_copies(fake: FakeLavalink) -> int:
+    """Players the server still holds on sessions without a websocket."""
+    return sum(len(s.players) for s in fake.sessions.values() if s.ws is None)
 
 
-async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.server_profiles("lavalink", "nodelink")
+async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture, profile: str) -> None:
     caplog.set_level("INFO", logger="voltricx")
     baseline = set(asyncio.all_tasks())
     rng = random.Random(SEED)
@@ -106,7 +147,7 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
     fake_of = dict(zip(nodes, fakes, strict=True))
     players = await start_players(nodes, tracks)
     assert len(voltricx.Pool.players()) == PLAYERS
-    figures = Figures()
+    figures = Figures(profile, SECONDS[profile])
 
     loop = asyncio.get_running_loop()
     changed = asyncio.Event()
@@ -137,7 +178,7 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
             for p in players
         ) and not runtime.parked
 
-    chaos_end = loop.time() + CHAOS_SECONDS
+    chaos_end = loop.time() + figures.seconds
     while loop.time() < chaos_end:
         await asyncio.sleep(rng.uniform(0.5, 1.5))  # the schedule itself, not a synchronisation
         index = rng.randrange(3)
@@ -151,7 +192,7 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
         if stall:
             figures.stalls += 1
             fake.stall()
-            frozen: dict[int, FakeLavalinkPlayer] = server_positions(fake, node.session_id)
+            frozen = server_positions(fake, node.session_id)
         else:
             figures.kills += 1
             fake.kill()
@@ -180,7 +221,7 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
             request = sent[0]
             server = frozen.get(player.guild_id)
             assert server is not None
-            reference = server.position_at(lost) if stall else server.position
+            reference = server.position_at(lost)  # a killed node's clock is frozen
             figures.regressions.append(max(0.0, (reference - request.json["position"]) / 1000))
         figures.failovers += len(gateway.of_type(Failover)) - failovers_before
         # Restore the node after a while: restart (a real restart or a quick one), or unstall.
@@ -193,6 +234,10 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
         if node.resumed:
             figures.resumes += 1
         await settle(healthy, timeout=15)
+        if profile == "nodelink":
+            # NodeLink destroys a session's players when its websocket closes: no copies linger.
+            assert not node.resumed
+            assert [dead_copies(f) for f in fakes] == [0, 0, 0]
         for fake_ in fakes:
             fake_.clear_requests()
 
@@ -216,6 +261,10 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
     assert all(len(v) == 1 for v in owners.values()) and len(owners) == PLAYERS
     assert all(p.node.players.get(p.guild_id) is p for p in players)
     assert max(figures.regressions, default=0.0) <= 1.0
+    assert [dead_copies(f) for f in fakes] == [0, 0, 0]
+    assert sum(len(f.players) for f in fakes) == PLAYERS
+    if profile == "nodelink":
+        assert figures.resumes == 0 and figures.failovers >= figures.kills + figures.stalls
 
     summary = figures.summary()
     print("\n" + summary)
@@ -232,6 +281,7 @@ async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
     assert all(node.rest.session.closed for node in nodes)
 
 
+@pytest.mark.server_profiles("lavalink", reason="NodeLink cannot resume (its brief drop: test_nodelink.py)")
 async def test_brief_drop_inside_grace_resumes_without_duplicates(
     fake_factory: FakeFactory, gateway: FakeVoiceGateway
 ) -> None:
