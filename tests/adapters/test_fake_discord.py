@@ -180,19 +180,48 @@ async def test_guild_create_lists_channels_roles_member_and_voice_state(
         assert guild["members"][0]["user"]["id"] == str(fake.bot_id)
         assert "premium_since" not in guild["members"][0]
         assert guild["voice_states"] == []
-        await gw.send(
-            4, {"guild_id": str(fake.guild_id), "channel_id": str(fake.voice_channel_ids[0])}
-        )
-        await gw.receive_dispatch("VOICE_SERVER_UPDATE")
         await gw.ws.close()
-        # A new login sees the bot's voice state in the guild.
-        gw = await open_raw(session, fake, compress=False)
+
+
+async def test_fresh_identify_ends_voice_and_the_next_join_is_fresh(fake: FakeDiscord) -> None:
+    gid, ch0 = fake.guild_id, fake.voice_channel_ids[0]
+    join = {"guild_id": str(gid), "channel_id": str(ch0), "self_deaf": True}
+    async with aiohttp.ClientSession() as session:
+        gw = await open_raw(session, fake, compress=True)
         await gw.identify(fake)
-        guild = (await gw.receive_dispatch("GUILD_CREATE"))["d"]
+        await gw.receive_dispatch("GUILD_CREATE")
+        await gw.send(4, join)
+        first_state = (await gw.receive_dispatch("VOICE_STATE_UPDATE"))["d"]
+        first_server = (await gw.receive_dispatch("VOICE_SERVER_UPDATE"))["d"]
+        before = fake.voice_state(gid)
+        assert before is not None and before.session_id == first_state["session_id"]
+
+        # Op 9 (not resumable), then a new session: the old voice session is gone.
+        assert await fake.invalidate_session(resumable=False) == 1
+        assert (await gw.receive())["op"] == 9
         await gw.ws.close()
-    [state] = guild["voice_states"]
-    assert state["channel_id"] == str(fake.voice_channel_ids[0])
-    assert state["session_id"] == fake.voice_state(fake.guild_id).session_id  # type: ignore[union-attr]
+        gw = await open_raw(session, fake, compress=True)
+        ready = await gw.identify(fake)
+        guild = (await gw.receive_dispatch("GUILD_CREATE"))["d"]
+        assert guild["voice_states"] == [], "a new gateway session starts out of voice"
+        assert fake.voice_state(gid) is None
+        assert fake.ended_voice_states == (before,)
+        assert ready["d"]["session_id"] == fake.identifies[1].session_id
+
+        # The same op 4 again is a fresh join: new voice session, new server.
+        await gw.send(4, join)
+        state, server = await gw.receive(), await gw.receive()
+        await gw.ws.close()
+    assert (state["t"], server["t"]) == ("VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE")
+    after = fake.voice_state(gid)
+    assert after == VoiceStateRecord(gid, ch0, state["d"]["session_id"], False, True)
+    assert after.session_id != first_state["session_id"]
+    assert fake.voice_state_updates == (before, after)
+    [_, new_server] = fake.server_updates
+    assert new_server == ServerUpdateRecord(gid, server["d"]["token"], server["d"]["endpoint"])
+    assert new_server.token != first_server["token"]
+    assert new_server.endpoint is not None and new_server.endpoint != first_server["endpoint"]
+    assert [(r.channel_id, r.self_deaf) for r in fake.voice_requests] == [(ch0, True), (ch0, True)]
 
 
 async def test_voice_join_mute_and_leave(fake: FakeDiscord) -> None:
@@ -479,7 +508,14 @@ async def test_invalidated_session_leads_to_fresh_identify(
     await driver.wait_ready(gid, readies=2)
     assert fake.identifies[1].session_id != first_session
     assert not any(r.accepted for r in fake.resumes)
-    assert fake.voice_state(gid) is not None, "the fake keeps the bot in voice"
+    assert fake.voice_state(gid) is None, "a fresh IDENTIFY ends the bot's voice session"
+    if driver.name == "hikari":
+        # hikari clears a guild's cached voice states only when GUILD_CREATE lists
+        # some, so the bot's state from the old session stays in its cache.
+        assert driver.voice_registered(gid), "hikari's voice cache is no longer stale?"
+    else:
+        # READY empties the dpy family's voice map without telling the protocol.
+        assert not driver.voice_registered(gid)
 
 
 async def test_removal_from_guild_reaches_the_library(driver: Driver, fake: FakeDiscord) -> None:

@@ -8,6 +8,12 @@ scripted guild, and can join voice channels. The fake answers gateway opcode 4
 VOICE_SERVER_UPDATE events whose session ids, tokens and endpoints it records,
 so a test can assert the exact values a Lavalink player update must carry.
 
+Voice belongs to a gateway session, as on Discord: a RESUME keeps the bot's
+voice state, while a fresh IDENTIFY (after op 9 with ``d: false``, or a new
+login) ends it in the guilds of that shard. The new session's GUILD_CREATE
+then lists no voice state for the bot, and the next op 4 is a fresh join
+with a new voice session id and a new VOICE_SERVER_UPDATE.
+
 Tests drive server-side scenarios through Python methods: moving or kicking
 the bot, reallocating the voice server, forcing a reconnect (op 7), invalidating
 the session (op 9) or removing the bot from a guild. Every change of the fake's
@@ -460,6 +466,7 @@ class FakeDiscord:
         self._voice_requests: list[VoiceRequest] = []
         self._state_updates: list[VoiceStateRecord] = []
         self._server_updates: list[ServerUpdateRecord] = []
+        self._ended_voice: list[VoiceStateRecord] = []
         self._rest_requests: list[tuple[str, str]] = []
         self._unhandled: list[tuple[str, str]] = []
         self._heartbeats = 0
@@ -560,6 +567,16 @@ class FakeDiscord:
     def server_updates(self) -> tuple[ServerUpdateRecord, ...]:
         """Every VOICE_SERVER_UPDATE sent, oldest first."""
         return tuple(self._server_updates)
+
+    @property
+    def ended_voice_states(self) -> tuple[VoiceStateRecord, ...]:
+        """The bot's voice states ended by a fresh IDENTIFY of their shard, oldest first.
+
+        Each is the state the bot had when its gateway session was replaced;
+        no event was sent for it (the session that would have received one
+        is gone).
+        """
+        return tuple(self._ended_voice)
 
     @property
     def rest_requests(self) -> tuple[tuple[str, str], ...]:
@@ -1223,6 +1240,7 @@ class FakeDiscord:
             if old.valid and old.shard_id == shard_id:
                 old.valid = False
         session = _Session(f"fake-session-{next(self._counter)}", shard_id, shard_count)
+        self._end_voice_sessions(session)
         self._sessions[session.session_id] = session
         conn.session = session
         self._identifies.append(
@@ -1259,6 +1277,25 @@ class FakeDiscord:
                 )
         _log.info("shard %d/%d identified as %s", shard_id, shard_count, session.session_id)
         self._notify()
+
+    def _end_voice_sessions(self, session: _Session) -> None:
+        """Forget the bot's voice states in the guilds ``session`` now serves.
+
+        Discord ties voice connections to the gateway session that made them:
+        once that session is replaced by a fresh IDENTIFY, the bot is out of
+        voice there. The new session's GUILD_CREATE lists no voice state for
+        it, and the next op 4 is a fresh join (new voice session id, new
+        server). Nothing is sent to the new session about it. A RESUME keeps
+        the old session, so it never gets here.
+        """
+        for guild_id in [gid for gid in self._voice if session.owns(gid)]:
+            ended = self._voice.pop(guild_id)
+            self._ended_voice.append(ended)
+            _log.info(
+                "guild %d: voice session %s ended with its gateway session",
+                guild_id,
+                ended.session_id,
+            )
 
     async def _resume(self, conn: _Connection, data: _JSON) -> None:
         if not self._check_token(data.get("token")):
@@ -1561,7 +1598,9 @@ class FakeDiscord:
     async def invalidate_session(self, resumable: bool = False, shard_id: int | None = None) -> int:
         """Send op 9 INVALID SESSION on every live session (or one shard's); returns how many.
 
-        When not ``resumable`` the sessions are discarded, so clients must IDENTIFY again.
+        When not ``resumable`` the sessions are discarded, so clients must IDENTIFY again;
+        that new IDENTIFY ends the bot's voice sessions in the shard's guilds
+        (see :attr:`ended_voice_states`).
         """
         sessions = self._live_sessions(shard_id)
         for session in sessions:
