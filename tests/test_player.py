@@ -213,6 +213,26 @@ async def test_replaced_track_ends_with_replaced_and_does_not_advance(fake_facto
     assert player.current == second and list(player.queue) == [queued]
 
 
+async def test_play_without_replace_keeps_the_current_track(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    # NodeLink ignores ?noReplace=true, so voltricx must not send the new track there at all.
+    fake, node = await start(fake_factory, gateway)
+    player = await joined(node)
+    kept, ignored = short(fake, "Kept", length=600_000), short(fake, "Ignored", length=600_000)
+    await player.play(kept)
+    assert await player.play(ignored, replace=False, volume=60) == kept
+    await runtime.tasks.wait_idle(timeout=5)
+    remote = fake.player(GUILD)
+    assert remote is not None and remote.track is not None and remote.track.encoded == kept.encoded
+    assert remote.volume == 60 and player.volume == 60
+    assert player.current == kept and list(player.queue.history) == [kept]
+    assert [e.track for e in gateway.of_type(TrackStart)] == [kept] and not gateway.of_type(TrackEnd)
+    await player.stop()
+    assert await player.play(ignored, replace=False) == ignored  # nothing playing: it starts
+    await gateway.wait_for(TrackStart, lambda e: e.track == ignored, timeout=5)
+
+
 # -- the queue -----------------------------------------------------------------------
 
 

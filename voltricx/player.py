@@ -46,7 +46,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from voltricx._idle import idle_scheduler
 from voltricx._state import runtime
@@ -542,9 +542,11 @@ class Player:
         voice = self.voice_state()
         if voice is not None and voice != self._sent_voice:
             payload.voice = voice
+        was_playing = self._current is not None
+        if not replace and was_playing and self.node.rest.is_nodelink:
+            return await self._keep_current(payload)
         self._play_seq += 1
         seq = self._play_seq
-        was_playing = self._current is not None
         response = await self._patch(payload, no_replace=not replace)
         if voice is not None:
             self._sent_voice = voice
@@ -569,6 +571,22 @@ class Player:
             else:
                 idle_scheduler.disarm(self)
         return self._current or track
+
+    async def _keep_current(self, payload: PlayerUpdatePayload) -> Track:
+        """``play(replace=False)`` while a track plays, on a node that ignores ``noReplace``.
+
+        NodeLink always replaces the track, so the new one is not sent at all; a volume
+        or voice change in the same call still is.
+        """
+        current = self._current
+        assert current is not None
+        kept = PlayerUpdatePayload(volume=payload.volume, voice=payload.voice)
+        if not (isinstance(kept.volume, UnsetType) and isinstance(kept.voice, UnsetType)):
+            response = await self._patch(kept)
+            if not isinstance(kept.voice, UnsetType):
+                self._sent_voice = kept.voice
+            self._volume = response.volume
+        return self._current or current
 
     async def pause(self, value: bool = True) -> None:
         """Pause (``True``) or resume (``False``)."""

@@ -63,6 +63,13 @@ class _NullPlanner(msgspec.Struct):
 
 
 _null_planner_decoder = msgspec.json.Decoder(_NullPlanner)
+
+
+class _Flavour(msgspec.Struct):
+    is_node_link: bool = msgspec.field(name="isNodeLink", default=False)
+
+
+_flavour_decoder = msgspec.json.Decoder(_Flavour)
 _object_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
@@ -115,6 +122,7 @@ class RestClient:
         "_timeout",
         "base_url",
         "host",
+        "is_nodelink",
         "node",
         "port",
         "request_count",
@@ -146,6 +154,8 @@ class RestClient:
         self.session = session or aiohttp.ClientSession(timeout=self._timeout)
         #: Number of HTTP requests this client has started (tests and diagnostics).
         self.request_count = 0
+        #: True once ``/v4/info`` said the server is NodeLink (``"isNodeLink": true``).
+        self.is_nodelink = False
 
     def __repr__(self) -> str:
         return f"<RestClient node={self.node!r} url={self.base_url!r}>"
@@ -273,7 +283,12 @@ class RestClient:
     async def info(self) -> Info:
         """``GET /v4/info``."""
         _, raw = await self.request("GET", "/v4/info")
-        return self._decode(_info_decoder.decode, raw, "info object")
+        info = self._decode(_info_decoder.decode, raw, "info object")
+        try:
+            self.is_nodelink = _flavour_decoder.decode(raw).is_node_link
+        except msgspec.ValidationError:
+            self.is_nodelink = False
+        return info
 
     async def stats(self) -> Stats:
         """``GET /v4/stats`` (never has frame stats)."""
