@@ -94,20 +94,3 @@ async def close_bot(bot: hikari.GatewayBot) -> None:
         await asyncio.wait_for(bot.close(), TIMEOUT)
     vhikari.detach(bot)
 
-
-def state_payload(fake: FakeDiscord, guild_id: int, channel_id: int | None, session_id: str) -> dict[str, Any]:
-    """A raw VOICE_STATE_UPDATE of the bot, as Discord would send it."""
-    return {
-        "guild_id": str(guild_id),
-        "channel_id": str(channel_id) if channel_id is not None else None,
-        "user_id": str(fake.bot_id),
-        "session_id": session_id,
-        "deaf": False,
-        "mute": False,
-        "self_deaf": False,
-        "self_mute": False,
-        "self_stream": False,
-        "self_video": False,
-        "suppress": False,
-        "request_to_speak_timestamp": None,
-    }

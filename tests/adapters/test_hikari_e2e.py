@@ -24,7 +24,6 @@ from ._hikari_harness import (
     deletes,
     expected_voice,
     start_bot,
-    state_payload,
     voice_patches,
     wait_voice,
 )
@@ -284,23 +283,45 @@ async def test_resume_changes_nothing(
     assert voltricx.Pool.get_player(guild) is player
 
 
-async def test_fresh_identify_resends_voice_state_and_forwards_the_new_session(
-    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+@pytest.mark.parametrize("reverse", [False, True], ids=["state-first", "server-first"])
+async def test_fresh_identify_rejoins_and_forwards_the_new_voice_session(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter],
+    discord: FakeDiscord,
+    lavalink: FakeLavalink,
+    reverse: bool,
 ) -> None:
+    discord.set_reverse_order(reverse)
     player = await joined(discord, lavalink, bot[0])
     guild, channel = discord.guild_id, discord.voice_channel_ids[0]
-    requests = len(discord.voice_requests)
+    track = await first_track(voltricx.Pool.get_node("A"))
+    await player.play(track)
+    before = expected_voice(discord, guild)
+    requests, servers = len(discord.voice_requests), len(discord.server_updates)
+
+    # The session dies: hikari identifies afresh and Discord has ended its voice session.
     assert await discord.invalidate_session(resumable=False) == 1
     await discord.wait_for(lambda: len(discord.identifies) == 2, timeout=TIMEOUT)
-    await discord.wait_for(lambda: len(discord.voice_requests) > requests, timeout=TIMEOUT)
-    resent = discord.voice_requests[requests]
+    # The adapter re-sends op 4 on the guild's shard, which Discord answers as a fresh
+    # join: a new voice session id and a new server (token and endpoint).
+    await discord.wait_for(lambda: len(discord.server_updates) > servers, timeout=TIMEOUT)
+    [resent] = discord.voice_requests[requests:]
     assert (resent.guild_id, resent.channel_id, resent.shard_id) == (guild, channel, 0)
-    # Discord answers with a new voice session (and server): the node gets it.
-    await discord.dispatch("VOICE_STATE_UPDATE", state_payload(discord, guild, channel, "after-identify"), guild_id=guild)
-    update = await discord.send_server_update(guild)
-    voice = {"token": update.token, "endpoint": update.endpoint, "sessionId": "after-identify", "channelId": str(channel)}
-    await wait_voice(lavalink, guild, voice)
-    assert voltricx.Pool.get_player(guild) is player
+    [ended] = discord.ended_voice_states
+    assert ended.session_id == before["sessionId"]
+    state, [server] = discord.voice_state(guild), discord.server_updates[servers:]
+    assert state is not None and server.endpoint is not None
+    assert state.session_id != before["sessionId"] and server.token != before["token"]
+    after = {"token": server.token, "endpoint": server.endpoint, "sessionId": state.session_id, "channelId": str(channel)}
+    await wait_voice(lavalink, guild, after)
+    # One update with every new value at once: never the new session with the old server.
+    assert voice_patches(lavalink, guild) == [before, after]
+
+    # Playback survives: same player, same track on the node, nothing destroyed.
+    await runtime.tasks.wait_idle(timeout=TIMEOUT)
+    assert voltricx.Pool.get_player(guild) is player and player.current == track
+    remote = lavalink.player(guild)
+    assert remote is not None and remote.track is not None and remote.track.encoded == track.encoded
+    assert deletes(lavalink, guild) == 0
 
 
 async def test_removal_from_the_guild_destroys_its_player(
@@ -381,14 +402,23 @@ async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFact
                 await players[guild.id].play(track)
                 start = await received.wait_for(vhikari.TrackStartEvent, lambda e, g=guild.id: e.guild_id == g)
                 assert start.shard is not None and start.shard.id == guild.shard_id(2)
-            # A fresh IDENTIFY of shard 1 re-sends op 4 for its guild only, on shard 1.
+            # A fresh IDENTIFY of shard 1 ends the voice session of its guild only; the
+            # adapter re-sends op 4 for that guild, on shard 1, and the node gets the new one.
             on_one = next(g for g in guilds if g.shard_id(2) == 1)
-            before = len(discord.voice_requests)
+            on_zero = next(g for g in guilds if g.shard_id(2) == 0)
+            kept = expected_voice(discord, on_zero.id)
+            before, servers = len(discord.voice_requests), len(discord.server_updates)
             assert await discord.invalidate_session(resumable=False, shard_id=1) == 1
-            await discord.wait_for(lambda: len(discord.voice_requests) > before, timeout=TIMEOUT)
+            await discord.wait_for(lambda: len(discord.server_updates) > servers, timeout=TIMEOUT)
             await discord.wait_for(lambda: discord.connected_shards == {0, 1}, timeout=TIMEOUT)
             resent = discord.voice_requests[before:]
             assert [(r.guild_id, r.shard_id) for r in resent] == [(on_one.id, 1)]
+            assert [s.guild_id for s in discord.ended_voice_states] == [on_one.id]
+            renewed = expected_voice(discord, on_one.id)
+            await wait_voice(lavalink, on_one.id, renewed)
+            assert voice_patches(lavalink, on_one.id)[-1] == renewed
+            assert voice_patches(lavalink, on_zero.id) == [kept]
+            assert expected_voice(discord, on_zero.id) == kept
         finally:
             await close_bot(gateway_bot)
         assert all(discord.voice_state(g.id) is None for g in guilds)

@@ -30,9 +30,11 @@ endpoint). So the adapter sends gateway op 4 with ``bot.update_voice_state``
   player is destroyed on its node and forgotten);
 * ``VoiceServerUpdateEvent``: its *raw* endpoint (``host:port`` as Discord
   sent it, or ``None`` while Discord reallocates) is fed to the player;
-* ``ShardReadyEvent``: a shard identified afresh, so its voice sessions are
-  new; op 4 is sent again for every player on that shard (a RESUME sends
-  ``ShardResumedEvent`` instead and changes nothing);
+* ``ShardReadyEvent``: a shard identified afresh, so Discord has ended its
+  voice sessions; each player on that shard forgets its old voice session
+  and op 4 is sent again, and the node gets the new session id, token and
+  endpoint in one update (a RESUME sends ``ShardResumedEvent`` instead and
+  changes nothing);
 * ``GuildLeaveEvent``: the bot left the guild; its player is destroyed;
 * ``StoppingEvent``: the bot is closing; unless ``close_pool_on_stop=False``
   was passed to :func:`attach`, ``voltricx.Pool.close()`` runs while the
@@ -565,6 +567,7 @@ class HikariAdapter:
             if channel is None:
                 return
             deaf, mute = self._options.get(player.guild_id, (False, False))
+            _forget_voice_session(player)
             try:
                 await shard.update_voice_state(
                     player.guild_id, channel, self_deaf=deaf, self_mute=mute
@@ -586,6 +589,18 @@ class HikariAdapter:
         if self._close_pool_on_stop and runtime.gateway is self:
             _log.info("bot is stopping: closing the voltricx pool (leaving voice channels)")
             await Pool.close()
+
+
+def _forget_voice_session(player: Player) -> None:
+    """Drop the voice session Discord ended with the old gateway session; keep the channel.
+
+    The rejoin's state and server updates arrive one by one: with the old pieces
+    kept, the node would first get the new session id with the old token and
+    endpoint (or the reverse). Without them it gets one update with all new values.
+    """
+    player._voice_session = None  # pyright: ignore[reportPrivateUsage]
+    player._voice_token = None  # pyright: ignore[reportPrivateUsage]
+    player._voice_endpoint = None  # pyright: ignore[reportPrivateUsage]
 
 
 # ------------------------------------------------------------------------ public API
