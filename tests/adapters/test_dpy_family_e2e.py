@@ -253,27 +253,62 @@ def _voice_attrs(voice: dict[str, Any]) -> dict[str, str]:
     }
 
 
-async def test_fresh_identify_rebuilds_and_guild_removal_cleans_up(
-    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
+@pytest.mark.parametrize("reverse", [False, True], ids=["state-first", "server-first"])
+async def test_fresh_identify_rejoins_with_the_new_voice_session_and_guild_removal_cleans_up(
+    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory, reverse: bool
 ) -> None:
     gid, ch0 = fake.guild_id, fake.voice_channel_ids[0]
     node_fake = await fake_factory()
     await start_pool(bot, node_fake)
     player = await join(bot, 0, self_mute=True)
     old_guild = bot.guild()
+    result = await player.node.rest.load_tracks("ytsearch:fresh identify")
+    assert isinstance(result.data, list)
+    track = result.data[0]
+    await player.play(track)
+    await bot.wait_event("track_start")
+    before = issued_voice(fake)
+    assert voice_patches(node_fake) == [before]
+    fake.set_reverse_order(reverse)
 
-    # Session invalidated: the library re-identifies and silently empties its voice
-    # map. The adapter notices the new ready, re-registers the same player and rejoins.
-    mark = len(bot.observed.events)
+    # Session invalidated: the library re-identifies and silently empties its voice map,
+    # and Discord ends the voice session. The adapter notices the new ready,
+    # re-registers the same player and rejoins: a fresh join, answered with a new
+    # voice session id and a new server.
+    mark, servers = len(bot.observed.events), len(fake.server_updates)
     await fake.invalidate_session(resumable=False)
-    await fake.wait_for(lambda: len(fake.voice_requests) == 2, timeout=20)
+    await fake.wait_for(lambda: len(fake.server_updates) > servers, timeout=20)
     assert len(fake.identifies) == 2 and bot.observed.count("ready") == 2
-    rejoin = fake.voice_requests[-1]
+    [ended] = fake.ended_voice_states
+    assert ended.session_id == before["sessionId"]
+    [_, rejoin] = fake.voice_requests
     assert (rejoin.channel_id, rejoin.self_mute) == (ch0, True)
+    state, [server] = fake.voice_state(gid), fake.server_updates[servers:]
+    assert state is not None and server.endpoint is not None
+    after = {
+        "token": server.token,
+        "endpoint": server.endpoint,
+        "sessionId": state.session_id,
+        "channelId": str(ch0),
+    }
+    assert after["sessionId"] != before["sessionId"] and after["token"] != before["token"]
+    assert after["endpoint"] != before["endpoint"]
+    await node_has_voice(node_fake, gid, **_voice_attrs(after))
+    # One update with every new value at once: never the new session with the old server.
+    assert voice_patches(node_fake) == [before, after]
     guild = bot.guild()
     assert guild is not old_guild and guild.voice_client is player
     assert player.channel.guild is guild
+
+    # Playback survives: same player and track, nothing destroyed.
+    await runtime.tasks.wait_idle(timeout=10)
     assert bot.events("player_destroyed", mark) == []
+    assert voltricx.Pool.get_player(gid) is player and player.current == track
+    remote = node_fake.player(gid)
+    assert remote is not None and remote.track is not None
+    assert remote.track.encoded == track.encoded
+    assert not any(r.method == "DELETE" for r in node_fake.requests)
+
     # Voice events reach the player again: a region change gets to the node.
     final = await fake.reallocate(gid)
     await node_has_voice(node_fake, gid, token=final.token, endpoint=final.endpoint)

@@ -20,9 +20,11 @@ libraries is in use; each library module (``discordpy``, ``nextcord``,
   :class:`voltricx.EventSink` for one client. It sends op 4 through
   ``Guild.change_voice_state``, turns each core event into
   ``client.dispatch("voltricx_<name>", *event.args())``, and repairs what the
-  library does not: a fresh IDENTIFY drops every registered protocol (the
-  adapter notices the next ``ready`` and re-registers and rejoins through
-  ``channel.connect``), and a guild the bot left keeps its protocol.
+  library does not: a fresh IDENTIFY drops every registered protocol and
+  Discord ends the voice session (the adapter notices the next ``ready``,
+  forgets the old voice session, and re-registers and rejoins through
+  ``channel.connect``; the node then gets the new session id, token and
+  endpoint in one update), and a guild the bot left keeps its protocol.
 
 Nothing here imports a Discord library.
 """
@@ -472,6 +474,7 @@ class DpyFamilyAdapter:
             else (False, False)
         )
         _log.info("guild %s: new gateway session, re-registering voice and rejoining", guild.id)
+        _forget_voice_session(player)
         protocol._arm_join(deaf, mute)  # pyright: ignore[reportPrivateUsage]
         try:
             await channel.connect(
@@ -487,6 +490,18 @@ class DpyFamilyAdapter:
         player = runtime.players.get(int(guild.id))
         if player is not None:
             self._spawn(player._abandon("guild_removed"), f"abandon {guild.id}")  # pyright: ignore[reportPrivateUsage]
+
+
+def _forget_voice_session(player: CorePlayer) -> None:
+    """Drop the voice session Discord ended with the old gateway session; keep the channel.
+
+    The rejoin's state and server updates arrive one by one: with the old pieces
+    kept, the node would first get the new session id with the old token and
+    endpoint (or the reverse). Without them it gets one update with all new values.
+    """
+    player._voice_session = None  # pyright: ignore[reportPrivateUsage]
+    player._voice_token = None  # pyright: ignore[reportPrivateUsage]
+    player._voice_endpoint = None  # pyright: ignore[reportPrivateUsage]
 
 
 class _Snowflake:
