@@ -484,7 +484,7 @@ class Node:
                 _log.debug("node %s: could not seed stats: %s", self.identifier, exc)
 
     def _check_version(self, info: Info) -> None:
-        if self._warned_old_version or "isNodeLink" in info.jvm:
+        if self._warned_old_version or self.rest.is_nodelink:
             return
         if info.version.as_tuple() < (4, 2, 0) and info.version.as_tuple()[0] == 4:
             self._warned_old_version = True
