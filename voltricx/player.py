@@ -334,6 +334,18 @@ class Player:
             idle_scheduler.disarm(self)
             self._arm_idle()
 
+    def forget_voice_session(self) -> None:
+        """Drop the voice session id, token and endpoint; keep the channel.
+
+        Adapters call this before re-joining after the bot's gateway session was
+        replaced (a fresh IDENTIFY): Discord ended the old voice session, and the
+        re-join's two updates arrive one by one. Without the old pieces the node
+        gets one update carrying all the new values, never a mix of old and new.
+        """
+        self._voice_session = None
+        self._voice_token = None
+        self._voice_endpoint = None
+
     def voice_state(self) -> VoiceState | None:
         """The complete voice credentials, or ``None`` while a piece is missing."""
         if (

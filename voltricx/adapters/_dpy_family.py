@@ -474,7 +474,7 @@ class DpyFamilyAdapter:
             else (False, False)
         )
         _log.info("guild %s: new gateway session, re-registering voice and rejoining", guild.id)
-        _forget_voice_session(player)
+        player.forget_voice_session()
         protocol._arm_join(deaf, mute)  # pyright: ignore[reportPrivateUsage]
         try:
             await channel.connect(
@@ -490,18 +490,6 @@ class DpyFamilyAdapter:
         player = runtime.players.get(int(guild.id))
         if player is not None:
             self._spawn(player._abandon("guild_removed"), f"abandon {guild.id}")  # pyright: ignore[reportPrivateUsage]
-
-
-def _forget_voice_session(player: CorePlayer) -> None:
-    """Drop the voice session Discord ended with the old gateway session; keep the channel.
-
-    The rejoin's state and server updates arrive one by one: with the old pieces
-    kept, the node would first get the new session id with the old token and
-    endpoint (or the reverse). Without them it gets one update with all new values.
-    """
-    player._voice_session = None  # pyright: ignore[reportPrivateUsage]
-    player._voice_token = None  # pyright: ignore[reportPrivateUsage]
-    player._voice_endpoint = None  # pyright: ignore[reportPrivateUsage]
 
 
 class _Snowflake:

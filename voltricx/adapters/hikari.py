@@ -567,7 +567,7 @@ class HikariAdapter:
             if channel is None:
                 return
             deaf, mute = self._options.get(player.guild_id, (False, False))
-            _forget_voice_session(player)
+            player.forget_voice_session()
             try:
                 await shard.update_voice_state(
                     player.guild_id, channel, self_deaf=deaf, self_mute=mute
@@ -589,18 +589,6 @@ class HikariAdapter:
         if self._close_pool_on_stop and runtime.gateway is self:
             _log.info("bot is stopping: closing the voltricx pool (leaving voice channels)")
             await Pool.close()
-
-
-def _forget_voice_session(player: Player) -> None:
-    """Drop the voice session Discord ended with the old gateway session; keep the channel.
-
-    The rejoin's state and server updates arrive one by one: with the old pieces
-    kept, the node would first get the new session id with the old token and
-    endpoint (or the reverse). Without them it gets one update with all new values.
-    """
-    player._voice_session = None  # pyright: ignore[reportPrivateUsage]
-    player._voice_token = None  # pyright: ignore[reportPrivateUsage]
-    player._voice_endpoint = None  # pyright: ignore[reportPrivateUsage]
 
 
 # ------------------------------------------------------------------------ public API
