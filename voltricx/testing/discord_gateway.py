@@ -19,10 +19,13 @@ the bot, reallocating the voice server, forcing a reconnect (op 7), invalidating
 the session (op 9) or removing the bot from a guild. Every change of the fake's
 state wakes :meth:`FakeDiscord.wait_for`, so tests never need sleeps.
 
-Pointing a library at the fake needs a few process-wide patches (see
-:func:`configure_discordpy` and friends). They are returned as
-:class:`LibraryPatch` objects that undo themselves, and the client builders on
-:class:`FakeDiscord` undo theirs when the fake is closed.
+Pointing a library at the fake needs a few process-wide patches. They live,
+with everything else that touches a Discord library, in
+:mod:`voltricx.adapters.fake_discord_clients` (``configure_discordpy`` and
+friends return ``LibraryPatch`` objects that undo themselves). The client
+builders on :class:`FakeDiscord` delegate to that module and undo their
+patches when the fake is closed. The names ``LibraryPatch`` and
+``configure_*`` are also available from this module, loaded on first use.
 
 Importing this module never imports a Discord library; each helper imports
 its library when called.
@@ -52,15 +55,28 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
 from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
-    import discord
-    import disnake
-    import hikari
-    import nextcord
+    from voltricx.adapters.fake_discord_clients import (
+        DiscordpyClient,
+        DiscordpyClientT,
+        DiscordpyIntents,
+        DisnakeClient,
+        DisnakeClientT,
+        DisnakeIntents,
+        HikariBot,
+        LibraryPatch,
+        NextcordClient,
+        NextcordClientT,
+        NextcordIntents,
+        configure_discordpy,
+        configure_disnake,
+        configure_hikari,
+        configure_nextcord,
+    )
 
 __all__ = [
     "FakeDiscord",
@@ -79,6 +95,27 @@ __all__ = [
 ]
 
 _log = logging.getLogger("voltricx.testing.discord")
+
+# Names that moved to voltricx.adapters.fake_discord_clients (they touch a
+# Discord library); still importable from here, loaded on first access.
+_ADAPTER_NAMES: Final = frozenset(
+    {
+        "LibraryPatch",
+        "configure_discordpy",
+        "configure_disnake",
+        "configure_hikari",
+        "configure_nextcord",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _ADAPTER_NAMES:
+        from voltricx.adapters import fake_discord_clients
+
+        return getattr(fake_discord_clients, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _JSON = dict[str, Any]
 
@@ -206,122 +243,6 @@ class ResumeRecord:
     accepted: bool
     replayed: int
     shard_id: int | None
-
-
-# --------------------------------------------------------------------------
-# Library patches
-# --------------------------------------------------------------------------
-
-
-class LibraryPatch:
-    """A reversible set of attribute overrides that points one library at a fake.
-
-    Call :meth:`undo` (or use it as a context manager) to restore the library.
-    Undoing twice is harmless. An attribute that someone else changed since the
-    patch was applied is left alone and a warning is logged.
-    """
-
-    def __init__(self, library: str) -> None:
-        self.library: Final = library
-        self._changes: list[tuple[object, str, object, object]] = []
-        self._active = True
-
-    @property
-    def active(self) -> bool:
-        """Whether the patch is still applied."""
-        return self._active
-
-    def set(self, target: object, name: str, value: object) -> None:
-        """Override ``target.name`` with ``value``, remembering the old value."""
-        old = getattr(target, name)
-        setattr(target, name, value)
-        self._changes.append((target, name, old, value))
-
-    def undo(self) -> None:
-        """Restore every overridden attribute, in reverse order."""
-        if not self._active:
-            return
-        self._active = False
-        while self._changes:
-            target, name, old, new = self._changes.pop()
-            if getattr(target, name) is new:
-                setattr(target, name, old)
-            else:
-                _log.warning(
-                    "%s: %r.%s was changed by someone else; not restoring it",
-                    self.library,
-                    target,
-                    name,
-                )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.undo()
-
-
-def configure_discordpy(fake: FakeDiscord) -> LibraryPatch:
-    """Point discord.py at ``fake``: REST base URL and the default gateway URL.
-
-    discord.py never asks the REST API for the gateway URL, and falls back to
-    its default URL after an invalidated session, so both are overridden.
-    """
-    import discord.gateway
-    import discord.http
-    import yarl
-
-    patch = LibraryPatch("discord.py")
-    patch.set(discord.http.Route, "BASE", fake.api_url)
-    patch.set(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
-    return patch
-
-
-def configure_nextcord(fake: FakeDiscord) -> LibraryPatch:
-    """Point nextcord at ``fake``: REST base URL (it finds the gateway via ``GET /gateway``)."""
-    import nextcord.http
-
-    patch = LibraryPatch("nextcord")
-    patch.set(nextcord.http.Route, "BASE", fake.api_url)
-    return patch
-
-
-def configure_disnake(fake: FakeDiscord) -> LibraryPatch:
-    """Point disnake at ``fake``: REST base URL (it finds the gateway via ``GET /gateway/bot``)."""
-    import disnake.http
-
-    patch = LibraryPatch("disnake")
-    patch.set(disnake.http.Route, "BASE", fake.api_url)
-    return patch
-
-
-async def _no_update_check(*_args: object, **_kwargs: object) -> None:
-    """Stand-in for hikari's package-index update check."""
-
-
-def configure_hikari(fake: FakeDiscord) -> LibraryPatch:
-    """Turn off hikari's startup update check, which would reach the package index.
-
-    hikari needs no URL patch: pass ``rest_url=fake.api_url`` to the bot (as
-    :meth:`FakeDiscord.hikari_bot` does); it finds the gateway via
-    ``GET /gateway/bot``. ``fake`` is accepted for symmetry with the other helpers.
-    """
-    del fake
-    import hikari.internal.ux
-
-    patch = LibraryPatch("hikari")
-    patch.set(hikari.internal.ux, "check_for_updates", _no_update_check)
-    return patch
-
-
-_DpyClientT = TypeVar("_DpyClientT", bound="discord.Client")
-_NextcordClientT = TypeVar("_NextcordClientT", bound="nextcord.Client")
-_DisnakeClientT = TypeVar("_DisnakeClientT", bound="disnake.Client")
 
 
 # --------------------------------------------------------------------------
@@ -716,8 +637,12 @@ class FakeDiscord:
         await self.close()
 
     # --------------------------------------------------------- client helpers
+    #
+    # Everything that touches a Discord library lives in
+    # voltricx.adapters.fake_discord_clients; these methods delegate to it.
 
-    def _keep(self, patch: LibraryPatch) -> LibraryPatch:
+    def keep_patch(self, patch: LibraryPatch) -> LibraryPatch:
+        """Undo ``patch`` when this fake closes (or on :meth:`undo_patches`); returns it."""
         self._patches.append(patch)
         return patch
 
@@ -728,23 +653,23 @@ class FakeDiscord:
 
     @overload
     def discordpy_client(
-        self, *, intents: discord.Intents | None = None, **options: Any
-    ) -> discord.Client: ...
+        self, *, intents: DiscordpyIntents | None = None, **options: Any
+    ) -> DiscordpyClient: ...
     @overload
     def discordpy_client(
         self,
-        client_class: type[_DpyClientT],
+        client_class: type[DiscordpyClientT],
         *,
-        intents: discord.Intents | None = None,
+        intents: DiscordpyIntents | None = None,
         **options: Any,
-    ) -> _DpyClientT: ...
+    ) -> DiscordpyClientT: ...
     def discordpy_client(
         self,
-        client_class: type[discord.Client] | None = None,
+        client_class: type[DiscordpyClient] | None = None,
         *,
-        intents: discord.Intents | None = None,
+        intents: DiscordpyIntents | None = None,
         **options: Any,
-    ) -> discord.Client:
+    ) -> DiscordpyClient:
         """Patch discord.py to use this fake and build a client (default ``discord.Client``).
 
         ``intents`` default to ``Intents.default()``; ``guild_ready_timeout``
@@ -755,97 +680,93 @@ class FakeDiscord:
         Tip: the library sleeps 5 s before every non-initial IDENTIFY (after
         an invalidated session, or for shards after the first). Override the
         client's ``before_identify_hook`` to skip that in tests.
+
+        Implemented by :func:`voltricx.adapters.fake_discord_clients.discordpy_client`.
         """
-        import discord
+        from voltricx.adapters import fake_discord_clients
 
-        self._keep(configure_discordpy(self))
-        options.setdefault("guild_ready_timeout", 0.5)
-        cls = client_class if client_class is not None else discord.Client
-        return cls(intents=intents if intents is not None else discord.Intents.default(), **options)
+        if client_class is None:
+            return fake_discord_clients.discordpy_client(self, intents=intents, **options)
+        return fake_discord_clients.discordpy_client(self, client_class, intents=intents, **options)
 
     @overload
     def nextcord_client(
-        self, *, intents: nextcord.Intents | None = None, **options: Any
-    ) -> nextcord.Client: ...
+        self, *, intents: NextcordIntents | None = None, **options: Any
+    ) -> NextcordClient: ...
     @overload
     def nextcord_client(
         self,
-        client_class: type[_NextcordClientT],
+        client_class: type[NextcordClientT],
         *,
-        intents: nextcord.Intents | None = None,
+        intents: NextcordIntents | None = None,
         **options: Any,
-    ) -> _NextcordClientT: ...
+    ) -> NextcordClientT: ...
     def nextcord_client(
         self,
-        client_class: type[nextcord.Client] | None = None,
+        client_class: type[NextcordClient] | None = None,
         *,
-        intents: nextcord.Intents | None = None,
+        intents: NextcordIntents | None = None,
         **options: Any,
-    ) -> nextcord.Client:
+    ) -> NextcordClient:
         """Patch nextcord to use this fake and build a client (default ``nextcord.Client``).
 
         Same defaults and patch lifetime as :meth:`discordpy_client`.
+        Implemented by :func:`voltricx.adapters.fake_discord_clients.nextcord_client`.
         """
-        import nextcord
+        from voltricx.adapters import fake_discord_clients
 
-        self._keep(configure_nextcord(self))
-        options.setdefault("guild_ready_timeout", 0.5)
-        cls = client_class if client_class is not None else nextcord.Client
-        return cls(
-            intents=intents if intents is not None else nextcord.Intents.default(), **options
-        )
+        if client_class is None:
+            return fake_discord_clients.nextcord_client(self, intents=intents, **options)
+        return fake_discord_clients.nextcord_client(self, client_class, intents=intents, **options)
 
     @overload
     def disnake_client(
-        self, *, intents: disnake.Intents | None = None, **options: Any
-    ) -> disnake.Client: ...
+        self, *, intents: DisnakeIntents | None = None, **options: Any
+    ) -> DisnakeClient: ...
     @overload
     def disnake_client(
         self,
-        client_class: type[_DisnakeClientT],
+        client_class: type[DisnakeClientT],
         *,
-        intents: disnake.Intents | None = None,
+        intents: DisnakeIntents | None = None,
         **options: Any,
-    ) -> _DisnakeClientT: ...
+    ) -> DisnakeClientT: ...
     def disnake_client(
         self,
-        client_class: type[disnake.Client] | None = None,
+        client_class: type[DisnakeClient] | None = None,
         *,
-        intents: disnake.Intents | None = None,
+        intents: DisnakeIntents | None = None,
         **options: Any,
-    ) -> disnake.Client:
+    ) -> DisnakeClient:
         """Patch disnake to use this fake and build a client (default ``disnake.Client``).
 
         Same defaults and patch lifetime as :meth:`discordpy_client`.
+        Implemented by :func:`voltricx.adapters.fake_discord_clients.disnake_client`.
         """
-        import disnake
+        from voltricx.adapters import fake_discord_clients
 
-        self._keep(configure_disnake(self))
-        options.setdefault("guild_ready_timeout", 0.5)
-        cls = client_class if client_class is not None else disnake.Client
-        return cls(intents=intents if intents is not None else disnake.Intents.default(), **options)
+        if client_class is None:
+            return fake_discord_clients.disnake_client(self, intents=intents, **options)
+        return fake_discord_clients.disnake_client(self, client_class, intents=intents, **options)
 
-    def hikari_bot(self, **options: Any) -> hikari.GatewayBot:
+    def hikari_bot(self, **options: Any) -> HikariBot:
         """Build a ``hikari.GatewayBot`` that talks to this fake.
 
         Uses :attr:`bot_token` and ``rest_url=api_url``; turns off the banner,
         hikari's own logging setup and its update check (the patch is undone
         when the fake closes). Start it with :meth:`start_hikari` or
         ``bot.start(check_for_updates=False)``.
+        Implemented by :func:`voltricx.adapters.fake_discord_clients.hikari_bot`.
         """
-        import hikari
+        from voltricx.adapters import fake_discord_clients
 
-        self._keep(configure_hikari(self))
-        options.setdefault("banner", None)
-        options.setdefault("logs", None)
-        options.setdefault("suppress_optimization_warning", True)
-        options.setdefault("rest_url", self.api_url)
-        return hikari.GatewayBot(self.bot_token, **options)
+        return fake_discord_clients.hikari_bot(self, **options)
 
-    async def start_hikari(self, bot: hikari.GatewayBot, **options: Any) -> None:
+    async def start_hikari(self, bot: HikariBot, **options: Any) -> None:
         """Start ``bot`` with the update check off; returns once its shards are up."""
-        options.setdefault("check_for_updates", False)
-        await bot.start(**options)
+        from voltricx.adapters import fake_discord_clients
+
+        await fake_discord_clients.start_hikari(bot, **options)
 
     # ------------------------------------------------------------ payloads
 
