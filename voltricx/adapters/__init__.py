@@ -3,4 +3,6 @@
 Each module here implements :class:`voltricx.VoiceGateway` and
 :class:`voltricx.EventSink` for one library and is imported only when a
 client of that library is passed to ``voltricx.Pool.connect``.
+:mod:`voltricx.adapters.fake_discord_clients` points each library at the
+testing kit's ``FakeDiscord``.
 """
