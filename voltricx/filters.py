@@ -58,7 +58,7 @@ import copy as _copy
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -115,6 +115,9 @@ FILTER_NAMES: tuple[str, ...] = (
 """Wire names of the built-in Lavalink filters (as listed in ``Info.filters``)."""
 
 
+W = TypeVar("W", bound=msgspec.Struct)
+
+
 @dataclass(frozen=True, slots=True)
 class _Range:
     """An interval of valid values; ``None`` bounds are open-ended."""
@@ -168,13 +171,18 @@ def _check(where: str, value: object, valid: _Range) -> float:
     return number
 
 
-class _FieldFilter:
-    """Shared logic of the filters that are a flat object of float fields."""
+class _FieldFilter(Generic[W]):
+    """Shared logic of the filters that are a flat object of float fields.
+
+    A subclass names its wire Struct in ``_wire_type``; the fields of the
+    Struct and of ``_fields`` are the same.
+    """
 
     __slots__ = ("_values",)
 
     _name: ClassVar[str]
     _fields: ClassVar[dict[str, _Range]]
+    _wire_type: ClassVar[type[msgspec.Struct]]
 
     def __init__(self) -> None:
         self._values: dict[str, float] = {}
@@ -208,10 +216,24 @@ class _FieldFilter:
     def _wire_values(self) -> dict[str, float]:
         return dict(self._values)
 
+    def to_wire(self) -> W | UnsetType:
+        """The wire object, or ``UNSET`` when the filter is off."""
+        if not self._values:
+            return UNSET
+        return cast("W", self._wire_type(**self._values))
+
+    @classmethod
+    def from_wire(cls, wire: W | UnsetType) -> Self:
+        """A builder holding the fields of a wire object (validated)."""
+        built = cls()
+        if not isinstance(wire, UnsetType):
+            built._load(wire)
+        return built
+
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _FieldFilter) or type(other) is not type(self):
+        if type(other) is not type(self):
             return NotImplemented
-        return self._values == other._values
+        return self._values == cast("_FieldFilter[W]", other)._values
 
     def _fields_text(self) -> str:
         return ", ".join(
@@ -226,11 +248,12 @@ class _FieldFilter:
         return f"<{type(self).__name__} {self._fields_text() or '(off)'}>"
 
 
-class KaraokeFilter(_FieldFilter):
+class KaraokeFilter(_FieldFilter[Karaoke]):
     """Removes a band of frequencies, usually the voice (``level``/``mono_level`` 0-1)."""
 
     __slots__ = ()
     _name = "karaoke"
+    _wire_type = Karaoke
     _fields = {
         "level": _UNIT,
         "mono_level": _UNIT,
@@ -272,24 +295,13 @@ class KaraokeFilter(_FieldFilter):
         """Width of the removed band."""
         return self._values.get("filter_width")
 
-    def to_wire(self) -> Karaoke | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return Karaoke(**self._values) if self._values else UNSET
 
-    @classmethod
-    def from_wire(cls, wire: Karaoke | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class TimescaleFilter(_FieldFilter):
+class TimescaleFilter(_FieldFilter[Timescale]):
     """Changes speed, pitch and rate; each ``0 < x <= MAX_TIMESCALE``, 1.0 neutral."""
 
     __slots__ = ()
     _name = "timescale"
+    _wire_type = Timescale
     _fields = {"speed": _TIMESCALE, "pitch": _TIMESCALE, "rate": _TIMESCALE}
 
     def set(
@@ -314,24 +326,13 @@ class TimescaleFilter(_FieldFilter):
         """Rate factor (speed and pitch together)."""
         return self._values.get("rate")
 
-    def to_wire(self) -> Timescale | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return Timescale(**self._values) if self._values else UNSET
 
-    @classmethod
-    def from_wire(cls, wire: Timescale | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class TremoloFilter(_FieldFilter):
+class TremoloFilter(_FieldFilter[Tremolo]):
     """Wobbles the volume: ``frequency > 0`` Hz, ``0 < depth <= 1``."""
 
     __slots__ = ()
     _name = "tremolo"
+    _wire_type = Tremolo
     _fields = {"frequency": _Range(0.0, low_inclusive=False), "depth": _DEPTH}
 
     def set(self, *, frequency: float | None = None, depth: float | None = None) -> Self:
@@ -349,24 +350,13 @@ class TremoloFilter(_FieldFilter):
         """How strong the wobble is, 0-1."""
         return self._values.get("depth")
 
-    def to_wire(self) -> Tremolo | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return Tremolo(**self._values) if self._values else UNSET
 
-    @classmethod
-    def from_wire(cls, wire: Tremolo | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class VibratoFilter(_FieldFilter):
+class VibratoFilter(_FieldFilter[Vibrato]):
     """Wobbles the pitch: ``0 < frequency <= 14`` Hz, ``0 < depth <= 1``."""
 
     __slots__ = ()
     _name = "vibrato"
+    _wire_type = Vibrato
     _fields = {"frequency": _Range(0.0, 14.0, low_inclusive=False), "depth": _DEPTH}
 
     def set(self, *, frequency: float | None = None, depth: float | None = None) -> Self:
@@ -384,24 +374,13 @@ class VibratoFilter(_FieldFilter):
         """How strong the wobble is, 0-1."""
         return self._values.get("depth")
 
-    def to_wire(self) -> Vibrato | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return Vibrato(**self._values) if self._values else UNSET
 
-    @classmethod
-    def from_wire(cls, wire: Vibrato | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class RotationFilter(_FieldFilter):
+class RotationFilter(_FieldFilter[Rotation]):
     """Pans the audio around the listener (the "8D" effect); 0.2 Hz is gentle."""
 
     __slots__ = ()
     _name = "rotation"
+    _wire_type = Rotation
     _fields = {"rotation_hz": _ANY}
 
     def set(self, *, rotation_hz: float | None = None) -> Self:
@@ -414,24 +393,13 @@ class RotationFilter(_FieldFilter):
         """Turns per second."""
         return self._values.get("rotation_hz")
 
-    def to_wire(self) -> Rotation | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return Rotation(**self._values) if self._values else UNSET
 
-    @classmethod
-    def from_wire(cls, wire: Rotation | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class DistortionFilter(_FieldFilter):
+class DistortionFilter(_FieldFilter[Distortion]):
     """Distorts the waveform; any finite values (offsets 0 and scales 1 are neutral)."""
 
     __slots__ = ()
     _name = "distortion"
+    _wire_type = Distortion
     _fields = {
         "sin_offset": _ANY,
         "sin_scale": _ANY,
@@ -509,24 +477,12 @@ class DistortionFilter(_FieldFilter):
         return self._values.get("scale")
 
 
-    def to_wire(self) -> Distortion | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return Distortion(**self._values) if self._values else UNSET
-
-    @classmethod
-    def from_wire(cls, wire: Distortion | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class ChannelMixFilter(_FieldFilter):
+class ChannelMixFilter(_FieldFilter[ChannelMix]):
     """Mixes left and right channels; each factor 0-1 (all 0.5 is mono)."""
 
     __slots__ = ()
     _name = "channel_mix"
+    _wire_type = ChannelMix
     _fields = {
         "left_to_left": _UNIT,
         "left_to_right": _UNIT,
@@ -571,24 +527,13 @@ class ChannelMixFilter(_FieldFilter):
         """Share of the right input in the right output."""
         return self._values.get("right_to_right")
 
-    def to_wire(self) -> ChannelMix | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return ChannelMix(**self._values) if self._values else UNSET
 
-    @classmethod
-    def from_wire(cls, wire: ChannelMix | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
-
-
-class LowPassFilter(_FieldFilter):
+class LowPassFilter(_FieldFilter[LowPass]):
     """Suppresses high frequencies; ``smoothing >= 1.0`` (1.0 does nothing, 20 is soft)."""
 
     __slots__ = ()
     _name = "low_pass"
+    _wire_type = LowPass
     _fields = {"smoothing": _Range(1.0)}
 
     def set(self, *, smoothing: float | None = None) -> Self:
@@ -600,18 +545,6 @@ class LowPassFilter(_FieldFilter):
     def smoothing(self) -> float | None:
         """Smoothing factor; higher is more muffled."""
         return self._values.get("smoothing")
-
-    def to_wire(self) -> LowPass | UnsetType:
-        """The wire object, or ``UNSET`` when the filter is off."""
-        return LowPass(**self._values) if self._values else UNSET
-
-    @classmethod
-    def from_wire(cls, wire: LowPass | UnsetType) -> Self:
-        """A builder holding the fields of a wire object (validated)."""
-        built = cls()
-        if not isinstance(wire, UnsetType):
-            built._load(wire)
-        return built
 
 
 class EqualizerFilter:
