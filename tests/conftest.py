@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import voltricx
 from voltricx.testing import FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
+
+# Hypothesis: no per-example deadline (a loaded 2-core machine makes timings noise), and
+# the same examples on every CI run, so a red CI always reproduces.
+settings.register_profile("voltricx", deadline=None)
+settings.register_profile("voltricx-ci", deadline=None, derandomize=True)
+settings.load_profile("voltricx-ci" if os.environ.get("CI") else "voltricx")
 
 PASSWORD = "youshallnotpass"
 
