@@ -8,8 +8,10 @@ the store. Node session ids are saved the same way.
 
 :class:`Restorer` runs inside ``Pool.connect(store=...)``: before the
 nodes connect it hands each node its saved session id (so the node
-resumes it) and rebuilds every saved player locally, so the pool counts
-them as its own from the first frame; once the nodes answered, it
+resumes it) and rebuilds every saved player locally (through the
+gateway's ``make_player`` when it is a :class:`~voltricx.gateway.PlayerFactory`,
+else as a plain :class:`~voltricx.Player`), so the pool counts them as its
+own from the first frame; once the nodes answered, it
 re-syncs each player with the node's copy, or, where the session expired
 and the node no longer has the player, re-creates it from the saved
 track and position. Finally it asks the adapter to re-join each voice
@@ -29,6 +31,7 @@ from typing import Any
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
 from voltricx.errors import VoltricxError
+from voltricx.gateway import PlayerFactory
 from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
@@ -262,6 +265,23 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
     player._filters = snapshot.filters  # pyright: ignore[reportPrivateUsage]
 
 
+def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:
+    """A fresh player for a saved guild: the gateway's own kind when it builds players."""
+    gateway = runtime.gateway
+    if isinstance(gateway, PlayerFactory):
+        try:
+            player = gateway.make_player(guild_id, channel_id, node=node)
+        except Exception:
+            _log.exception("store: the adapter could not build the player of guild %s", guild_id)
+        else:
+            if isinstance(player, Player) and player.guild_id == guild_id and player.node is node:  # pyright: ignore[reportUnnecessaryIsInstance]
+                return player
+            _log.warning(
+                "store: the adapter built %r for guild %s; using a plain Player", player, guild_id
+            )
+    return Player(guild_id, node=node)
+
+
 class Restorer:
     """Brings saved players back during ``Pool.connect(store=...)``."""
 
@@ -294,7 +314,7 @@ class Restorer:
                 continue
             node = by_id.get(snapshot.node) or nodes[0]
             try:
-                player = Player(guild_id, node=node)
+                player = _build(guild_id, snapshot.channel_id, node)
             except VoltricxError as exc:
                 _log.warning("store: cannot restore guild %s: %s", guild_id, exc)
                 continue

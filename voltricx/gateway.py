@@ -5,13 +5,24 @@ leave voice channels; the adapter feeds the bot's voice state and voice
 server updates back into the guild's player
 (:meth:`voltricx.Player.on_voice_state` / :meth:`voltricx.Player.on_voice_server`),
 in any order and as often as Discord sends them.
+
+A gateway may also be a :class:`PlayerFactory`: when the pool restores
+saved players (``Pool.connect(store=...)``) it then asks the gateway to
+build each one, so a library adapter can hand back its own
+:class:`voltricx.Player` subclass (the dpy-family adapters return the
+library's voice-client ``Player``). Gateways without the method get plain
+:class:`voltricx.Player` objects.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["VoiceGateway"]
+if TYPE_CHECKING:
+    from voltricx.node import Node
+    from voltricx.player import Player
+
+__all__ = ["PlayerFactory", "VoiceGateway"]
 
 
 @runtime_checkable
@@ -31,4 +42,19 @@ class VoiceGateway(Protocol):
 
     async def leave(self, guild_id: int) -> None:
         """Ask Discord to take the bot out of voice in ``guild_id``."""
+        ...
+
+
+@runtime_checkable
+class PlayerFactory(Protocol):
+    """Optional gateway hook: builds the players the pool restores from its store.
+
+    The restorer calls it once per saved guild, before the nodes connect and
+    before anything is sent anywhere; it must only construct the object (no
+    joining, no registering with the pool). The restorer then gives the
+    player its saved state and re-joins voice through :meth:`VoiceGateway.join`.
+    """
+
+    def make_player(self, guild_id: int, channel_id: int | None, *, node: Node) -> Player:
+        """A new, unconnected player for ``guild_id`` on ``node`` (saved channel: ``channel_id``)."""
         ...

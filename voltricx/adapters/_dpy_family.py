@@ -16,8 +16,9 @@ libraries is in use; each library module (``discordpy``, ``nextcord``,
 * :class:`FamilyRelay`: a protocol registered on behalf of a plain
   :class:`voltricx.Player` (``voltricx.Player(guild_id).connect(channel_id)``),
   relaying the voice events to it.
-* :class:`DpyFamilyAdapter`: the :class:`voltricx.VoiceGateway` and
-  :class:`voltricx.EventSink` for one client. It sends op 4 through
+* :class:`DpyFamilyAdapter`: the :class:`voltricx.VoiceGateway`,
+  :class:`voltricx.EventSink` and :class:`voltricx.gateway.PlayerFactory`
+  (restored players are the library's ``Player``) for one client. It sends op 4 through
   ``Guild.change_voice_state``, turns each core event into
   ``client.dispatch("voltricx_<name>", *event.args())``, and repairs what the
   library does not: a fresh IDENTIFY drops every registered protocol and
@@ -379,6 +380,20 @@ class DpyFamilyAdapter:
         protocol._awaiting_state = True  # pyright: ignore[reportPrivateUsage]
         channel = guild.get_channel(channel_id) or _Snowflake(channel_id)
         await guild.change_voice_state(channel=channel, self_deaf=self_deaf, self_mute=self_mute)
+
+    # -- PlayerFactory (restart resume) --------------------------------------------------
+
+    def make_player(self, guild_id: int, channel_id: int | None, *, node: Node) -> CorePlayer:
+        """The library's ``Player`` for a guild the pool restores from its store.
+
+        Only built here; the restorer then re-joins through :meth:`join`, which
+        registers it with ``channel.connect(cls=...)``, so ``guild.voice_client``
+        is this player, as after a live ``channel.connect(cls=Player)``.
+        """
+        channel = self._client.get_channel(channel_id) if channel_id is not None else None
+        if channel is None or getattr(getattr(channel, "guild", None), "id", None) != guild_id:
+            channel = _GuildOnly(guild_id)  # the real channel is set when it is joined
+        return self._spec.player_class(self._client, channel, node=node)
 
     async def leave(self, guild_id: int) -> None:
         """Send op 4 with no channel (nothing happens for a guild the client no longer has)."""
