@@ -31,7 +31,7 @@ from voltricx.errors import (
 )
 from voltricx.events import EventSink
 from voltricx.filters import Filters
-from voltricx.gateway import VoiceGateway
+from voltricx.gateway import PlayerFactory, VoiceGateway
 from voltricx.models.track import Track, TrackInfo
 from voltricx.node import Node
 from voltricx.player import Player
@@ -67,6 +67,7 @@ __all__ = [
     "Playable",
     "Player",
     "PlayerError",
+    "PlayerFactory",
     "PlayerSnapshot",
     "PlayerStore",
     "Playlist",
