@@ -280,7 +280,7 @@ class Node:
         self.session_id = None
         if was_connected:
             self._owner.emit(NodeDisconnected(self, 1000, "closed"))
-        self._resolve_first(None)
+        self._resolve_first()
 
     def _set_status(self, status: NodeStatus) -> None:
         if self._status is status:
@@ -296,7 +296,8 @@ class Node:
                 keep.append((wanted, future))
         self._status_waiters = keep
 
-    def _resolve_first(self, error: BaseException | None) -> None:
+    def _resolve_first(self) -> None:
+        """Let ``Pool.connect`` go on: the first attempt succeeded or failed (the node says how)."""
         future = self._first_attempt
         if future is not None and not future.done():
             future.set_result(None)
@@ -314,13 +315,13 @@ class Node:
                 self.last_error = exc.reason
                 self._set_status(NodeStatus.DISCONNECTED)
                 _log.error("%s; not retrying until the configuration is fixed", exc)
-                self._resolve_first(exc)
+                self._resolve_first()
                 return
-            except (NodeError, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            except (NodeError, TimeoutError, aiohttp.ClientError, OSError):
                 self._set_status(NodeStatus.DISCONNECTED)
                 if failures == 0 or _log.isEnabledFor(logging.DEBUG):
                     _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
-                self._resolve_first(exc)
+                self._resolve_first()
                 failures += 1
                 await self._backoff(failures)
                 continue
@@ -422,9 +423,6 @@ class Node:
             raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
         try:
             await self._on_ready(ready)
-        except NodeAuthError:
-            await ws.close()
-            raise
         except BaseException:
             await ws.close()
             raise
@@ -501,7 +499,7 @@ class Node:
         _log.info(
             "node %s connected (session %s, resumed=%s)", self.identifier, self.session_id, self.resumed
         )
-        self._resolve_first(None)
+        self._resolve_first()
         assert self.session_id is not None
         self._owner.emit(NodeReady(self, self.resumed, self.session_id))
         self._owner.node_ready(self, self.resumed)
@@ -563,17 +561,8 @@ class Node:
             if player is not None:
                 player._on_state(message.state)  # pyright: ignore[reportPrivateUsage]
         elif type(message) is StatsOp:
-            op = message
-            stats = Stats(
-                players=op.players,
-                playing_players=op.playing_players,
-                uptime=op.uptime,
-                memory=op.memory,
-                cpu=op.cpu,
-                frame_stats=op.frame_stats,
-            )
-            self.stats = stats
-            self._owner.emit(NodeStats(self, stats))
+            self.stats = message
+            self._owner.emit(NodeStats(self, message))
         elif type(message) is EventFrame:
             self._on_event(data, message)
         elif type(message) is ReadyOp:

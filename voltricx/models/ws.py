@@ -17,7 +17,7 @@ import msgspec
 
 from voltricx.errors import NodeProtocolError
 from voltricx.models.common import LavalinkException
-from voltricx.models.node import Cpu, FrameStats, Memory
+from voltricx.models.node import Stats
 from voltricx.models.player import PlayerState
 from voltricx.models.track import Track
 
@@ -56,15 +56,8 @@ class PlayerUpdateOp(
     state: PlayerState
 
 
-class StatsOp(msgspec.Struct, tag_field="op", tag="stats", rename="camel", frozen=True):
-    """Periodic load report of the node."""
-
-    players: int = 0
-    playing_players: int = 0
-    uptime: int = 0
-    memory: Memory = Memory()
-    cpu: Cpu = Cpu()
-    frame_stats: FrameStats | None = None
+class StatsOp(Stats, tag_field="op", tag="stats", frozen=True):
+    """Periodic load report of the node: a :class:`~voltricx.models.Stats` with its op tag."""
 
 
 class EventFrame(msgspec.Struct, tag_field="op", tag="event", rename="camel", frozen=True):
