@@ -9,10 +9,9 @@ LavaSrc query that recommends tracks similar to a seed track.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from voltricx.codec import decode, lavasrc_details
+from voltricx.codec import LavaSrcDetails, decode, lavasrc_details
 from voltricx.errors import TrackCodecError
 from voltricx.plugins._common import has_plugin, require_plugin, resolve_node
 
@@ -50,16 +49,8 @@ _RECOMMENDERS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class LavaSrcInfo:
-    """Album and artist details of a LavaSrc track."""
-
-    album_name: str | None = None
-    album_url: str | None = None
-    artist_url: str | None = None
-    artist_artwork_url: str | None = None
-    preview_url: str | None = None
-    is_preview: bool = False
+LavaSrcInfo = LavaSrcDetails
+"""Album and artist details of a LavaSrc track (the codec's :class:`~voltricx.codec.LavaSrcDetails`)."""
 
 
 def _str(info: dict[str, Any], key: str) -> str | None:
@@ -86,16 +77,7 @@ def track_info(track: Track) -> LavaSrcInfo | None:
         details = lavasrc_details(decode(track.encoded))
     except TrackCodecError:
         return None
-    if details is None:
-        return None
-    return LavaSrcInfo(
-        album_name=details.album_name,
-        album_url=details.album_url,
-        artist_url=details.artist_url,
-        artist_artwork_url=details.artist_artwork_url,
-        preview_url=details.preview_url,
-        is_preview=details.is_preview,
-    )
+    return details
 
 
 def recommendation_query(track: Track) -> str | None:

@@ -32,6 +32,7 @@ from multidict import CIMultiDict
 
 from voltricx.codec import decode as decode_track
 from voltricx.errors import TrackCodecError
+from voltricx.filters import FILTER_NAMES
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult
 from voltricx.models.node import (
@@ -60,18 +61,6 @@ _log = logging.getLogger("voltricx.testing")
 T = TypeVar("T")
 
 _API_HEADER: Final = {"Lavalink-Api-Version": "4"}
-_ALL_FILTERS: Final = (
-    "volume",
-    "equalizer",
-    "karaoke",
-    "timescale",
-    "tremolo",
-    "vibrato",
-    "distortion",
-    "rotation",
-    "channelMix",
-    "lowPass",
-)
 _RP_BLOCK: Final = ipaddress.ip_network("2001:db8:1d::/64")
 _STUCK_THRESHOLD_MS: Final = 10_000
 _CLIENT_NAME: Final = re.compile(r"[^\s/]+/[^\s/()]+( \(.*\))?")
@@ -220,7 +209,7 @@ class FakeLavalink:
         version: str | None = None,
         plugins: Iterable[tuple[str, str] | Plugin] = (),
         require_channel_id: bool = True,
-        filters: Iterable[str] = _ALL_FILTERS,
+        filters: Iterable[str] = FILTER_NAMES,
         profile: str = "lavalink",
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
