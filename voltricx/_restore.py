@@ -89,8 +89,7 @@ def home_id(home: Any) -> int | None:
 
 
 def _frozen(player: Player) -> bool:
-    # ``_updated_at`` is 0 while the position does not advance (node lost, not yet synced).
-    return player.current is not None and not player.paused and player._updated_at == 0.0  # pyright: ignore[reportPrivateUsage]
+    return player._position_frozen  # pyright: ignore[reportPrivateUsage]
 
 
 def take_snapshot(player: Player, now: float, *, frozen: bool = False) -> PlayerSnapshot:
@@ -257,12 +256,13 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
     track: Track | None = snapshot.track
     if track is not None and history and history[-1].encoded == track.encoded:
         track = history[-1]  # the same object as queue.current, as after a live play()
-    player._current = track  # pyright: ignore[reportPrivateUsage]
-    player._position = snapshot.position_at(now)  # pyright: ignore[reportPrivateUsage]
-    player._updated_at = 0.0  # pyright: ignore[reportPrivateUsage]
-    player._paused = snapshot.paused  # pyright: ignore[reportPrivateUsage]
-    player._volume = snapshot.volume  # pyright: ignore[reportPrivateUsage]
-    player._filters = snapshot.filters  # pyright: ignore[reportPrivateUsage]
+    player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
+        track=track,
+        position=snapshot.position_at(now),
+        paused=snapshot.paused,
+        volume=snapshot.volume,
+        filters=snapshot.filters,
+    )
 
 
 def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:
@@ -368,13 +368,16 @@ class Restorer:
 
     async def _recreate(self, player: Player, node: Node) -> None:
         track = player.current
-        ended = (
-            track is not None
-            and not track.is_stream
-            and player._position >= track.length  # pyright: ignore[reportPrivateUsage]
-        )
+        # ``position`` is clamped to the track's length, so this says "it ran to the end".
+        ended = track is not None and not track.is_stream and player.position >= track.length
         if ended:
-            player._current = None  # pyright: ignore[reportPrivateUsage]
+            player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
+                track=None,
+                position=0,
+                paused=player.paused,
+                volume=player.volume,
+                filters=player.filters_payload,
+            )
         try:
             await player.migrate(node)
         except VoltricxError as exc:
@@ -400,15 +403,13 @@ class Restorer:
             channel = player.channel_id
             if channel is None or player.destroyed:
                 return
-            # Like Player.connect: wait until the node has the new voice credentials.
-            waiter: asyncio.Future[None] | None = None
-            if player.node.status is NodeStatus.CONNECTED:
-                waiter = asyncio.get_running_loop().create_future()
-                player._connect_waiter = waiter  # pyright: ignore[reportPrivateUsage]
+            # Like Player.connect, wait until the node has the new voice credentials; a
+            # node that is not connected gets them later from failover or resync.
             try:
-                await gateway.join(player.guild_id, channel)
-                if waiter is not None:
-                    await waiter
+                if player.node.status is NodeStatus.CONNECTED:
+                    await player._join_and_wait(gateway, channel)  # pyright: ignore[reportPrivateUsage]
+                else:
+                    await gateway.join(player.guild_id, channel)
             except Exception as exc:
                 _log.warning(
                     "store: re-joining voice channel %s in guild %s failed: %s",
@@ -416,9 +417,6 @@ class Restorer:
                     player.guild_id,
                     exc,
                 )
-            finally:
-                if waiter is not None and player._connect_waiter is waiter:  # pyright: ignore[reportPrivateUsage]
-                    player._connect_waiter = None  # pyright: ignore[reportPrivateUsage]
 
         try:
             async with asyncio.timeout(REJOIN_TIMEOUT):

@@ -66,11 +66,10 @@ class Runtime:
         if self.parked:
             self.tasks.spawn(self._migrate_parked(), name="migrate parked players")
         if resumed:
-            grace = self._grace.get(node.identifier)
-            if grace is None or grace.done():
-                # Resumed after its players already failed over: the node still plays the
-                # old copies; remove them (a pending grace task does this itself).
-                self.tasks.spawn(self.drop_strays(node), name=f"strays {node.identifier}")
+            # A resumed session may still hold players that failed over meanwhile; those
+            # copies go. Players still owned by this node (or being moved) are kept, and
+            # every migration pass sweeps again once its players have a home.
+            self.tasks.spawn(self.drop_strays(node), name=f"strays {node.identifier}")
 
     def node_lost(self, node: Node) -> None:
         """A node's websocket dropped: give it ``resume_grace`` seconds, then fail over."""
@@ -128,8 +127,6 @@ class Runtime:
             await self.resync(node)
             return
         await self.failover(node)
-        if node.status is NodeStatus.CONNECTED and node.resumed:
-            await self.drop_strays(node)
 
     def _stray(self, node: Node, guild_id: int) -> bool:
         """True when the node's copy of ``guild_id`` is not ours to keep there.
@@ -253,7 +250,7 @@ class Runtime:
                 player._migration_failures += 1  # pyright: ignore[reportPrivateUsage]
                 if player._migration_failures >= MAX_MIGRATION_FAILURES:  # pyright: ignore[reportPrivateUsage]
                     _log.error("giving up on player %s after failed migrations: %s", player.guild_id, exc)
-                    await player._abandon("failover_failed")  # pyright: ignore[reportPrivateUsage]
+                    await player.destroy(reason="failover_failed")
                 else:
                     _log.warning("moving player %s to %s failed: %s", player.guild_id, target.identifier, exc)
                     self.parked[player.guild_id] = player

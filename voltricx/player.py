@@ -65,6 +65,7 @@ from voltricx.events import (
     VoiceClosed,
 )
 from voltricx.filters import Filters
+from voltricx.gateway import VoiceGateway
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import (
     PlayerPayload,
@@ -373,7 +374,7 @@ class Player:
         if self._destroyed:
             return
         if channel_id is None:
-            runtime.tasks.spawn(self._abandon("disconnected"), name=f"player {self.guild_id} kicked")
+            runtime.tasks.spawn(self.destroy(reason="disconnected"), name=f"player {self.guild_id} kicked")
             return
         self.channel_id = int(channel_id)
         if session_id:
@@ -445,24 +446,54 @@ class Player:
             raise PlayerError(f"guild {self.guild_id} already has a player; disconnect it first")
         runtime.players[self.guild_id] = self
         self.node.players[self.guild_id] = self
-        self._connect_waiter = asyncio.get_running_loop().create_future()
         try:
-            await gateway.join(self.guild_id, int(channel_id), self_deaf=self_deaf, self_mute=self_mute)
             async with asyncio.timeout(timeout):
-                await self._connect_waiter
+                await self._join_and_wait(gateway, channel_id, self_deaf=self_deaf, self_mute=self_mute)
         except TimeoutError:
-            await self._abandon("connect_timeout")
+            await self.destroy(reason="connect_timeout")
             raise PlayerError(
                 f"no voice credentials for guild {self.guild_id} within {timeout:g}s; check the "
                 "bot's voice permissions and the voice states intent"
             ) from None
         except BaseException:
-            await self._abandon("connect_failed")
+            await self.destroy(reason="connect_failed")
             raise
-        finally:
-            self._connect_waiter = None
         if not self.playing:
             self._arm_idle()
+
+    async def _join_and_wait(
+        self,
+        gateway: VoiceGateway,
+        channel_id: int,
+        *,
+        self_deaf: bool = False,
+        self_mute: bool = False,
+    ) -> None:
+        """Ask Discord to join ``channel_id``; return once the node has the voice credentials."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._connect_waiter = waiter
+        try:
+            await gateway.join(self.guild_id, int(channel_id), self_deaf=self_deaf, self_mute=self_mute)
+            await waiter
+        finally:
+            if self._connect_waiter is waiter:
+                self._connect_waiter = None
+
+    def _adopt_saved(
+        self, *, track: Track | None, position: int, paused: bool, volume: int, filters: FiltersPayload
+    ) -> None:
+        """Take playback state from a store; the position holds still until the node syncs it."""
+        self._current = track
+        self._position = position
+        self._updated_at = 0.0
+        self._paused = paused
+        self._volume = volume
+        self._filters = filters
+
+    @property
+    def _position_frozen(self) -> bool:
+        """True while a track is loaded but its position does not advance (node lost, not synced)."""
+        return self._current is not None and not self._paused and self._updated_at == 0.0
 
     async def move_to(self, channel_id: int | None) -> None:
         """Move to another voice channel (``None`` disconnects).
@@ -487,10 +518,14 @@ class Player:
                 await gateway.leave(self.guild_id)
             except Exception:
                 _log.exception("guild %s: leaving voice failed", self.guild_id)
-        await self._abandon("left")
+        await self.destroy(reason="left")
 
-    async def _abandon(self, reason: str) -> None:
-        """Destroy on the node (best effort, only a connected one) and clean up locally."""
+    async def destroy(self, *, reason: str = "destroyed") -> None:
+        """Destroy the player on its node (best effort, a connected node only) and forget it.
+
+        Voice is left alone: :meth:`disconnect` also leaves the channel. Emits
+        :class:`~voltricx.events.PlayerDestroyed` with ``reason``. Idempotent.
+        """
         if self._destroyed:
             return
         self._destroyed = True

@@ -92,7 +92,7 @@ async def _close_player(player: Player) -> None:
             await gateway.leave(player.guild_id)
         except Exception:
             _log.debug("closing: leaving voice in guild %s failed", player.guild_id, exc_info=True)
-    await player._abandon("closed")  # pyright: ignore[reportPrivateUsage]
+    await player.destroy(reason="closed")
 
 
 class Pool:

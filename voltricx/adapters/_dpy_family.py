@@ -470,7 +470,7 @@ class DpyFamilyAdapter:
         for guild_id, player in list(runtime.players.items()):
             guild = self._client.get_guild(guild_id)
             if guild is None:
-                self._spawn(player._abandon("guild_unavailable"), f"abandon {guild_id}")  # pyright: ignore[reportPrivateUsage]
+                self._spawn(player.destroy(reason="guild_unavailable"), f"destroy {guild_id}")
                 continue
             protocol = self._protocol_for(guild_id)
             if guild.voice_client is protocol:
@@ -481,7 +481,7 @@ class DpyFamilyAdapter:
         channel = guild.get_channel(player.channel_id) if player.channel_id is not None else None
         if channel is None or guild.voice_client is not None:
             _log.warning("guild %s: cannot rejoin voice after a new gateway session", guild.id)
-            await player._abandon("rejoin_failed")  # pyright: ignore[reportPrivateUsage]
+            await player.destroy(reason="rejoin_failed")
             return
         deaf, mute = (
             (player._self_deaf, player._self_mute)  # pyright: ignore[reportPrivateUsage]
@@ -499,12 +499,12 @@ class DpyFamilyAdapter:
             )
         except Exception:
             _log.exception("guild %s: rejoining voice failed", guild.id)
-            await player._abandon("rejoin_failed")  # pyright: ignore[reportPrivateUsage]
+            await player.destroy(reason="rejoin_failed")
 
     def _after_guild_remove(self, guild: Any) -> None:
         player = runtime.players.get(int(guild.id))
         if player is not None:
-            self._spawn(player._abandon("guild_removed"), f"abandon {guild.id}")  # pyright: ignore[reportPrivateUsage]
+            self._spawn(player.destroy(reason="guild_removed"), f"destroy {guild.id}")
 
 
 class _Snowflake:

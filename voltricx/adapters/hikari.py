@@ -583,7 +583,7 @@ class HikariAdapter:
             return
         self._options.pop(player.guild_id, None)
         _log.info("removed from guild %s: destroying its player", player.guild_id)
-        await player._abandon("guild_removed")  # pyright: ignore[reportPrivateUsage]
+        await player.destroy(reason="guild_removed")
 
     async def _on_stopping(self, _: hikari.StoppingEvent) -> None:
         if self._close_pool_on_stop and runtime.gateway is self:
