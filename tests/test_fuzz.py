@@ -282,7 +282,7 @@ async def test_rest_error_mapping_gives_typed_errors_on_garbage(
             case "decode":
                 return await rest.decode_track("QAAA")
             case "players":
-                return await rest.get_players(session)
+                return await rest.fetch_players(session)
             case "player":
                 return await rest.get_player(session, GUILD)
             case "update":

@@ -55,7 +55,7 @@ async def test_a_node_without_the_plugin_gives_a_clear_error(fake_factory: FakeF
         fetch_player_lyrics(player),
         subscribe_lyrics(player),
         fetch_search("anything"),
-        sponsorblock.get_categories(player),
+        sponsorblock.fetch_categories(player),
         sponsorblock.set_categories(player, [Category.SPONSOR]),
         lavasrc.require(),
     ]
@@ -137,13 +137,13 @@ async def test_live_lyrics_events(fake_factory: FakeFactory, gateway: FakeVoiceG
 async def test_sponsorblock_categories(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, player = await start(fake_factory, gateway)
     await player.play(fake.catalogue.add(title="Sponsored", length=600_000))
-    assert await sponsorblock.get_categories(player) == []
+    assert await sponsorblock.fetch_categories(player) == []
     await sponsorblock.set_categories(player, [Category.SPONSOR, "selfpromo", "intro"])
-    assert await sponsorblock.get_categories(player) == ["sponsor", "selfpromo", "intro"]
+    assert await sponsorblock.fetch_categories(player) == ["sponsor", "selfpromo", "intro"]
     await sponsorblock.remove_categories(player, ["selfpromo"])
-    assert await sponsorblock.get_categories(player) == ["sponsor", "intro"]
+    assert await sponsorblock.fetch_categories(player) == ["sponsor", "intro"]
     await sponsorblock.clear_categories(player)
-    assert await sponsorblock.get_categories(player) == []
+    assert await sponsorblock.fetch_categories(player) == []
     with pytest.raises(ValueError, match="unknown SponsorBlock category"):
         await sponsorblock.set_categories(player, ["ads"])
 

@@ -104,12 +104,12 @@ async def test_player_lifecycle(rest: RestClient, fake: FakeLavalink) -> None:
     player = await rest.update_player(sid, GUILD, body)
     assert player.guild_id == str(GUILD) and player.volume == 80
     assert player.track is not None and player.track.user_data == {"requester": 42}
-    assert [p.guild_id for p in await rest.get_players(sid)] == [str(GUILD)]
+    assert [p.guild_id for p in await rest.fetch_players(sid)] == [str(GUILD)]
     assert (await rest.get_player(sid, GUILD)).voice.channel_id == VOICE.channel_id
     stopped = await rest.update_player(sid, GUILD, PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
     assert stopped.track is None
     await rest.destroy_player(sid, GUILD)
-    assert await rest.get_players(sid) == []
+    assert await rest.fetch_players(sid) == []
 
 
 async def test_no_replace_keeps_the_current_track(rest: RestClient, fake: FakeLavalink) -> None:
@@ -134,7 +134,7 @@ async def test_session_update(rest: RestClient, fake: FakeLavalink) -> None:
 
 async def test_unknown_session_is_session_not_found(rest: RestClient) -> None:
     with pytest.raises(voltricx.SessionNotFound) as info:
-        await rest.get_players("nosuchsession")
+        await rest.fetch_players("nosuchsession")
     assert info.value.status == 404 and "session" in (info.value.message or "").lower()
 
 
@@ -223,9 +223,9 @@ async def test_route_planner_absent_frees_fail(rest: RestClient) -> None:
 
 
 def test_non_numeric_guild_id_never_reaches_a_url() -> None:
-    with pytest.raises(voltricx.PlayerError, match="snowflake"):
+    with pytest.raises(voltricx.InvalidArgument, match="snowflake"):
         voltricx.rest.validate_snowflake("abc")
-    with pytest.raises(voltricx.PlayerError):
+    with pytest.raises(voltricx.InvalidArgument):
         voltricx.rest.validate_snowflake("12/../34")
 
 

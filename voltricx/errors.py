@@ -14,12 +14,23 @@ Everything voltricx raises derives from :class:`VoltricxError`, so one
     ├── LoadError                 a track load failed (loadType "error")
     ├── PlayerError               an operation on a player could not be done
     ├── FilterError               a filter value is out of its valid range
-    ├── QueueEmpty                get()/peek() on a queue with nothing to hand out
-    ├── TrackCodecError           an encoded track is not valid
-    └── MissingExtraError         a Discord library extra is not installed
+    ├── QueueEmpty                get()/peek() on a queue with nothing to hand out (also LookupError)
+    ├── TrackCodecError           an encoded track is not valid (also ValueError)
+    ├── MissingExtraError         a Discord library extra is not installed (also ImportError)
+    ├── PluginNotAvailable        the node does not run the plugin an API needs
+    ├── StoreError                a player store could not read or write
+    │   └── StoreDataLost         the store lost what was saved; everything is written again
+    ├── InvalidArgument           an argument's value can never work (also ValueError)
+    ├── InvalidArgumentType       an argument has the wrong type (also TypeError)
+    └── InvalidIndex              an index is out of range (also IndexError)
+
+Argument errors also derive from the built-in exception Python code
+expects (``ValueError``, ``TypeError``, ``IndexError``), so both
+``except ValueError`` and ``except VoltricxError`` catch them.
 
 Messages say what failed and what to do. None of them ever contains a
-node's password.
+node's password, and neither does anything chained to them
+(``__cause__``, ``__context__``).
 """
 
 from __future__ import annotations
@@ -28,6 +39,9 @@ from typing import Any
 
 __all__ = [
     "FilterError",
+    "InvalidArgument",
+    "InvalidArgumentType",
+    "InvalidIndex",
     "LavalinkHTTPError",
     "LoadError",
     "MissingExtraError",
@@ -37,8 +51,11 @@ __all__ = [
     "NodeNotFound",
     "NodeProtocolError",
     "PlayerError",
+    "PluginNotAvailable",
     "QueueEmpty",
     "SessionNotFound",
+    "StoreDataLost",
+    "StoreError",
     "TrackCodecError",
     "VoltricxError",
 ]
@@ -204,3 +221,40 @@ class MissingExtraError(VoltricxError, ImportError):
         super().__init__(
             f"{library} support is not installed; run: pip install 'voltricx[{extra}]'"
         )
+
+
+class PluginNotAvailable(VoltricxError):
+    """The node does not run the plugin an API needs (checked against ``/v4/info`` plugins)."""
+
+    def __init__(self, plugin: str, node: str, loaded: list[str]) -> None:
+        self.plugin = plugin
+        self.node = node
+        listed = ", ".join(loaded) or "none"
+        super().__init__(
+            f"node {node!r} does not have the {plugin} plugin (its plugins: {listed}); "
+            f"install {plugin} on the node or use a node that has it"
+        )
+
+
+class StoreError(VoltricxError):
+    """A player store could not read or write (the store's own error is the ``__cause__``)."""
+
+
+class StoreDataLost(StoreError):
+    """The store no longer holds what was saved to it (e.g. Redis restarted without its data).
+
+    Raised by a store's ``save`` after it wrote the batch it was given;
+    voltricx then writes every player and session again on its next pass.
+    """
+
+
+class InvalidArgument(VoltricxError, ValueError):
+    """An argument has a value that can never work; the message names it and the valid range."""
+
+
+class InvalidArgumentType(VoltricxError, TypeError):
+    """An argument has the wrong type; the message names the type expected."""
+
+
+class InvalidIndex(VoltricxError, IndexError):
+    """An index is outside the sequence it points into."""

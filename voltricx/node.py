@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import traceback
 from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from voltricx.player import Player
     from voltricx.playlist import Playlist
 
-__all__ = ["Node", "NodeOwner"]
+__all__ = ["Node", "NodeOwner", "valid_session_id"]
 
 _log = logging.getLogger("voltricx.node")
 
@@ -236,7 +237,7 @@ class Node:
 
     async def fetch_players(self) -> list[PlayerPayload]:
         """The node's own view of our players (needs a connected session)."""
-        return await self.rest.get_players(self.require_session())
+        return await self.rest.fetch_players(self.require_session())
 
     def require_session(self) -> str:
         """The session id, or raise :class:`NodeError` when the node is not connected."""
@@ -305,6 +306,13 @@ class Node:
     # -- supervisor ------------------------------------------------------------------
 
     async def _supervise(self) -> None:
+        """Connect, read, reconnect: nothing a node sends or a callback raises ends this loop.
+
+        Any exception ends only the current connection: the node turns
+        ``disconnected``, its players fail over as for a drop, the cause is
+        logged once, and the loop reconnects with its backoff. Only a rejected
+        password (retrying cannot help) and ``close()`` stop it.
+        """
         failures = 0
         while not self._closing:
             self._set_status(NodeStatus.CONNECTING)
@@ -318,10 +326,13 @@ class Node:
                 self._resolve_first()
                 return
             except (NodeError, TimeoutError, aiohttp.ClientError, OSError):
-                self._set_status(NodeStatus.DISCONNECTED)
-                if failures == 0 or _log.isEnabledFor(logging.DEBUG):
-                    _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
-                self._resolve_first()
+                self._connect_failed(failures)
+                failures += 1
+                await self._backoff(failures)
+                continue
+            except Exception as exc:
+                self.last_error = f"unexpected {type(exc).__name__} while connecting"
+                self._connect_failed(failures, unexpected=exc)
                 failures += 1
                 await self._backoff(failures)
                 continue
@@ -333,19 +344,65 @@ class Node:
                 await self._run(ws)
             except _Lost as lost:
                 code, reason = lost.code, lost.reason
+            except Exception as exc:
+                reason = f"unexpected {type(exc).__name__} while handling a message"
+                _log.error(
+                    "node %s: %s; dropping this connection and reconnecting (players fail over "
+                    "as for a drop). This is a voltricx bug or a node sending data it should "
+                    "not: please report it with this traceback:\n%s",
+                    self.identifier,
+                    reason,
+                    _redacted(exc, self.config.password),
+                )
             finally:
                 self._ws = None
                 self._started.clear()
-                if not ws.closed:
-                    await ws.close()
+                await self._close_ws(ws)
             if self._closing:
                 return
             _log.warning("node %s: websocket lost (%s)", self.identifier, reason)
             self._set_status(NodeStatus.DISCONNECTED)
-            self._owner.emit(NodeDisconnected(self, code, reason))
-            self._owner.node_lost(self)
+            self._report_lost(code, reason)
             # A quick first retry gives resuming its chance; later ones back off.
             await self._backoff(0)
+
+    def _connect_failed(self, failures: int, *, unexpected: Exception | None = None) -> None:
+        """One failed attempt: status, one log line per streak (or per attempt at DEBUG)."""
+        self._set_status(NodeStatus.DISCONNECTED)
+        if unexpected is not None and failures == 0:
+            _log.error(
+                "node %s: connection failed: %s; retrying with backoff. This is a voltricx bug "
+                "or a node answering what it should not: please report it with this traceback:\n%s",
+                self.identifier,
+                self.last_error,
+                _redacted(unexpected, self.config.password),
+            )
+        elif failures == 0 or _log.isEnabledFor(logging.DEBUG):
+            _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
+        self._resolve_first()
+
+    def _report_lost(self, code: int | None, reason: str) -> None:
+        """Tell the sink and the pool; a failing listener or failover never stops the supervisor."""
+        try:
+            self._owner.emit(NodeDisconnected(self, code, reason))
+        except Exception:
+            _log.exception("node %s: delivering NodeDisconnected failed", self.identifier)
+        try:
+            self._owner.node_lost(self)
+        except Exception:
+            _log.exception(
+                "node %s: starting the failover of its players failed; they stay on this node "
+                "until it reconnects",
+                self.identifier,
+            )
+
+    async def _close_ws(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        if ws.closed:
+            return
+        try:
+            await ws.close()
+        except Exception as exc:
+            _log.debug("node %s: closing the websocket failed: %s", self.identifier, type(exc).__name__)
 
     async def _backoff(self, failures: int) -> None:
         ceiling = min(self.config.retry_cap, self.config.retry_base * (2 ** max(failures - 1, 0)))
@@ -364,8 +421,20 @@ class Node:
         self._attempts += 1
         headers = self.rest.auth_headers(self._user_id)
         if self.config.resume and self.session_id is not None:
-            headers["Session-Id"] = self.session_id
+            if valid_session_id(self.session_id):
+                headers["Session-Id"] = self.session_id
+            else:
+                _log.warning(
+                    "node %s: the saved session id is not a valid session id; starting a new session",
+                    self.identifier,
+                )
+                self.session_id = None
         where = f"{self.rest.host}:{self.rest.port}"
+        # Typed errors are raised after the ``except`` blocks: aiohttp's errors carry the
+        # request headers (the password) and would stay chained as ``__context__``.
+        handshake_status: int | None = None
+        ws: aiohttp.ClientWebSocketResponse | None = None
+        first: aiohttp.WSMessage | None = None
         try:
             async with asyncio.timeout(self.config.connect_timeout):
                 ws = await self.rest.session.ws_connect(
@@ -382,18 +451,7 @@ class Node:
                     await ws.close()
                     raise
         except aiohttp.WSServerHandshakeError as exc:
-            if exc.status in (401, 403):
-                raise await self._auth_failure(exc.status) from None
-            if exc.status == 404:
-                self.last_error = "not a Lavalink v4 server (websocket 404)"
-            elif exc.status == 400:
-                self.last_error = (
-                    "handshake rejected (400): the node refused our Client-Name or User-Id "
-                    "(NodeLink wants NAME/VERSION and an 18-19 digit user id)"
-                )
-            else:
-                self.last_error = f"websocket handshake failed ({exc.status})"
-            raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier) from None
+            handshake_status = exc.status
         except aiohttp.ClientConnectorCertificateError:
             self.last_error = "TLS certificate rejected"
             raise
@@ -409,6 +467,8 @@ class Node:
         except aiohttp.ClientError as exc:
             self.last_error = f"{type(exc).__name__} from {where}"
             raise
+        if handshake_status is not None or ws is None or first is None:
+            raise await self._handshake_failure(handshake_status or 0)
         if first.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
             await ws.close()
             self.last_error = "websocket closed before ready"
@@ -421,6 +481,14 @@ class Node:
             await ws.close()
             self.last_error = "first frame was not ready"
             raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
+        if not valid_session_id(ready.session_id):
+            await ws.close()
+            self.last_error = f"ready frame carried an unusable session id {ready.session_id[:40]!r}"
+            raise NodeProtocolError(
+                f"node {self.identifier!r}: {self.last_error}; a session id must be non-empty "
+                "printable text (is this a Lavalink v4 server?)",
+                node=self.identifier,
+            )
         try:
             await self._on_ready(ready)
         except BaseException:
@@ -428,6 +496,21 @@ class Node:
             raise
         self._ws = ws
         return ws
+
+    async def _handshake_failure(self, status: int) -> NodeError:
+        """The typed error for a websocket upgrade the node refused with ``status``."""
+        if status in (401, 403):
+            return await self._auth_failure(status)
+        if status == 404:
+            self.last_error = "not a Lavalink v4 server (websocket 404)"
+        elif status == 400:
+            self.last_error = (
+                "handshake rejected (400): the node refused our Client-Name or User-Id "
+                "(NodeLink wants NAME/VERSION and an 18-19 digit user id)"
+            )
+        else:
+            self.last_error = f"websocket handshake failed ({status})"
+        return NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
 
     async def _auth_failure(self, ws_status: int) -> NodeAuthError:
         """The websocket answers 401 to both a missing and a wrong password; REST tells them apart."""
@@ -618,3 +701,20 @@ class Node:
         elif isinstance(event, TrackEndEvent):
             self._started.pop(guild_id, None)
         return False
+
+
+def _redacted(exc: BaseException, secret: str) -> str:
+    """``exc``'s traceback as text, with ``secret`` (the password) blanked out wherever it shows."""
+    text = "".join(traceback.format_exception(exc))
+    return text.replace(secret, "***") if secret else text
+
+
+def valid_session_id(value: object) -> bool:
+    """True for a usable Lavalink session id: non-empty printable ASCII, at most 256 characters."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 256
+        and value.isascii()
+        and value.isprintable()
+        and value.strip() == value
+    )

@@ -43,16 +43,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from msgspec import UNSET, UnsetType
 
 from voltricx._idle import idle_scheduler
+from voltricx._snowflake import snowflake
 from voltricx._state import runtime
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus
-from voltricx.errors import FilterError, LavalinkHTTPError, PlayerError, QueueEmpty, VoltricxError
+from voltricx.errors import (
+    FilterError,
+    InvalidArgument,
+    InvalidArgumentType,
+    LavalinkHTTPError,
+    PlayerError,
+    QueueEmpty,
+    VoltricxError,
+)
 from voltricx.events import (
     InactivePlayer,
     PlayerDestroyed,
@@ -86,7 +96,6 @@ from voltricx.models.ws import (
 )
 from voltricx.plugins._events import plugin_event
 from voltricx.queue import Queue
-from voltricx.rest import validate_snowflake
 from voltricx.selection import best_node
 
 if TYPE_CHECKING:
@@ -165,8 +174,7 @@ class Player:
     )
 
     def __init__(self, guild_id: int, *, node: Node | None = None, region: str | None = None) -> None:
-        validate_snowflake(guild_id)
-        self.guild_id = int(guild_id)
+        self.guild_id = snowflake(guild_id)
         self.channel_id: int | None = None
         self.home: Any = None
         self.node: Node = node or best_node(runtime.nodes.values(), region=region)
@@ -312,7 +320,11 @@ class Player:
 
     @autoplay.setter
     def autoplay(self, value: AutoPlayMode | str) -> None:
-        self._autoplay = AutoPlayMode(value)
+        try:
+            self._autoplay = AutoPlayMode(value)
+        except ValueError:
+            known = ", ".join(repr(m.value) for m in AutoPlayMode)
+            raise InvalidArgument(f"autoplay must be an AutoPlayMode ({known}), got {value!r}") from None
 
     @property
     def inactive_timeout(self) -> float | None:
@@ -573,6 +585,11 @@ class Player:
         :attr:`queue` history (``queue.mark_played``). Returns the track the
         node is playing.
         """
+        start = _milliseconds(start, "start")
+        if end is not None:
+            end = _milliseconds(end, "end")
+        if volume is not None:
+            volume = self._check_volume(volume)
         if start < 0:
             raise PlayerError(f"start must be >= 0 ms, got {start}")
         if end is not None and end <= start:
@@ -653,6 +670,7 @@ class Player:
 
     async def seek(self, position: int) -> None:
         """Jump to ``position`` ms in the current track."""
+        position = _milliseconds(position, "position")
         track = self._current
         if track is None:
             raise PlayerError("nothing is playing; there is nothing to seek in")
@@ -664,8 +682,10 @@ class Player:
         self._updated_at = time.monotonic()
 
     @staticmethod
-    def _check_volume(volume: int) -> int:
-        if isinstance(volume, bool) or not 0 <= volume <= 1000:
+    def _check_volume(volume: object) -> int:
+        if isinstance(volume, bool) or not isinstance(volume, int | float):
+            raise InvalidArgumentType(f"volume must be a number from 0 to 1000, not {type(volume).__name__}")
+        if not 0 <= volume <= 1000:
             raise PlayerError(f"volume must be between 0 and 1000, got {volume}")
         return int(volume)
 
@@ -916,3 +936,12 @@ class Player:
         elif isinstance(event, UnknownEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
             typed = plugin_event(self, event)
             runtime.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))
+
+
+def _milliseconds(value: object, what: str) -> int:
+    """A position or time in ms as an int; refuses non-numbers, NaN and infinities."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentType(f"{what} must be a number of milliseconds, not {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidArgument(f"{what} must be a finite number of milliseconds, got {value!r}")
+    return int(value)

@@ -21,10 +21,11 @@ from typing import Any, TextIO
 
 from voltricx import _restore
 from voltricx._report import show_report
+from voltricx._snowflake import snowflake
 from voltricx._state import runtime
 from voltricx.config import NodeConfig
 from voltricx.enums import NodeStatus
-from voltricx.errors import MissingExtraError, NodeNotFound, VoltricxError
+from voltricx.errors import InvalidArgumentType, MissingExtraError, NodeNotFound, VoltricxError
 from voltricx.events import EventSink
 from voltricx.gateway import VoiceGateway
 from voltricx.models.track import Track
@@ -99,7 +100,7 @@ class Pool:
     """All nodes and players of the bot. Used through class methods; never instantiated."""
 
     def __init__(self) -> None:
-        raise TypeError("Pool is used through its class methods, e.g. await Pool.connect(...)")
+        raise InvalidArgumentType("Pool is used through its class methods, e.g. await Pool.connect(...)")
 
     @classmethod
     async def connect(
@@ -144,15 +145,22 @@ class Pool:
         restorer = await _restore.Restorer.load(store) if store is not None else None
         if runtime.gateway is not None and runtime.gateway is not gateway:
             raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
+        # Everything that can fail happens before the pool changes: a failing connect
+        # leaves the pool exactly as it was.
+        created: list[Node] = []
+        try:
+            user_id = gateway.user_id
+            for config in configs:
+                created.append(Node(config, user_id=user_id, owner=runtime))
+        except BaseException:
+            for node in created:
+                await node.rest.close()
+            raise
         runtime.gateway = gateway
         runtime.sink = sink
         runtime.node_up_event()
-        user_id = gateway.user_id
-        created: list[Node] = []
-        for config in configs:
-            node = Node(config, user_id=user_id, owner=runtime)
-            runtime.nodes[config.identifier] = node
-            created.append(node)
+        for node in created:
+            runtime.nodes[node.identifier] = node
         if restorer is not None:
             restorer.prepare(created)
         waits: list[asyncio.Future[None]] = [node.start() for node in created]
@@ -191,7 +199,7 @@ class Pool:
     @classmethod
     def get_player(cls, guild_id: int) -> Player | None:
         """The player of ``guild_id``, if there is one."""
-        return runtime.players.get(int(guild_id))
+        return runtime.players.get(snowflake(guild_id))
 
     @classmethod
     def players(cls) -> dict[int, Player]:

@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from typing import overload
 
 from voltricx.enums import QueueMode
-from voltricx.errors import QueueEmpty
+from voltricx.errors import InvalidArgument, InvalidArgumentType, InvalidIndex, QueueEmpty
 from voltricx.models.track import Track
 from voltricx.playlist import Playlist
 
@@ -58,11 +58,11 @@ def _collect(item: Track | Playlist | Iterable[Track]) -> list[Track]:
     if isinstance(item, Track):
         return [item]
     if isinstance(item, str | bytes):
-        raise TypeError("Queue.put takes a Track, a Playlist or an iterable of Tracks, not a string")
+        raise InvalidArgumentType("Queue.put takes a Track, a Playlist or an iterable of Tracks, not a string")
     tracks = list(item)
     for track in tracks:
         if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(f"Queue.put takes Tracks; got {type(track).__name__}")
+            raise InvalidArgumentType(f"Queue.put takes Tracks; got {type(track).__name__}")
     return tracks
 
 
@@ -90,7 +90,7 @@ class Queue:
         mode: QueueMode = QueueMode.NORMAL,
     ) -> None:
         if history_limit is not None and history_limit < 0:
-            raise ValueError(f"history_limit must be >= 0 or None, not {history_limit}")
+            raise InvalidArgument(f"history_limit must be >= 0 or None, not {history_limit}")
         self._items: deque[Track] = deque(_collect(tracks))
         self._history: deque[Track] = deque(maxlen=history_limit)
         self._mode = QueueMode(mode)
@@ -143,7 +143,7 @@ class Queue:
     @history_limit.setter
     def history_limit(self, value: int | None) -> None:
         if value is not None and value < 0:
-            raise ValueError(f"history_limit must be >= 0 or None, not {value}")
+            raise InvalidArgument(f"history_limit must be >= 0 or None, not {value}")
         self._history = deque(self._history, maxlen=value)
 
     @property
@@ -173,7 +173,7 @@ class Queue:
     def put_at(self, index: int, track: Track) -> None:
         """Insert ``track`` before position ``index`` (like ``list.insert``; 0 plays next)."""
         if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise TypeError(f"Queue.put_at takes a Track; got {type(track).__name__}")
+            raise InvalidArgumentType(f"Queue.put_at takes a Track; got {type(track).__name__}")
         self._items.insert(index, track)
         self._wake()
 
@@ -267,7 +267,7 @@ class Queue:
         Returns how many were removed (0 when none matched).
         """
         if count is not None and count < 0:
-            raise ValueError(f"count must be >= 0 or None, not {count}")
+            raise InvalidArgument(f"count must be >= 0 or None, not {count}")
         limit = len(self._items) if count is None else count
         kept: deque[Track] = deque()
         removed = 0
@@ -287,7 +287,7 @@ class Queue:
         """
         size = len(self._items)
         if not -size <= index < size:
-            raise IndexError(f"queue index {index} out of range (queue has {size} tracks)")
+            raise InvalidIndex(f"queue index {index} out of range (queue has {size} tracks)")
         track = self._items[index]
         del self._items[index]
         return track

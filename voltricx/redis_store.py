@@ -20,7 +20,7 @@ import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voltricx.errors import MissingExtraError
+from voltricx.errors import InvalidArgument, MissingExtraError
 from voltricx.store import PlayerSnapshot, StoredState, StoreError, decode_rows, encode_snapshot
 
 __all__ = ["RedisStore"]
@@ -47,7 +47,7 @@ class RedisStore:
 
     def __init__(self, url: str = "redis://localhost:6379/0", *, prefix: str = "voltricx", client: Any = None) -> None:
         if not prefix:
-            raise ValueError("RedisStore prefix must not be empty")
+            raise InvalidArgument("RedisStore prefix must not be empty")
         self.url = url
         self.prefix = prefix
         self._client: Any = client

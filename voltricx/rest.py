@@ -19,6 +19,7 @@ import asyncio
 import errno
 import logging
 import ssl
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -26,12 +27,12 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import msgspec
 
+from voltricx._snowflake import snowflake
 from voltricx.errors import (
     LavalinkHTTPError,
     NodeAuthError,
     NodeError,
     NodeProtocolError,
-    PlayerError,
     SessionNotFound,
 )
 from voltricx.models.common import ErrorBody
@@ -85,6 +86,15 @@ def _decode_player(raw: bytes) -> PlayerPayload:
         return msgspec.convert(body, PlayerPayload)
 
 
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release; use {new} "
+        "(network calls are named fetch_*)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def describe_os_error(error: OSError) -> str:
     """A short, human reason for a failed TCP connection."""
     code = error.errno
@@ -98,15 +108,12 @@ def describe_os_error(error: OSError) -> str:
 
 
 def validate_snowflake(value: int | str, what: str = "guild id") -> str:
-    """Return ``value`` as a decimal snowflake string, or raise :class:`PlayerError`.
+    """Return ``value`` as a decimal snowflake string, or raise [InvalidArgument][voltricx.InvalidArgument].
 
     Ids go into URL paths; a non-numeric one must never reach a node (one
     server implementation crashes on it).
     """
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or len(text) > 20:
-        raise PlayerError(f"{what} must be a Discord snowflake (digits only), got {text!r}")
-    return text
+    return str(snowflake(value, what))
 
 
 class RestClient:
@@ -197,6 +204,12 @@ class RestClient:
             headers = {**self._headers, "Content-Type": "application/json"}
         self.request_count += 1
         req_timeout = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
+        # The typed error is raised after the ``except`` block, never inside it: aiohttp's
+        # errors carry the request headers (the password), and an error raised in an
+        # ``except`` block keeps the handled one as ``__context__`` even ``from None``.
+        failure: NodeError | None = None
+        raw = b""
+        status = 0
         try:
             async with self.session.request(
                 method,
@@ -212,28 +225,31 @@ class RestClient:
         except asyncio.CancelledError:
             raise
         except aiohttp.ClientConnectorCertificateError as exc:
-            raise NodeError(
+            failure = NodeError(
                 f"TLS certificate of {self.host}:{self.port} was rejected ({exc.certificate_error}); "
                 "fix the certificate, or pass an ssl context that trusts it",
                 node=self.node,
-            ) from None
+            )
         except aiohttp.ClientConnectorError as exc:
-            raise NodeError(
+            failure = NodeError(
                 f"cannot reach node {self.node!r} at {self.host}:{self.port} "
                 f"({describe_os_error(exc.os_error)}); is the server running and the port right?",
                 node=self.node,
-            ) from None
+            )
         except TimeoutError:
-            raise NodeError(
+            failure = NodeError(
                 f"node {self.node!r} at {self.host}:{self.port} did not answer {method} {path} in time",
                 node=self.node,
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise NodeError(
+            )
+        except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
+            # ValueError/UnicodeError: aiohttp refusing a header or URL it cannot send.
+            failure = NodeError(
                 f"request {method} {path} to node {self.node!r} at {self.host}:{self.port} failed: "
                 f"{type(exc).__name__}",
                 node=self.node,
-            ) from None
+            )
+        if failure is not None:
+            raise failure
         if status < 300:
             return status, raw
         raise self._error(status, raw, method, path)
@@ -248,7 +264,7 @@ class RestClient:
             )
         try:
             err = _error_decoder.decode(raw) if raw.strip() else ErrorBody()
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             err = ErrorBody(message=raw[:200].decode("utf-8", "replace") or None)
         cls = LavalinkHTTPError
         if status == 404 and path.startswith("/v4/sessions/"):
@@ -268,7 +284,7 @@ class RestClient:
     def _decode(self, decoder: Callable[[bytes], T], raw: bytes, what: str) -> T:
         try:
             return decoder(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise NodeProtocolError(
                 f"node {self.node!r} sent a {what} we cannot read: {exc}", node=self.node
             ) from None
@@ -314,16 +330,26 @@ class RestClient:
         _, raw = await self.request("POST", "/v4/decodetracks", body=list(encoded))
         return self._decode(_tracks_decoder.decode, raw, "track list")
 
-    async def get_players(self, session_id: str) -> list[PlayerPayload]:
+    async def fetch_players(self, session_id: str) -> list[PlayerPayload]:
         """``GET /v4/sessions/{sid}/players``."""
         _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players")
         return self._decode(_players_decoder.decode, raw, "player list")
 
-    async def get_player(self, session_id: str, guild_id: int | str) -> PlayerPayload:
+    async def fetch_player(self, session_id: str, guild_id: int | str) -> PlayerPayload:
         """``GET /v4/sessions/{sid}/players/{guildId}``."""
         gid = validate_snowflake(guild_id)
         _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}")
         return self._decode(_decode_player, raw, "player")
+
+    async def get_players(self, session_id: str) -> list[PlayerPayload]:
+        """Deprecated name of [fetch_players][voltricx.rest.RestClient.fetch_players] (it goes to the network)."""
+        _deprecated("RestClient.get_players", "RestClient.fetch_players")
+        return await self.fetch_players(session_id)
+
+    async def get_player(self, session_id: str, guild_id: int | str) -> PlayerPayload:
+        """Deprecated name of [fetch_player][voltricx.rest.RestClient.fetch_player] (it goes to the network)."""
+        _deprecated("RestClient.get_player", "RestClient.fetch_player")
+        return await self.fetch_player(session_id, guild_id)
 
     async def update_player(
         self,
@@ -376,7 +402,7 @@ class RestClient:
                 return None
         except msgspec.ValidationError:
             pass
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise NodeProtocolError(
                 f"node {self.node!r} sent a route planner status we cannot read: {exc}",
                 node=self.node,

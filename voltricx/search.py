@@ -52,6 +52,8 @@ from urllib.parse import urlsplit
 
 from voltricx._state import runtime
 from voltricx.errors import (
+    InvalidArgument,
+    InvalidArgumentType,
     LavalinkHTTPError,
     LoadError,
     NodeAuthError,
@@ -128,9 +130,13 @@ def _is_url(query: str) -> bool:
 
 def identifier_for(query: str, source: TrackSource | str | None = None) -> str:
     """The ``loadtracks`` identifier for ``query`` (see the module rules)."""
+    if not isinstance(query, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise InvalidArgumentType(
+            f"fetch_tracks takes the query as a string, not {type(query).__name__}"
+        )
     text = query.strip()
     if not text:
-        raise ValueError("fetch_tracks needs a non-empty query")
+        raise InvalidArgument("fetch_tracks needs a non-empty query (a search text or a URL)")
     if _is_url(text) or _has_prefix(text):
         return text
     prefix = str(source if source is not None else settings.default_source).rstrip(":")
@@ -176,7 +182,7 @@ class SearchCache:
         self, size: int = 0, ttl: float = 300.0, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         if size < 0 or ttl <= 0:
-            raise ValueError("cache size must be >= 0 and ttl > 0")
+            raise InvalidArgument("cache size must be >= 0 and ttl > 0")
         self.size = size
         self.ttl = ttl
         self._clock = clock
@@ -258,7 +264,7 @@ def configure(
     if default_source is not None:
         value = str(default_source).rstrip(":")
         if not value:
-            raise ValueError("default_source must be a prefix such as 'ytsearch'")
+            raise InvalidArgument("default_source must be a prefix such as 'ytsearch'")
         settings.default_source = value
     if cache_size is not None or cache_ttl is not None or clock is not None:
         old = settings.cache

@@ -7,7 +7,8 @@ is not connected gets :data:`DISCONNECTED_PENALTY`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from voltricx.enums import NodeStatus
@@ -33,24 +34,51 @@ _log = logging.getLogger("voltricx.selection")
 DISCONNECTED_PENALTY = 9e30
 
 
+def _known(value: float) -> float:
+    """A stats number as a float; negative, NaN, infinite or unreadable values count as 0 (unknown)."""
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        # An int too large for a float is a real (absurd) load: the cap handles it.
+        return DISCONNECTED_PENALTY if isinstance(value, int) and value > 0 else 0.0
+    if not math.isfinite(number) or number < 0:
+        return 0.0
+    return number
+
+
+def _bounded(compute: Callable[[], float]) -> float:
+    """``compute()`` kept finite and within ``[0, DISCONNECTED_PENALTY]`` (overflow counts as the cap)."""
+    try:
+        value = compute()
+    except OverflowError:
+        return DISCONNECTED_PENALTY
+    if math.isnan(value) or value < 0:
+        return 0.0
+    return min(value, DISCONNECTED_PENALTY)
+
+
 def cpu_penalty(system_load: float) -> float:
-    """``1.05 ** (100 * system_load) * 10 - 10``."""
-    return 1.05 ** (100 * system_load) * 10 - 10
+    """``1.05 ** (100 * system_load) * 10 - 10``, bounded to ``[0, 9e30]``."""
+    load = _known(system_load)
+    return _bounded(lambda: 1.05 ** (100 * load) * 10 - 10)
 
 
 def deficit_penalty(deficit: int) -> float:
-    """``1.03 ** (500 * deficit / 3000) * 300 - 300``."""
-    return 1.03 ** (500 * deficit / 3000) * 300 - 300
+    """``1.03 ** (500 * deficit / 3000) * 300 - 300``, bounded to ``[0, 9e30]``."""
+    frames = _known(deficit)
+    return _bounded(lambda: 1.03 ** (500 * frames / 3000) * 300 - 300)
 
 
 def nulled_penalty(nulled: int) -> float:
-    """``(1.03 ** (500 * nulled / 3000) * 300 - 300) * 2``."""
-    return (1.03 ** (500 * nulled / 3000) * 300 - 300) * 2
+    """``(1.03 ** (500 * nulled / 3000) * 300 - 300) * 2``, bounded to ``[0, 9e30]``."""
+    frames = _known(nulled)
+    return _bounded(lambda: (1.03 ** (500 * frames / 3000) * 300 - 300) * 2)
 
 
 def player_penalty(playing_players: int) -> float:
-    """``playing_players * 1.5``."""
-    return playing_players * 1.5
+    """``playing_players * 1.5``, bounded to ``[0, 9e30]``."""
+    players = _known(playing_players)
+    return _bounded(lambda: players * 1.5)
 
 
 def stats_penalty(stats: Stats | None) -> float:
@@ -61,7 +89,7 @@ def stats_penalty(stats: Stats | None) -> float:
     frames = stats.frame_stats
     if frames is not None:
         total += deficit_penalty(frames.deficit) + nulled_penalty(frames.nulled)
-    return total
+    return _bounded(lambda: total)
 
 
 def best_node(

@@ -28,7 +28,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 import msgspec
 
 from voltricx.enums import AutoPlayMode, QueueMode
-from voltricx.errors import VoltricxError
+from voltricx.errors import StoreError
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.track import Track
 
@@ -49,10 +49,6 @@ T = TypeVar("T")
 
 SNAPSHOT_VERSION = 1
 """Format version written into every :class:`PlayerSnapshot`."""
-
-
-class StoreError(VoltricxError):
-    """A player store could not read or write (the store's own error is the ``__cause__``)."""
 
 
 class PlayerSnapshot(msgspec.Struct, kw_only=True):
@@ -133,7 +129,7 @@ def decode_snapshot(data: bytes) -> PlayerSnapshot:
     """Read a blob written by :func:`encode_snapshot`; raises :class:`StoreError` when it is not one."""
     try:
         return _decoder.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise StoreError(f"a saved player could not be read: {exc}") from exc
 
 

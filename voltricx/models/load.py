@@ -98,7 +98,7 @@ def decode_load_result(body: bytes) -> LoadResult:
     """
     try:
         return _load_decoder.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         pass
     # An extension load type: decide by the shape of ``data``.
     try:
@@ -112,6 +112,6 @@ def decode_load_result(body: bytes) -> LoadResult:
         if b'"encoded"' in raw:
             return TrackResult(_track_decoder.decode(raw))
         return EmptyResult()
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         # msgspec reports invalid UTF-8 inside a string as UnicodeDecodeError.
         raise NodeProtocolError(f"the node sent a load result we cannot read: {exc}") from exc

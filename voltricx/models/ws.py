@@ -157,13 +157,13 @@ def decode_message(frame: bytes | str) -> WsMessage | UnknownOp:
         # Either an op we do not know, or a known op with a bad shape.
         try:
             raw = _raw_decoder.decode(frame)
-        except (msgspec.DecodeError, UnicodeDecodeError) as inner:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as inner:
             raise NodeProtocolError(f"malformed websocket frame: {inner}") from inner
         op = raw.get("op")
         if isinstance(op, str) and op not in ("ready", "playerUpdate", "stats", "event"):
             return UnknownOp(op=op, raw=raw)
         raise NodeProtocolError(f"malformed websocket frame: {exc}") from exc
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         # msgspec reports invalid UTF-8 inside a string as UnicodeDecodeError.
         raise NodeProtocolError(f"malformed websocket frame: {exc}") from exc
 
@@ -180,5 +180,5 @@ def decode_event(frame: bytes | str, head: EventFrame) -> EventPayload:
             return UnknownEvent(type=head.type, guild_id=head.guild_id, raw=_raw_decoder.decode(frame))
         event: EventPayload = decoder.decode(frame)
         return event
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise NodeProtocolError(f"malformed {head.type}: {exc}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voltricx._state import runtime
-from voltricx.errors import VoltricxError
+from voltricx.errors import PluginNotAvailable
 from voltricx.selection import best_node
 
 if TYPE_CHECKING:
@@ -13,19 +13,6 @@ if TYPE_CHECKING:
     from voltricx.player import Player
 
 __all__ = ["PluginNotAvailable", "has_plugin", "require_plugin", "resolve_node"]
-
-
-class PluginNotAvailable(VoltricxError):
-    """The node does not run the plugin an API needs (checked against ``/v4/info`` plugins)."""
-
-    def __init__(self, plugin: str, node: str, loaded: list[str]) -> None:
-        self.plugin = plugin
-        self.node = node
-        listed = ", ".join(loaded) or "none"
-        super().__init__(
-            f"node {node!r} does not have the {plugin} plugin (its plugins: {listed}); "
-            f"install {plugin} on the node or use a node that has it"
-        )
 
 
 async def has_plugin(node: Node, key: str) -> bool:

@@ -44,7 +44,7 @@ def _decode(status: int, raw: bytes, node: Node) -> Lyrics | None:
         return None
     try:
         return _decoder.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise NodeProtocolError(f"node {node.identifier!r} sent lyrics we cannot read: {exc}", node=node.identifier) from None
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from voltricx.errors import NodeProtocolError
+from voltricx.errors import InvalidArgument, NodeProtocolError
 from voltricx.models.track import Track
 from voltricx.playlist import Playlist
 from voltricx.plugins._common import require_plugin, resolve_node
@@ -82,9 +82,9 @@ async def fetch_search(
             wanted.append(SearchType(kind).value)
         except ValueError:
             known = ", ".join(t.value for t in SearchType)
-            raise ValueError(f"unknown LavaSearch type {kind!r}; known: {known}") from None
+            raise InvalidArgument(f"unknown LavaSearch type {kind!r}; known: {known}") from None
     if not wanted:
-        raise ValueError("fetch_search needs at least one type")
+        raise InvalidArgument("fetch_search needs at least one type")
     target = resolve_node(node)
     await require_plugin(target, PLUGIN, "LavaSearch")
     status, raw = await target.rest.raw(
@@ -94,7 +94,7 @@ async def fetch_search(
         return LavaSearchResult()
     try:
         payload = _decoder.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise NodeProtocolError(
             f"node {target.identifier!r} sent a search result we cannot read: {exc}", node=target.identifier
         ) from None

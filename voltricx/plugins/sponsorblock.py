@@ -5,7 +5,7 @@
     from voltricx.plugins import sponsorblock
 
     await sponsorblock.set_categories(player, ["sponsor", "selfpromo"])
-    skipped = await sponsorblock.get_categories(player)  # ["sponsor", "selfpromo"]
+    skipped = await sponsorblock.fetch_categories(player)  # ["sponsor", "selfpromo"]
     await sponsorblock.clear_categories(player)
 
 Events (typed, in :mod:`voltricx.events`): ``SegmentsLoaded``,
@@ -17,12 +17,13 @@ tracks have segments. A node without the plugin raises
 from __future__ import annotations
 
 import enum
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from voltricx.errors import LavalinkHTTPError, NodeProtocolError, PlayerError
+from voltricx.errors import InvalidArgument, LavalinkHTTPError, NodeProtocolError, PlayerError
 from voltricx.plugins._common import require_plugin
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = [
     "PLUGIN",
     "Category",
     "clear_categories",
+    "fetch_categories",
     "get_categories",
     "remove_categories",
     "set_categories",
@@ -64,7 +66,7 @@ def _categories(values: Iterable[Category | str]) -> list[str]:
             out.append(Category(value).value)
         except ValueError:
             known = ", ".join(c.value for c in Category)
-            raise ValueError(f"unknown SponsorBlock category {value!r}; known: {known}") from None
+            raise InvalidArgument(f"unknown SponsorBlock category {value!r}; known: {known}") from None
     return out
 
 
@@ -74,7 +76,7 @@ async def _path(player: Player) -> tuple[Node, str]:
     return node, f"/v4/sessions/{node.require_session()}/players/{player.guild_id}/sponsorblock/categories"
 
 
-async def get_categories(player: Player) -> list[str]:
+async def fetch_categories(player: Player) -> list[str]:
     """The categories ``player`` skips. Raises :class:`~voltricx.PlayerError` without a player on the node."""
     node, path = await _path(player)
     try:
@@ -85,8 +87,19 @@ async def get_categories(player: Player) -> list[str]:
         raise
     try:
         return _decoder.decode(raw) if raw.strip() else []
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise NodeProtocolError(f"node {node.identifier!r} sent categories we cannot read: {exc}", node=node.identifier) from None
+
+
+async def get_categories(player: Player) -> list[str]:
+    """Deprecated name of [fetch_categories][voltricx.plugins.sponsorblock.fetch_categories]."""
+    warnings.warn(
+        "sponsorblock.get_categories is deprecated and will be removed in the next release; "
+        "use sponsorblock.fetch_categories (network calls are named fetch_*)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return await fetch_categories(player)
 
 
 async def set_categories(player: Player, categories: Iterable[Category | str]) -> None:

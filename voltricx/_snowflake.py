@@ -1,0 +1,39 @@
+"""Discord ids (snowflakes): what voltricx accepts as a guild, channel or user id.
+
+A snowflake is a positive integer below ``2**64``. It may arrive as an
+``int`` or as its decimal string (the form Discord's JSON and Lavalink use).
+Anything else is refused with a typed argument error before it reaches a
+node, a store or a URL path.
+"""
+
+from __future__ import annotations
+
+from voltricx.errors import InvalidArgument, InvalidArgumentType
+
+__all__ = ["SNOWFLAKE_LIMIT", "snowflake"]
+
+#: Every snowflake is below this (Discord ids are unsigned 64-bit integers).
+SNOWFLAKE_LIMIT = 2**64
+
+
+def snowflake(value: object, what: str = "guild id") -> int:
+    """``value`` as an int snowflake, or raise [InvalidArgument][voltricx.InvalidArgument].
+
+    Non-int, non-str values (and ``bool``) raise
+    [InvalidArgumentType][voltricx.InvalidArgumentType].
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidArgumentType(
+            f"{what} must be a Discord snowflake (an int or its digits), not {type(value).__name__}"
+        )
+    if isinstance(value, str):
+        if not value.isascii() or not value.isdigit() or len(value) > 20:
+            raise InvalidArgument(f"{what} must be a Discord snowflake (digits only), got {value[:40]!r}")
+        number = int(value)
+    else:
+        number = int(value)
+    if not 0 < number < SNOWFLAKE_LIMIT:
+        raise InvalidArgument(
+            f"{what} must be a Discord snowflake, a positive integer below 2**64, got {number}"
+        )
+    return number
