@@ -284,7 +284,7 @@ async def test_rest_error_mapping_gives_typed_errors_on_garbage(
             case "players":
                 return await rest.fetch_players(session)
             case "player":
-                return await rest.get_player(session, GUILD)
+                return await rest.fetch_player(session, GUILD)
             case "update":
                 return await rest.update_player(session, GUILD, PlayerUpdatePayload(volume=10))
             case "planner":

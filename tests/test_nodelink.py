@@ -380,10 +380,10 @@ async def test_voltricx_copes_with_the_rest_of_nodelink(fake_factory: FakeFactor
     session = node.require_session()
     # Never build a URL from an unvalidated guild id: the request is refused locally.
     requests = len(fake.requests)
-    with pytest.raises(voltricx.PlayerError):
+    with pytest.raises(voltricx.InvalidArgument):
         await node.rest.update_player(session, "abc", PlayerUpdatePayload(volume=50))
-    with pytest.raises(voltricx.PlayerError):
-        await node.rest.get_player(session, "12/../../info")
+    with pytest.raises(voltricx.InvalidArgument):
+        await node.rest.fetch_player(session, "12/../../info")
     assert len(fake.requests) == requests and not fake.crashed
     # "track": {} (NodeLink's userData bug) reads as "no track" rather than failing.
     current = player.current

@@ -105,7 +105,7 @@ async def test_player_lifecycle(rest: RestClient, fake: FakeLavalink) -> None:
     assert player.guild_id == str(GUILD) and player.volume == 80
     assert player.track is not None and player.track.user_data == {"requester": 42}
     assert [p.guild_id for p in await rest.fetch_players(sid)] == [str(GUILD)]
-    assert (await rest.get_player(sid, GUILD)).voice.channel_id == VOICE.channel_id
+    assert (await rest.fetch_player(sid, GUILD)).voice.channel_id == VOICE.channel_id
     stopped = await rest.update_player(sid, GUILD, PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
     assert stopped.track is None
     await rest.destroy_player(sid, GUILD)
@@ -141,7 +141,7 @@ async def test_unknown_session_is_session_not_found(rest: RestClient) -> None:
 async def test_unknown_player_is_an_http_error_with_the_body_fields(rest: RestClient, fake: FakeLavalink) -> None:
     sid = await session_id(fake, rest)
     with pytest.raises(voltricx.LavalinkHTTPError) as info:
-        await rest.get_player(sid, GUILD)
+        await rest.fetch_player(sid, GUILD)
     error = info.value
     assert not isinstance(error, voltricx.SessionNotFound)
     assert error.status == 404 and error.path.endswith(str(GUILD)) and error.error == "Not Found"

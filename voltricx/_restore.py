@@ -30,13 +30,13 @@ from typing import Any
 
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
-from voltricx.errors import VoltricxError
+from voltricx.errors import StoreDataLost, VoltricxError
 from voltricx.gateway import PlayerFactory
 from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
 from voltricx.queue import Queue
-from voltricx.store import PlayerSnapshot, PlayerStore, StoredState
+from voltricx.store import PlayerSnapshot, PlayerStore, StoredState, encode_snapshot
 
 __all__ = [
     "DRIFT_MS",
@@ -159,6 +159,8 @@ class Persister:
         """Batches written so far (diagnostics and tests)."""
         self._written: dict[int, tuple[Hashable, PlayerSnapshot]] = {}
         self._sessions: dict[str, str] = {}
+        #: guild id -> the last reason its player could not be saved (logged once per reason).
+        self._unsaveable: dict[int, str] = {}
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -181,20 +183,40 @@ class Persister:
                 await self.flush()
             except VoltricxError as exc:
                 _log.warning("saving players failed (retrying in %gs): %s", self.interval, exc)
+            except Exception:
+                # Nothing a store or a player does may end the saving of the others.
+                _log.exception(
+                    "saving players failed unexpectedly (retrying in %gs); the store raised "
+                    "something other than StoreError, which is a bug in the store",
+                    self.interval,
+                )
 
     async def flush(self, *, frozen: bool = False) -> int:
         """Write every changed player now; returns how many players were written.
 
         ``frozen=True`` marks every position as not advancing (the pool is closing).
+        A player whose state cannot be encoded is skipped (and logged) without
+        holding back the others. When the store reports that it lost its data
+        ([StoreDataLost][voltricx.StoreDataLost]), everything is written again.
         """
         async with self._lock:
-            now = time.time()
-            changed: list[tuple[Hashable, PlayerSnapshot]] = []
-            live: set[int] = set()
-            for guild_id, player in list(runtime.players.items()):
-                if player.destroyed:
-                    continue
-                live.add(guild_id)
+            try:
+                return await self._pass(frozen)
+            except StoreDataLost as exc:
+                _log.warning("%s", exc)
+                self._written.clear()
+                self._sessions.clear()
+                return await self._pass(frozen)
+
+    async def _pass(self, frozen: bool) -> int:
+        now = time.time()
+        changed: list[tuple[Hashable, PlayerSnapshot]] = []
+        live: set[int] = set()
+        for guild_id, player in list(runtime.players.items()):
+            if player.destroyed:
+                continue
+            live.add(guild_id)
+            try:
                 mark = _fingerprint(player, frozen)
                 old = self._written.get(guild_id)
                 if old is not None and old[0] == mark:
@@ -203,26 +225,77 @@ class Persister:
                         continue
                     if abs(_expected(snapshot, now) - player.position) <= DRIFT_MS:
                         continue
-                changed.append((mark, take_snapshot(player, now, frozen=frozen)))
-            gone = [g for g in self._written if g not in live]
-            sessions = {
-                n.identifier: n.session_id
-                for n in runtime.nodes.values()
-                if n.session_id is not None
-                and n.status is NodeStatus.CONNECTED
-                and self._sessions.get(n.identifier) != n.session_id
-            }
-            if gone:
-                await self.store.delete(gone)
-                for guild_id in gone:
-                    del self._written[guild_id]
-            if changed or sessions:
-                await self.store.save([s for _, s in changed], sessions)
-                self.writes += 1
-                for mark, snapshot in changed:
-                    self._written[snapshot.guild_id] = (mark, snapshot)
-                self._sessions.update(sessions)
-            return len(changed)
+                snapshot = take_snapshot(player, now, frozen=frozen)
+                encode_snapshot(snapshot)
+            except Exception as exc:
+                self._skip(guild_id, exc)
+                continue
+            self._unsaveable.pop(guild_id, None)
+            changed.append((mark, snapshot))
+        gone = [g for g in self._written if g not in live]
+        sessions = {
+            n.identifier: n.session_id
+            for n in runtime.nodes.values()
+            if n.session_id is not None
+            and n.status is NodeStatus.CONNECTED
+            and self._sessions.get(n.identifier) != n.session_id
+        }
+        if gone:
+            await self.store.delete(gone)
+            for guild_id in gone:
+                del self._written[guild_id]
+        # An empty batch still goes to the store: it is how a store notices it lost its data.
+        await self._save(changed, sessions)
+        if changed or sessions:
+            self.writes += 1
+        self._sessions.update(sessions)
+        return len(changed)
+
+    async def _save(self, changed: list[tuple[Hashable, PlayerSnapshot]], sessions: dict[str, str]) -> None:
+        """Save the batch; when the batch fails, save player by player so one bad row costs one player."""
+        try:
+            await self.store.save([s for _, s in changed], sessions)
+        except StoreDataLost:
+            raise
+        except Exception as exc:
+            if len(changed) <= 1:
+                raise
+            _log.debug("saving a batch failed (%s); saving its players one by one", exc)
+            saved = 0
+            failed: list[tuple[int, Exception]] = []
+            for mark, snapshot in changed:
+                try:
+                    await self.store.save([snapshot], sessions)
+                except StoreDataLost:
+                    raise
+                except Exception as one:
+                    failed.append((snapshot.guild_id, one))
+                    if saved == 0 and len(failed) >= 3:
+                        raise exc from None  # nothing goes through: the store itself is failing
+                    continue
+                saved += 1
+                self._written[snapshot.guild_id] = (mark, snapshot)
+            if saved == 0:
+                raise exc from None
+            for guild_id, one in failed:
+                self._skip(guild_id, one)
+            return
+        for mark, snapshot in changed:
+            self._written[snapshot.guild_id] = (mark, snapshot)
+
+    def _skip(self, guild_id: int, exc: BaseException) -> None:
+        """Log once per kind of failure that the player of ``guild_id`` cannot be saved."""
+        kind = f"{type(exc).__name__}: {exc}"
+        if self._unsaveable.get(guild_id) == kind:
+            return
+        self._unsaveable[guild_id] = kind
+        _log.warning(
+            "the player of guild %s cannot be saved (%s); the others are saved as usual. "
+            "Track.user_data must hold only msgpack-encodable values (str, int, float, bool, "
+            "None, lists and dicts of them)",
+            guild_id,
+            kind,
+        )
 
     async def close(self) -> None:
         """Stop the pass, write a last batch with playback stopped, close the store."""

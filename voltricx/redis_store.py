@@ -8,6 +8,10 @@ node sessions. Keys:
 
 * ``{prefix}:players``: a hash, guild id -> encoded :class:`~voltricx.store.PlayerSnapshot`.
 * ``{prefix}:sessions``: a hash, node identifier -> Lavalink session id.
+* ``{prefix}:written``: a marker set by every save. When it disappears while
+  this store is in use (Redis restarted without its data, or someone flushed
+  it), ``save`` raises [StoreDataLost][voltricx.StoreDataLost] and voltricx
+  writes every player and session again at once.
 
 Each batch is written in one ``MULTI``/``EXEC`` transaction. ``redis`` (redis-py,
 its asyncio client) is imported on first use, so this module imports
@@ -20,8 +24,15 @@ import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voltricx.errors import InvalidArgument, MissingExtraError
-from voltricx.store import PlayerSnapshot, StoredState, StoreError, decode_rows, encode_snapshot
+from voltricx.errors import InvalidArgument, MissingExtraError, StoreDataLost
+from voltricx.store import (
+    PlayerSnapshot,
+    StoredState,
+    StoreError,
+    decode_rows,
+    decode_sessions,
+    encode_snapshot,
+)
 
 __all__ = ["RedisStore"]
 
@@ -53,6 +64,8 @@ class RedisStore:
         self._client: Any = client
         self._owns_client = client is None
         self._closed = False
+        #: True once this store has seen its marker key (so its disappearance means lost data).
+        self._marked = False
 
     def __repr__(self) -> str:
         return f"<RedisStore prefix={self.prefix!r}>"
@@ -66,6 +79,11 @@ class RedisStore:
     def sessions_key(self) -> str:
         """The hash holding the node session ids."""
         return f"{self.prefix}:sessions"
+
+    @property
+    def marker_key(self) -> str:
+        """The key every save sets; its absence after a save means Redis lost our data."""
+        return f"{self.prefix}:written"
 
     def _redis(self) -> Any:
         if self._closed:
@@ -85,37 +103,49 @@ class RedisStore:
     # -- PlayerStore ----------------------------------------------------------------------
 
     async def save(self, players: Sequence[PlayerSnapshot], sessions: Mapping[str, str]) -> None:
-        """Write ``players`` and ``sessions`` in one transaction."""
+        """Write ``players`` and ``sessions`` in one transaction.
+
+        Also checks (in the same transaction, even for an empty batch) that
+        Redis still holds what was saved before; raises
+        [StoreDataLost][voltricx.StoreDataLost] after writing when it does not.
+        """
         mapping = {str(p.guild_id): encode_snapshot(p) for p in players}
         session_map = dict(sessions)
-        if not mapping and not session_map:
-            return
 
-        async def work(client: Any) -> None:
+        async def work(client: Any) -> list[Any]:
             async with client.pipeline(transaction=True) as pipe:
+                pipe.exists(self.marker_key)
                 if mapping:
                     pipe.hset(self.players_key, mapping=mapping)
                 if session_map:
                     pipe.hset(self.sessions_key, mapping=session_map)
-                await pipe.execute()
+                pipe.set(self.marker_key, b"1")
+                return await pipe.execute()
 
-        await self._call(work)
+        results = await self._call(work)
+        had_marker = bool(results[0])
+        lost = self._marked and not had_marker
+        self._marked = True
+        if lost:
+            raise StoreDataLost(
+                f"Redis store {self.prefix!r} lost its saved players and sessions (was Redis "
+                "restarted without persistence, or flushed?); voltricx writes them all again now"
+            )
 
     async def load(self) -> StoredState:
         """Read this prefix's players and session ids."""
 
-        async def work(client: Any) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+        async def work(client: Any) -> tuple[dict[bytes, bytes], dict[bytes, bytes], int]:
             async with client.pipeline(transaction=False) as pipe:
                 pipe.hgetall(self.players_key)
                 pipe.hgetall(self.sessions_key)
-                players, sessions = await pipe.execute()
-            return players, sessions
+                pipe.exists(self.marker_key)
+                players, sessions, marked = await pipe.execute()
+            return players, sessions, marked
 
-        players, sessions = await self._call(work)
-        return StoredState(
-            players=decode_rows(players.items()),
-            sessions={_text(k): _text(v) for k, v in sessions.items()},
-        )
+        players, sessions, marked = await self._call(work)
+        self._marked = bool(marked)
+        return StoredState(players=decode_rows(players.items()), sessions=decode_sessions(sessions.items()))
 
     async def delete(self, guild_ids: Iterable[int]) -> None:
         """Remove the players of ``guild_ids``."""
@@ -132,7 +162,8 @@ class RedisStore:
         """Remove every key of this prefix (players and sessions)."""
 
         async def work(client: Any) -> None:
-            await client.delete(self.players_key, self.sessions_key)
+            await client.delete(self.players_key, self.sessions_key, self.marker_key)
+            self._marked = False
 
         await self._call(work)
 
@@ -145,6 +176,3 @@ class RedisStore:
         if client is not None and self._owns_client:
             await client.aclose()
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

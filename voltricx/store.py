@@ -27,8 +27,9 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
+from voltricx._snowflake import snowflake
 from voltricx.enums import AutoPlayMode, QueueMode
-from voltricx.errors import StoreError
+from voltricx.errors import StoreError, VoltricxError
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.track import Track
 
@@ -129,7 +130,7 @@ def decode_snapshot(data: bytes) -> PlayerSnapshot:
     """Read a blob written by :func:`encode_snapshot`; raises :class:`StoreError` when it is not one."""
     try:
         return _decoder.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, TypeError, ValueError) as exc:
         raise StoreError(f"a saved player could not be read: {exc}") from exc
 
 
@@ -142,7 +143,12 @@ class PlayerStore(Protocol):
     """
 
     async def save(self, players: Sequence[PlayerSnapshot], sessions: Mapping[str, str]) -> None:
-        """Insert or replace ``players`` (by guild) and the node session ids in ``sessions``."""
+        """Insert or replace ``players`` (by guild) and the node session ids in ``sessions``.
+
+        Called once per save pass, with an empty batch when nothing changed, so
+        a store that can tell it lost its data (a restarted Redis) raises
+        [StoreDataLost][voltricx.StoreDataLost]; voltricx then saves everything again.
+        """
         ...
 
     async def load(self) -> StoredState:
@@ -158,17 +164,63 @@ class PlayerStore(Protocol):
         ...
 
 
-def decode_rows(rows: Iterable[tuple[int | str | bytes, bytes]]) -> dict[int, PlayerSnapshot]:
-    """Decode ``(guild_id, blob)`` rows, skipping (and logging) unreadable ones."""
+def decode_rows(rows: Iterable[tuple[object, object]]) -> dict[int, PlayerSnapshot]:
+    """Decode ``(guild_id, blob)`` rows, skipping (and logging, with the row's key) unreadable ones."""
     players: dict[int, PlayerSnapshot] = {}
     for key, blob in rows:
+        if not isinstance(blob, bytes | bytearray):
+            _log.warning(
+                "skipping saved player %r: its data is a %s, not the bytes voltricx wrote",
+                key,
+                type(blob).__name__,
+            )
+            continue
         try:
-            snapshot = decode_snapshot(blob)
-        except StoreError as exc:
+            snapshot = decode_snapshot(bytes(blob))
+            snowflake(snapshot.guild_id, "saved guild id")
+        except VoltricxError as exc:
             _log.warning("skipping saved player %r: %s", key, exc)
             continue
         players[snapshot.guild_id] = snapshot
     return players
+
+
+def decode_sessions(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
+    """Decode ``(node, session id)`` rows, skipping (and logging) any that could never be used.
+
+    A session id is sent back to the node as an HTTP header, so only
+    printable ASCII passes; bytes must be UTF-8.
+    """
+    sessions: dict[str, str] = {}
+    for key, value in rows:
+        try:
+            node = _text(key)
+            session = _text(value)
+        except (UnicodeDecodeError, TypeError):
+            _log.warning("skipping saved session of node %r: it is not UTF-8 text", key)
+            continue
+        if not _usable_session(session):
+            _log.warning("skipping saved session of node %r: %r is not a valid session id", node, session[:40])
+            continue
+        sessions[node] = session
+    return sessions
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+def _usable_session(value: str) -> bool:
+    return 0 < len(value) <= 256 and value.isascii() and value.isprintable() and value.strip() == value
+
+
+def sql_guild_id(guild_id: int) -> int:
+    """``guild_id`` as SQLite's signed 64-bit INTEGER holds it (ids from 2**63 wrap to negative)."""
+    return guild_id - 2**64 if guild_id >= 2**63 else guild_id
 
 
 _SCHEMA = (
@@ -205,6 +257,8 @@ class SQLiteStore:
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None)
+            # Text comes back as bytes: a damaged or foreign row must not fail the whole read.
+            conn.text_factory = bytes
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             for statement in _SCHEMA:
@@ -226,13 +280,21 @@ class SQLiteStore:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, job)
         except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store {str(self.path)!r}: {exc}") from exc
+            raise StoreError(
+                f"SQLite store {str(self.path)!r}: {exc}; if the file is damaged, move it away "
+                "(voltricx starts a new one) or restore it from a backup"
+            ) from exc
+        except (OSError, OverflowError) as exc:
+            raise StoreError(
+                f"SQLite store {str(self.path)!r}: {type(exc).__name__}: {exc}; check that the "
+                "path is a file in a writable directory"
+            ) from exc
 
     # -- PlayerStore ----------------------------------------------------------------------
 
     async def save(self, players: Sequence[PlayerSnapshot], sessions: Mapping[str, str]) -> None:
         """Write ``players`` and ``sessions`` in one transaction."""
-        rows = [(p.guild_id, encode_snapshot(p)) for p in players]
+        rows = [(sql_guild_id(p.guild_id), encode_snapshot(p)) for p in players]
         session_rows = list(sessions.items())
         if not rows and not session_rows:
             return
@@ -252,17 +314,17 @@ class SQLiteStore:
     async def load(self) -> StoredState:
         """Read every saved player and session id."""
 
-        def work(conn: sqlite3.Connection) -> tuple[list[tuple[int, bytes]], list[tuple[str, str]]]:
+        def work(conn: sqlite3.Connection) -> tuple[list[tuple[object, object]], list[tuple[object, object]]]:
             players = conn.execute("SELECT guild_id, data FROM voltricx_players").fetchall()
             sessions = conn.execute("SELECT node, session_id FROM voltricx_sessions").fetchall()
             return players, sessions
 
         rows, session_rows = await self._run(work)
-        return StoredState(players=decode_rows(rows), sessions=dict(session_rows))
+        return StoredState(players=decode_rows(rows), sessions=decode_sessions(session_rows))
 
     async def delete(self, guild_ids: Iterable[int]) -> None:
         """Remove the players of ``guild_ids``."""
-        ids = [(int(g),) for g in guild_ids]
+        ids = [(sql_guild_id(int(g)),) for g in guild_ids]
         if not ids:
             return
 
