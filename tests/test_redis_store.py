@@ -66,8 +66,10 @@ async def test_each_prefix_owns_its_keys(redis_url: str) -> None:
         assert sorted(await client.keys("bot:*")) == [
             b"bot:shard:0:players",
             b"bot:shard:0:sessions",
+            b"bot:shard:0:written",
             b"bot:shard:1:players",
             b"bot:shard:1:sessions",
+            b"bot:shard:1:written",
         ]
         # A client passed in is used as it is and left open by close().
         store = RedisStore(prefix="bot:shard:1", client=client)

@@ -197,7 +197,7 @@ def decode_sessions(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
             node = _text(key)
             session = _text(value)
         except (UnicodeDecodeError, TypeError):
-            _log.warning("skipping saved session of node %r: it is not UTF-8 text", key)
+            _log.warning("skipping saved session of node %r: it is not UTF-8 text", _shown(key))
             continue
         if not _usable_session(session):
             _log.warning("skipping saved session of node %r: %r is not a valid session id", node, session[:40])
@@ -212,6 +212,16 @@ def _text(value: object) -> str:
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode()
     raise TypeError(type(value).__name__)
+
+
+def _shown(value: object) -> object:
+    """A row key for a log line: bytes that are UTF-8 shown as text, anything else as it is."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode()
+        except UnicodeDecodeError:
+            return value
+    return value
 
 
 def _usable_session(value: str) -> bool:
