@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from hypothesis import settings
 import voltricx
 from voltricx.testing import FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
+
+from ._secrets import SecretWatch, install
 
 # Hypothesis: no per-example deadline (a loaded 2-core machine makes timings noise), and
 # the same examples on every CI run, so a red CI always reproduces.
@@ -85,7 +88,23 @@ def gateway() -> FakeVoiceGateway:
 
 
 @pytest.fixture(autouse=True)
-async def _close_pool() -> AsyncIterator[None]:
+def _secrets_everywhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretWatch]:
+    """Fail the test when the password shows in a log record or a caught exception's chain."""
+    watch = SecretWatch((PASSWORD,))
+    root = logging.getLogger()
+    root.addHandler(watch)
+    install(watch, monkeypatch)
+    try:
+        yield watch
+    finally:
+        root.removeHandler(watch)
+    problems = watch.problems()
+    if problems:
+        pytest.fail("the password leaked:\n" + "\n".join(problems[:10]), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+async def _close_pool(_secrets_everywhere: SecretWatch) -> AsyncIterator[None]:
     yield
     await voltricx.Pool.close()
 

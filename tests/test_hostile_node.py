@@ -359,3 +359,51 @@ def test_generated_frames_are_valid_test_input() -> None:
     # The templates themselves are sound JSON when given a sane value (so cases test the value).
     for template in _templates("1")[:-1]:
         msgspec.json.decode(template)
+
+
+class _FlakyOwner:
+    """A NodeOwner (the public seam a node reports to) that fails the first ``fail`` ready calls."""
+
+    def __init__(self, fail: int) -> None:
+        self.fail = fail
+        self.lost = 0
+        self.events: list[Any] = []
+        self.changed = asyncio.Event()
+
+    def emit(self, event: Any) -> None:
+        self.events.append(event)
+
+    def node_ready(self, node: Node, resumed: bool) -> None:
+        if self.fail > 0:
+            self.fail -= 1
+            raise RuntimeError("listener bug")
+
+    def node_lost(self, node: Node) -> None:
+        self.lost += 1
+        self.changed.set()
+
+
+async def test_any_exception_ends_only_the_connection_and_the_supervisor_reconnects(
+    fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="voltricx")
+    fake = await fake_factory()
+    owner = _FlakyOwner(fail=2)
+    node = Node(node_config(fake, "F"), user_id=170000000000000001, owner=owner)
+    try:
+        await node.start()
+        async with asyncio.timeout(20):
+            while owner.lost < 2:
+                await owner.changed.wait()
+                owner.changed.clear()
+        # node_lost runs after the status turned disconnected: the next "connected" is the third.
+        await node.wait_for_status(NodeStatus.CONNECTED, timeout=20)
+        assert owner.lost == 2  # each failed connection counted as a drop (failover runs)
+        assert node.connection_attempts == 3
+        supervisor = node._supervisor  # pyright: ignore[reportPrivateUsage]
+        assert supervisor is not None and not supervisor.done()
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 2 and all("RuntimeError" in e and "report" in e for e in errors)
+        assert sum(isinstance(e, voltricx.events.NodeDisconnected) for e in owner.events) == 2
+    finally:
+        await node.close()

@@ -271,3 +271,23 @@ async def test_redis_rows_that_are_not_utf8_are_skipped(redis_process: RedisProc
     assert state.sessions == {"main": "good"}
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "'eu'" in text and "'us'" in text and "b'\\xff'" in text
+
+
+async def test_a_restart_with_an_unusable_saved_session_still_connects(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway, tmp_path: Path
+) -> None:
+    fake = await fake_factory()
+    path = tmp_path / "players.db"
+    store = SQLiteStore(path)
+    await store.save([snapshot(GUILD, node="main")], {})
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO voltricx_sessions VALUES (?, ?)", ("main", "abc\r\nX-Evil: 1"))
+    await voltricx.Pool.connect(
+        client=gateway, nodes=[node_config(fake, "main")], store=SQLiteStore(path), report=False
+    )
+    node = voltricx.Pool.get_node("main")
+    assert node.status is voltricx.NodeStatus.CONNECTED
+    supervisor = node._supervisor  # pyright: ignore[reportPrivateUsage]
+    assert supervisor is not None and not supervisor.done()
+    assert voltricx.Pool.get_player(GUILD) is not None

@@ -314,6 +314,7 @@ class Node:
         password (retrying cannot help) and ``close()`` stop it.
         """
         failures = 0
+        crashes = 0  # connections in a row that ended by an unexpected exception
         while not self._closing:
             self._set_status(NodeStatus.CONNECTING)
             try:
@@ -340,11 +341,13 @@ class Node:
             self.last_error = None
             code: int | None = None
             reason = "connection lost"
+            crashed = False
             try:
                 await self._run(ws)
             except _Lost as lost:
                 code, reason = lost.code, lost.reason
             except Exception as exc:
+                crashed = True
                 reason = f"unexpected {type(exc).__name__} while handling a message"
                 _log.error(
                     "node %s: %s; dropping this connection and reconnecting (players fail over "
@@ -363,8 +366,10 @@ class Node:
             _log.warning("node %s: websocket lost (%s)", self.identifier, reason)
             self._set_status(NodeStatus.DISCONNECTED)
             self._report_lost(code, reason)
-            # A quick first retry gives resuming its chance; later ones back off.
-            await self._backoff(0)
+            # A quick first retry gives resuming its chance; later ones back off. A node
+            # that makes every connection fail the same way gets the growing backoff.
+            crashes = crashes + 1 if crashed else 0
+            await self._backoff(crashes)
 
     def _connect_failed(self, failures: int, *, unexpected: Exception | None = None) -> None:
         """One failed attempt: status, one log line per streak (or per attempt at DEBUG)."""

@@ -452,6 +452,7 @@ class Player:
         self_mute: bool = False,
     ) -> None:
         """Join ``channel_id`` and wait until the node has the voice credentials."""
+        channel_id = snowflake(channel_id, "channel id")
         gateway = runtime.require_gateway()
         existing = runtime.players.get(self.guild_id)
         if existing is not None and existing is not self:
@@ -485,7 +486,9 @@ class Player:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._connect_waiter = waiter
         try:
-            await gateway.join(self.guild_id, int(channel_id), self_deaf=self_deaf, self_mute=self_mute)
+            await gateway.join(
+                self.guild_id, snowflake(channel_id, "channel id"), self_deaf=self_deaf, self_mute=self_mute
+            )
             await waiter
         finally:
             if self._connect_waiter is waiter:
@@ -518,7 +521,7 @@ class Player:
             return
         if self._destroyed:
             raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        await runtime.require_gateway().join(self.guild_id, int(channel_id))
+        await runtime.require_gateway().join(self.guild_id, snowflake(channel_id, "channel id"))
 
     async def disconnect(self) -> None:
         """Leave voice, destroy the player on its node and forget it."""
