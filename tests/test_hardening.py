@@ -308,3 +308,21 @@ async def test_network_methods_are_fetch_and_old_names_warn(
         await node.rest.get_player(session, GUILD)
     assert sponsorblock.get_categories is not sponsorblock.fetch_categories
     assert "fetch_categories" in sponsorblock.__all__
+
+
+async def test_timeouts_given_to_the_pool_and_players_are_checked(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake = await fake_factory()
+    for timeout in (0, -1, math.nan, "5"):
+        with pytest.raises(voltricx.InvalidArgument):
+            await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "A")], timeout=timeout, report=False)  # pyright: ignore[reportArgumentType]
+    assert voltricx.Pool.nodes() == {}
+    await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "A")], report=False)
+    player = voltricx.Player(GUILD)
+    with pytest.raises(voltricx.InvalidArgumentType):
+        player.inactive_timeout = "30"  # pyright: ignore[reportAttributeAccessIssue]
+    with pytest.raises(voltricx.PlayerError):
+        player.inactive_timeout = math.nan
+    player.inactive_timeout = 30
+    assert player.inactive_timeout == 30

@@ -340,8 +340,10 @@ class Player:
 
     @inactive_timeout.setter
     def inactive_timeout(self, value: float | None) -> None:
-        if value is not None and value < 0:
-            raise PlayerError(f"inactive_timeout must be >= 0 seconds or None, got {value}")
+        if value is not None:
+            _require_number(value, "inactive_timeout")
+            if not math.isfinite(value) or value < 0:
+                raise PlayerError(f"inactive_timeout must be >= 0 seconds or None, got {value}")
         self._inactive_timeout = value
         if idle_scheduler.armed(self):
             idle_scheduler.disarm(self)
@@ -939,6 +941,12 @@ class Player:
         elif isinstance(event, UnknownEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
             typed = plugin_event(self, event)
             runtime.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))
+
+
+def _require_number(value: object, what: str) -> None:
+    """Refuse a value that is not an int or a float (``bool`` included) with a typed error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentType(f"{what} must be a number, not {type(value).__name__}")
 
 
 def _milliseconds(value: object, what: str) -> int:

@@ -25,7 +25,13 @@ from voltricx._snowflake import snowflake
 from voltricx._state import runtime
 from voltricx.config import NodeConfig
 from voltricx.enums import NodeStatus
-from voltricx.errors import InvalidArgumentType, MissingExtraError, NodeNotFound, VoltricxError
+from voltricx.errors import (
+    InvalidArgument,
+    InvalidArgumentType,
+    MissingExtraError,
+    NodeNotFound,
+    VoltricxError,
+)
 from voltricx.events import EventSink
 from voltricx.gateway import VoiceGateway
 from voltricx.models.track import Track
@@ -86,6 +92,13 @@ def resolve_client(client: Any) -> tuple[VoiceGateway, EventSink]:
     )
 
 
+def _positive_number(value: object) -> bool:
+    """True for an int or float above 0 that is finite (``bool`` is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 < value < float("inf")
+
+
 async def _close_player(player: Player) -> None:
     gateway = runtime.gateway
     if gateway is not None:
@@ -131,6 +144,8 @@ class Pool:
         each voice channel. From then on player state is saved in batches.
         See the persistence guide.
         """
+        if timeout is not None and not _positive_number(timeout):
+            raise InvalidArgument(f"Pool.connect timeout must be a number of seconds above 0, got {timeout!r}")
         configs = list(nodes)
         if not configs:
             raise VoltricxError("Pool.connect needs at least one NodeConfig")
