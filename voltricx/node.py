@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 
+from voltricx._ids import valid_session_id
 from voltricx._tasks import TaskTracker
 from voltricx.config import NodeConfig
 from voltricx.enums import NodeStatus
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from voltricx.player import Player
     from voltricx.playlist import Playlist
 
-__all__ = ["Node", "NodeOwner", "valid_session_id"]
+__all__ = ["Node", "NodeOwner"]
 
 _log = logging.getLogger("voltricx.node")
 
@@ -713,13 +714,3 @@ def _redacted(exc: BaseException, secret: str) -> str:
     text = "".join(traceback.format_exception(exc))
     return text.replace(secret, "***") if secret else text
 
-
-def valid_session_id(value: object) -> bool:
-    """True for a usable Lavalink session id: non-empty printable ASCII, at most 256 characters."""
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= 256
-        and value.isascii()
-        and value.isprintable()
-        and value.strip() == value
-    )

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from msgspec import UNSET, UnsetType
 
 from voltricx._idle import idle_scheduler
-from voltricx._snowflake import snowflake
+from voltricx._ids import snowflake
 from voltricx._state import runtime
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus

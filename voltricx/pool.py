@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from voltricx import _restore
+from voltricx._ids import snowflake
 from voltricx._report import show_report
-from voltricx._snowflake import snowflake
 from voltricx._state import runtime
 from voltricx.config import NodeConfig
 from voltricx.enums import NodeStatus

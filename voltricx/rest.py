@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import msgspec
 
-from voltricx._snowflake import snowflake
+from voltricx._ids import snowflake
 from voltricx.errors import (
     LavalinkHTTPError,
     NodeAuthError,
@@ -241,8 +241,9 @@ class RestClient:
                 f"node {self.node!r} at {self.host}:{self.port} did not answer {method} {path} in time",
                 node=self.node,
             )
-        except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
-            # ValueError/UnicodeError: aiohttp refusing a header or URL it cannot send.
+        except (aiohttp.ClientError, OSError, ValueError, UnicodeError) as exc:
+            # OSError: a socket error aiohttp did not wrap; ValueError/UnicodeError: aiohttp
+            # refusing a header or URL it cannot send.
             failure = NodeError(
                 f"request {method} {path} to node {self.node!r} at {self.host}:{self.port} failed: "
                 f"{type(exc).__name__}",

@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
-from voltricx._snowflake import snowflake
+from voltricx._ids import snowflake, valid_session_id
 from voltricx.enums import AutoPlayMode, QueueMode
 from voltricx.errors import StoreError, VoltricxError
 from voltricx.models.filters import FiltersPayload
@@ -199,7 +199,7 @@ def decode_sessions(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
         except (UnicodeDecodeError, TypeError):
             _log.warning("skipping saved session of node %r: it is not UTF-8 text", _shown(key))
             continue
-        if not _usable_session(session):
+        if not valid_session_id(session):
             _log.warning("skipping saved session of node %r: %r is not a valid session id", node, session[:40])
             continue
         sessions[node] = session
@@ -222,10 +222,6 @@ def _shown(value: object) -> object:
         except UnicodeDecodeError:
             return value
     return value
-
-
-def _usable_session(value: str) -> bool:
-    return 0 < len(value) <= 256 and value.isascii() and value.isprintable() and value.strip() == value
 
 
 def sql_guild_id(guild_id: int) -> int:

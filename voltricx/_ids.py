@@ -1,16 +1,19 @@
-"""Discord ids (snowflakes): what voltricx accepts as a guild, channel or user id.
+"""The ids voltricx accepts: Discord snowflakes and Lavalink session ids.
 
-A snowflake is a positive integer below ``2**64``. It may arrive as an
-``int`` or as its decimal string (the form Discord's JSON and Lavalink use).
-Anything else is refused with a typed argument error before it reaches a
-node, a store or a URL path.
+A snowflake (guild, channel or user id) is a positive integer below
+``2**64``. It may arrive as an ``int`` or as its decimal string (the form
+Discord's JSON and Lavalink use). Anything else is refused with a typed
+argument error before it reaches a node, a store or a URL path.
+
+A session id goes back to the node as an HTTP header (``Session-Id``) and
+into URL paths, so only non-empty printable ASCII is usable.
 """
 
 from __future__ import annotations
 
 from voltricx.errors import InvalidArgument, InvalidArgumentType
 
-__all__ = ["SNOWFLAKE_LIMIT", "snowflake"]
+__all__ = ["SNOWFLAKE_LIMIT", "snowflake", "valid_session_id"]
 
 #: Every snowflake is below this (Discord ids are unsigned 64-bit integers).
 SNOWFLAKE_LIMIT = 2**64
@@ -37,3 +40,14 @@ def snowflake(value: object, what: str = "guild id") -> int:
             f"{what} must be a Discord snowflake, a positive integer below 2**64, got {number}"
         )
     return number
+
+
+def valid_session_id(value: object) -> bool:
+    """True for a usable Lavalink session id: non-empty printable ASCII, at most 256 characters."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 256
+        and value.isascii()
+        and value.isprintable()
+        and value.strip() == value
+    )
