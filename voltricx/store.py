@@ -193,10 +193,8 @@ def decode_sessions(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
     """
     sessions: dict[str, str] = {}
     for key, value in rows:
-        try:
-            node = _text(key)
-            session = _text(value)
-        except (UnicodeDecodeError, TypeError):
+        node, session = _text(key), _text(value)
+        if node is None or session is None:
             _log.warning("skipping saved session of node %r: it is not UTF-8 text", _shown(key))
             continue
         if not valid_session_id(session):
@@ -206,12 +204,16 @@ def decode_sessions(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
     return sessions
 
 
-def _text(value: object) -> str:
+def _text(value: object) -> str | None:
+    """``value`` as text (bytes must be UTF-8), or ``None`` when it is not text at all."""
     if isinstance(value, str):
         return value
     if isinstance(value, bytes | bytearray):
-        return bytes(value).decode()
-    raise TypeError(type(value).__name__)
+        try:
+            return bytes(value).decode()
+        except UnicodeDecodeError:
+            return None
+    return None
 
 
 def _shown(value: object) -> object:
