@@ -1,28 +1,30 @@
 """The voltricx exception tree.
 
-Everything voltricx raises derives from :class:`VoltricxError`, so one
-``except voltricx.VoltricxError`` catches it all::
+Everything voltricx raises derives from [VoltricxError][voltricx.VoltricxError],
+so one ``except voltricx.VoltricxError`` catches it all:
 
-    VoltricxError
-    ├── NodeError                 a node could not be reached or misbehaved
-    │   ├── NodeAuthError         401 (no password) / 403 (wrong password)
-    │   ├── LavalinkHTTPError     the node answered with an error body
-    │   │   └── SessionNotFound   404 on a session route: the session is gone
-    │   └── NodeProtocolError     the node sent something we cannot decode
-    ├── NodeNotFound              no node with that identifier
-    ├── NoNodesAvailable          no connected node to choose
-    ├── LoadError                 a track load failed (loadType "error")
-    ├── PlayerError               an operation on a player could not be done
-    ├── FilterError               a filter value is out of its valid range
-    ├── QueueEmpty                get()/peek() on a queue with nothing to hand out (also LookupError)
-    ├── TrackCodecError           an encoded track is not valid (also ValueError)
-    ├── MissingExtraError         a Discord library extra is not installed (also ImportError)
-    ├── PluginNotAvailable        the node does not run the plugin an API needs
-    ├── StoreError                a player store could not read or write
-    │   └── StoreDataLost         the store lost what was saved; everything is written again
-    ├── InvalidArgument           an argument's value can never work (also ValueError)
-    ├── InvalidArgumentType       an argument has the wrong type (also TypeError)
-    └── InvalidIndex              an index is out of range (also IndexError)
+```text
+VoltricxError
+├── NodeError                 a node could not be reached or misbehaved
+│   ├── NodeAuthError         401 (no password) / 403 (wrong password)
+│   ├── LavalinkHTTPError     the node answered with an error body
+│   │   └── SessionNotFound   404 on a session route: the session is gone
+│   └── NodeProtocolError     the node sent something we cannot decode
+├── NodeNotFound              no node with that identifier
+├── NoNodesAvailable          no connected node to choose
+├── LoadError                 a track load failed (loadType "error")
+├── PlayerError               an operation on a player could not be done
+├── FilterError               a filter value is out of its valid range (also ValueError)
+├── QueueEmpty                get()/peek() on a queue with nothing to hand out (also LookupError)
+├── TrackCodecError           an encoded track is not valid (also ValueError)
+├── MissingExtraError         a Discord library extra is not installed (also ImportError)
+├── PluginNotAvailable        the node does not run the plugin an API needs
+├── StoreError                a player store could not read or write
+│   └── StoreDataLost         the store lost what was saved; everything is written again
+├── InvalidArgument           an argument's value can never work (also ValueError)
+├── InvalidArgumentType       an argument has the wrong type (also TypeError)
+└── InvalidIndex              an index is out of range (also IndexError)
+```
 
 Argument errors also derive from the built-in exception Python code
 expects (``ValueError``, ``TypeError``, ``IndexError``), so both
