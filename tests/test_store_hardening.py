@@ -24,7 +24,7 @@ import pytest
 import voltricx
 from voltricx import _restore
 from voltricx.redis_store import RedisStore
-from voltricx.store import SQLiteStore, StoreError, encode_snapshot
+from voltricx.store import PlayerStore, SQLiteStore, StoredState, StoreError, encode_snapshot
 from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
@@ -291,3 +291,42 @@ async def test_a_restart_with_an_unusable_saved_session_still_connects(
     supervisor = node._supervisor  # pyright: ignore[reportPrivateUsage]
     assert supervisor is not None and not supervisor.done()
     assert voltricx.Pool.get_player(GUILD) is not None
+
+
+class _OverflowingStore:
+    """A PlayerStore (the public Protocol) whose writes always fail with an untyped error."""
+
+    def __init__(self) -> None:
+        self.saves = 0
+        self.closed = False
+
+    async def save(self, players: Any, sessions: Any) -> None:
+        self.saves += 1
+        if players:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    async def load(self) -> StoredState:
+        return StoredState()
+
+    async def delete(self, guild_ids: Any) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_store_that_raises_anything_is_a_store_error_and_close_still_closes(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake = await fake_factory()
+    store = _OverflowingStore()
+    assert isinstance(store, PlayerStore)
+    await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "main")], store=store, report=False)
+    node = voltricx.Pool.get_node("main")
+    await start_player(node, GUILD)
+    await start_player(node, GUILD + 1)
+    with pytest.raises(StoreError, match="OverflowError"):
+        await voltricx.Pool.save()
+    await voltricx.Pool.close()  # returns: the store's failure never keeps nodes or players open
+    assert store.closed and fake.players == [] and voltricx.Pool.nodes() == {}
+    assert node.status is voltricx.NodeStatus.DISCONNECTED

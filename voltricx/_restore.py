@@ -26,11 +26,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NoReturn
 
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
-from voltricx.errors import StoreDataLost, VoltricxError
+from voltricx.errors import StoreDataLost, StoreError, VoltricxError
 from voltricx.gateway import PlayerFactory
 from voltricx.models.track import Track
 from voltricx.node import Node
@@ -259,7 +259,7 @@ class Persister:
             raise
         except Exception as exc:
             if len(changed) <= 1:
-                raise
+                _raise_typed(exc)
             _log.debug("saving a batch failed (%s); saving its players one by one", exc)
             saved = 0
             failed: list[tuple[int, Exception]] = []
@@ -271,12 +271,12 @@ class Persister:
                 except Exception as one:
                     failed.append((snapshot.guild_id, one))
                     if saved == 0 and len(failed) >= 3:
-                        raise exc from None  # nothing goes through: the store itself is failing
+                        _raise_typed(exc)  # nothing goes through: the store itself fails
                     continue
                 saved += 1
                 self._written[snapshot.guild_id] = (mark, snapshot)
             if saved == 0:
-                raise exc from None
+                _raise_typed(exc)
             for guild_id, one in failed:
                 self._skip(guild_id, one)
             return
@@ -308,10 +308,20 @@ class Persister:
             await self.flush(frozen=True)
         except VoltricxError as exc:
             _log.warning("saving players on close failed: %s", exc)
+        except Exception:
+            # Pool.close() must still close the nodes and players whatever the store raised.
+            _log.exception("saving players on close failed (the store raised something other than StoreError)")
         try:
             await self.store.close()
         except Exception:
             _log.exception("closing the player store failed")
+
+
+def _raise_typed(exc: Exception) -> NoReturn:
+    """Raise a store's error as a [StoreError][voltricx.StoreError] (voltricx's own pass as they are)."""
+    if isinstance(exc, VoltricxError):
+        raise exc
+    raise StoreError(f"the player store raised {type(exc).__name__}: {exc}") from exc
 
 
 def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
