@@ -161,7 +161,7 @@ async def test_hostile_frames_never_end_the_supervisor_and_players_still_fail_ov
         assert voltricx.Pool.get_node() is not None
     unexpected = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not unexpected, unexpected[:3]
-    logging.getLogger("voltricx.tests").info(
+    logging.getLogger("tests.hostile").info(
         "hostile frames: %d cases (%s), all held", len(cases), ", ".join(f"{k}={v}" for k, v in sorted(CASES.items()))
     )
     hostile.kill()
@@ -187,7 +187,7 @@ def _review_frames() -> list[str]:
 def _report_counts() -> Any:
     yield
     if CASES:
-        logging.getLogger("voltricx.tests").info("hostile cases: %s", CASES)
+        logging.getLogger("tests.hostile").info("hostile cases: %s", CASES)
 
 
 # --------------------------------------------------------------------------- generated bodies
