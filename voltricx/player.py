@@ -29,8 +29,8 @@ Inactivity
 When nothing plays (no track, or paused) for :attr:`Player.inactive_timeout`
 seconds, the player emits :class:`~voltricx.events.InactivePlayer` once; the
 bot decides what to do. The countdown starts again every time playback
-stops again. Idle players share one loop timer (:mod:`voltricx._idle`); a
-player owns no task or timer of its own.
+stops again. Idle players share one timer on the event loop; a player owns no
+task or timer of its own.
 
 Failover
 --------

@@ -3,11 +3,12 @@
 ::
 
     nodes = await voltricx.Pool.connect(client=bot, nodes=[
-        voltricx.NodeConfig(identifier="US", uri="http://us.node:2333", password="pass", region="us"),
+        voltricx.NodeConfig(identifier="US", uri="http://us.node:2333",
+                            password="pass", region="us"),
     ])
-    node = voltricx.Pool.get_node()             # lowest penalty among connected nodes
+    node = voltricx.Pool.get_node()             # lowest penalty, connected
     node = voltricx.Pool.get_node("US")         # by identifier
-    node = voltricx.Pool.get_node(region="us")  # lowest penalty in that region
+    node = voltricx.Pool.get_node(region="us")  # lowest penalty in region
     await voltricx.Pool.close()
 """
 

@@ -2,10 +2,11 @@
 
 ::
 
-    tracks = await voltricx.Pool.fetch_tracks("never gonna give you up")        # ytsearch:
-    tracks = await voltricx.Pool.fetch_tracks("lofi", source=voltricx.TrackSource.SOUNDCLOUD)
-    tracks = await voltricx.Pool.fetch_tracks("spsearch:daft punk")              # given prefix kept
-    result = await voltricx.Pool.fetch_tracks("https://www.youtube.com/playlist?list=...")
+    fetch_tracks = voltricx.Pool.fetch_tracks
+    tracks = await fetch_tracks("never gonna give you up")  # ytsearch:
+    tracks = await fetch_tracks("lofi", source=voltricx.TrackSource.SOUNDCLOUD)
+    tracks = await fetch_tracks("spsearch:daft punk")  # given prefix kept
+    result = await fetch_tracks("https://www.youtube.com/playlist?list=...")
     if isinstance(result, voltricx.Playlist):
         ...
 

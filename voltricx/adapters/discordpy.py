@@ -8,7 +8,8 @@
 
     class Bot(discord.Client):
         async def setup_hook(self) -> None:      # runs after login
-            await voltricx.Pool.connect(client=self, nodes=[voltricx.NodeConfig(...)])
+            nodes = [voltricx.NodeConfig(...)]
+            await voltricx.Pool.connect(client=self, nodes=nodes)
 
     player = await voice_channel.connect(cls=Player, self_deaf=True)
     assert isinstance(player, voltricx.Player) and guild.voice_client is player

@@ -10,8 +10,10 @@
     # after login (for example in on_ready, guarded to run once):
     await voltricx.Pool.connect(client=bot, nodes=[voltricx.NodeConfig(...)])
 
-    # nextcord's channel.connect has no self_deaf/self_mute: pass them to the factory.
-    player = await voice_channel.connect(cls=functools.partial(Player, self_deaf=True))
+    # nextcord's channel.connect has no self_deaf/self_mute: pass them
+    # to the factory.
+    deafened = functools.partial(Player, self_deaf=True)
+    player = await voice_channel.connect(cls=deafened)
     assert isinstance(player, voltricx.Player) and guild.voice_client is player
 
 Core events arrive through the client's own dispatch as

@@ -4,9 +4,12 @@
 
     from voltricx.plugins import lavalyrics
 
-    lyrics = await lavalyrics.fetch_lyrics(track)            # any track, any node with the plugin
-    lyrics = await lavalyrics.fetch_player_lyrics(player)    # what the player plays now
-    await lavalyrics.subscribe_lyrics(player)                # LyricsFound / LyricsLine events follow
+    # any track, any node with the plugin
+    lyrics = await lavalyrics.fetch_lyrics(track)
+    # what the player plays now
+    lyrics = await lavalyrics.fetch_player_lyrics(player)
+    # LyricsFound / LyricsLine events follow
+    await lavalyrics.subscribe_lyrics(player)
 
 Each call returns ``None`` when the plugin finds no lyrics. A node without
 the plugin raises :class:`~voltricx.plugins.PluginNotAvailable`.

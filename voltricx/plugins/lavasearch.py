@@ -4,7 +4,9 @@
 
     from voltricx.plugins import lavasearch
 
-    result = await lavasearch.fetch_search("daft punk", types=["track", "album"], source="spsearch")
+    result = await lavasearch.fetch_search(
+        "daft punk", types=["track", "album"], source="spsearch"
+    )
     for album in result.albums:
         await channel.send(f"{album.name}: {album.url}")
 
