@@ -23,10 +23,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from svg import ACCENT, INK, MUTED, Drawing  # noqa: E402
+from svg import ACCENT, INK, MUTED, Drawing
 
-import voltricx  # noqa: E402
-from voltricx import _state  # noqa: E402
+import voltricx
+from voltricx import _state
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Fresh figures from ``make bench``; the published copy is used when there are none.
