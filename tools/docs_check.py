@@ -10,7 +10,8 @@ have:
   unresolved ``--8<--`` snippet marker in its text (code excluded);
 * no code block cut off horizontally (``scrollWidth`` wider than the box),
   in every tab of tabbed blocks;
-* every image loaded (``naturalWidth`` > 0 after ``decode()``).
+* every image loaded (``naturalWidth`` > 0 after ``decode()``);
+* no request to any host but the local server (no CDN, fonts or APIs).
 
 Then the site's own search (``?q=``) must list the expected page first for
 "application.yml", "failover" and "drain".
@@ -212,6 +213,7 @@ class Page:
         self.next_id = 0
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.requests: list[str] = []
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -219,6 +221,8 @@ class Page:
             data = json.loads(msg.data)
             if "id" in data and data["id"] in self.pending:
                 self.pending.pop(data["id"]).set_result(data)
+            elif data.get("method") == "Network.requestWillBeSent":
+                self.requests.append(data["params"]["request"]["url"])
             elif "method" in data:
                 self.events.put_nowait(data)
 
@@ -282,11 +286,16 @@ async def check_site(site: Path) -> Report:
             async with http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 page = Page(ws)
                 await page.send("Page.enable")
+                await page.send("Network.enable")
                 await page.send("Emulation.setDeviceMetricsOverride", width=WIDTH, height=900,
                                 deviceScaleFactor=1, mobile=False)
                 for path in pages:
+                    page.requests.clear()
                     await page.goto(base + path)
                     probe = await page.evaluate(PAGE_PROBE)
+                    for url in page.requests:
+                        if not url.startswith((base, "data:", "blob:", "about:")):
+                            report.fail(f"/{path}: request outside the site: {url}")
                     texts[path] = probe["text"]
                     before = len(report.failures)
                     check_text(path, probe["text"], report)
