@@ -109,7 +109,10 @@ def test_mkdocs_build_strict_has_no_warnings(build: Build) -> None:
 
 #: What a Sphinx role looks like once Markdown has rendered it (the
 #: backticks became <code>): ``:class:`` followed by the target.
-RAW_ROLE = re.compile(r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):")
+RAW_ROLE = re.compile(
+    r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):"
+    r"|:(?:param|raises?|returns?|rtype|type)\b[^:\n]*:"  # reST field lists
+)
 
 
 def page_text(html: str) -> str:
@@ -132,11 +135,12 @@ def raw_markup(text: str) -> list[str]:
 def test_raw_markup_detector_catches_roles_and_stray_colons() -> None:
     html = (
         "<article><p>Returns a :class:<code>Player</code>; see below::</p>"
+        "<p>:param size: most entries kept</p>"
         "<pre><code>x = {'a': 1}  # :meth: in code is fine ::1</code></pre></article>"
     )
     found = raw_markup(page_text(html))
-    assert found[0] == ":class:"
-    assert len(found) == 2 and found[1].endswith("below::")
+    assert found[:2] == [":class:", ":param size:"]
+    assert len(found) == 3 and found[2].endswith("below::")
     assert raw_markup(page_text("<article><p>[Player][voltricx.Player] is fine</p></article>")) == []
 
 

@@ -43,7 +43,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH = 1280
 STEP_TIMEOUT = 30.0
-ROLE = re.compile(r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):")
+ROLE = re.compile(
+    r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):"
+    r"|:(?:param|raises?|returns?|rtype|type)\b[^:\n]*:"  # reST field lists
+)
 
 #: Search words -> the page (path inside the site) that must come first.
 #: A ``None`` page means "any page whose text contains the word".
