@@ -112,6 +112,7 @@ def test_mkdocs_build_strict_has_no_warnings(build: Build) -> None:
 RAW_ROLE = re.compile(
     r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):"
     r"|:(?:param|raises?|returns?|rtype|type)\b[^:\n]*:"  # reST field lists
+    r"|={4,}[ \t]+={4,}"  # the border of a reST simple table
 )
 
 
@@ -136,11 +137,12 @@ def test_raw_markup_detector_catches_roles_and_stray_colons() -> None:
     html = (
         "<article><p>Returns a :class:<code>Player</code>; see below::</p>"
         "<p>:param size: most entries kept</p>"
+        "<p>=====  =====</p>"
         "<pre><code>x = {'a': 1}  # :meth: in code is fine ::1</code></pre></article>"
     )
     found = raw_markup(page_text(html))
-    assert found[:2] == [":class:", ":param size:"]
-    assert len(found) == 3 and found[2].endswith("below::")
+    assert found[:3] == [":class:", ":param size:", "=====  ====="]
+    assert len(found) == 4 and found[3].endswith("below::")
     assert raw_markup(page_text("<article><p>[Player][voltricx.Player] is fine</p></article>")) == []
 
 

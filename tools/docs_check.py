@@ -46,6 +46,7 @@ STEP_TIMEOUT = 30.0
 ROLE = re.compile(
     r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):"
     r"|:(?:param|raises?|returns?|rtype|type)\b[^:\n]*:"  # reST field lists
+    r"|={4,}[ \t]+={4,}"  # the border of a reST simple table
 )
 
 #: Search words -> the page (path inside the site) that must come first.
