@@ -310,7 +310,7 @@ async def check_site(site: Path) -> Report:
                             report.fail(f"/{path}: image did not load: {image['src']}")
                     if len(report.failures) == before:
                         report.ok(f"/{path}: text clean, {probe['codeBlocks']} code block(s) "
-                                  f"fit, {len(probe['images'])} image(s) loaded")
+                                  f"fit, {len(probe['images'])} image(s) loaded, no outside request")
                 for word, expected in SEARCHES.items():
                     await search(page, base, word, expected, texts, report)
                 page.reader.cancel()
