@@ -20,10 +20,10 @@ SNOWFLAKE_LIMIT = 2**64
 
 
 def snowflake(value: object, what: str = "guild id") -> int:
-    """``value`` as an int snowflake, or raise [InvalidArgument][voltricx.InvalidArgument].
+    """``value`` as an int snowflake, or raise [`InvalidArgument`][voltricx.InvalidArgument].
 
     Non-int, non-str values (and ``bool``) raise
-    [InvalidArgumentType][voltricx.InvalidArgumentType].
+    [`InvalidArgumentType`][voltricx.InvalidArgumentType].
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidArgumentType(

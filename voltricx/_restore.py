@@ -1,16 +1,16 @@
-"""Saving players to a :class:`~voltricx.store.PlayerStore` and bringing them back on start.
+"""Saving players to a [`PlayerStore`][voltricx.PlayerStore] and bringing them back on start.
 
-:class:`Persister` runs while the pool has a store: every ``interval``
+`Persister` runs while the pool has a store: every ``interval``
 seconds it looks at each player, and writes (in one batch) only the ones
 whose state changed or whose position stopped following the saved one
 (a seek, a pause, a stall). Guilds whose player is gone are deleted from
 the store. Node session ids are saved the same way.
 
-:class:`Restorer` runs inside ``Pool.connect(store=...)``: before the
+`Restorer` runs inside ``Pool.connect(store=...)``: before the
 nodes connect it hands each node its saved session id (so the node
 resumes it) and rebuilds every saved player locally (through the
-gateway's ``make_player`` when it is a :class:`~voltricx.gateway.PlayerFactory`,
-else as a plain :class:`~voltricx.Player`), so the pool counts them as its
+gateway's ``make_player`` when it is a [`PlayerFactory`][voltricx.PlayerFactory],
+else as a plain [`Player`][voltricx.Player]), so the pool counts them as its
 own from the first frame; once the nodes answered, it
 re-syncs each player with the node's copy, or, where the session expired
 and the node no longer has the player, re-creates it from the saved
@@ -197,7 +197,7 @@ class Persister:
         ``frozen=True`` marks every position as not advancing (the pool is closing).
         A player whose state cannot be encoded is skipped (and logged) without
         holding back the others. When the store reports that it lost its data
-        ([StoreDataLost][voltricx.StoreDataLost]), everything is written again.
+        ([`StoreDataLost`][voltricx.StoreDataLost]), everything is written again.
         """
         async with self._lock:
             try:
@@ -318,7 +318,7 @@ class Persister:
 
 
 def _raise_typed(exc: Exception) -> NoReturn:
-    """Raise a store's error as a [StoreError][voltricx.StoreError] (voltricx's own pass as they are)."""
+    """Raise a store's error as a [`StoreError`][voltricx.StoreError] (voltricx's own pass as they are)."""
     if isinstance(exc, VoltricxError):
         raise exc
     raise StoreError(f"the player store raised {type(exc).__name__}: {exc}") from exc

@@ -1,7 +1,7 @@
 """The voltricx exception tree.
 
-Everything voltricx raises derives from [VoltricxError][voltricx.VoltricxError],
-so one ``except voltricx.VoltricxError`` catches it all:
+Everything voltricx raises derives from [`VoltricxError`][voltricx.VoltricxError], so one
+``except voltricx.VoltricxError`` catches it all:
 
 ```text
 VoltricxError
@@ -14,21 +14,21 @@ VoltricxError
 ├── NoNodesAvailable          no connected node to choose
 ├── LoadError                 a track load failed (loadType "error")
 ├── PlayerError               an operation on a player could not be done
-├── FilterError               a filter value is out of its valid range (also ValueError)
-├── QueueEmpty                get()/peek() on a queue with nothing to hand out (also LookupError)
-├── TrackCodecError           an encoded track is not valid (also ValueError)
-├── MissingExtraError         a Discord library extra is not installed (also ImportError)
-├── PluginNotAvailable        the node does not run the plugin an API needs
+├── FilterError               a filter value is out of range (ValueError)
+├── QueueEmpty                get()/peek() on an empty queue (LookupError)
+├── TrackCodecError           an encoded track is not valid (ValueError)
+├── MissingExtraError         a Discord library extra is missing (ImportError)
+├── PluginNotAvailable        the node lacks the plugin an API needs
 ├── StoreError                a player store could not read or write
-│   └── StoreDataLost         the store lost what was saved; everything is written again
-├── InvalidArgument           an argument's value can never work (also ValueError)
-├── InvalidArgumentType       an argument has the wrong type (also TypeError)
-└── InvalidIndex              an index is out of range (also IndexError)
+│   └── StoreDataLost         the store lost its data; all is written again
+├── InvalidArgument           an argument's value can never work (ValueError)
+├── InvalidArgumentType       an argument has the wrong type (TypeError)
+└── InvalidIndex              an index is out of range (IndexError)
 ```
 
 Argument errors also derive from the built-in exception Python code
-expects (``ValueError``, ``TypeError``, ``IndexError``), so both
-``except ValueError`` and ``except VoltricxError`` catch them.
+expects (the one in brackets), so both ``except ValueError`` and
+``except VoltricxError`` catch them.
 
 Messages say what failed and what to do. None of them ever contains a
 node's password, and neither does anything chained to them

@@ -2,12 +2,12 @@
 
 Error translation happens here and only here:
 
-* 401 / 403 -> :class:`~voltricx.errors.NodeAuthError` (missing / wrong password)
-* 404 on a session route for an unknown session -> :class:`~voltricx.errors.SessionNotFound`
-* any other non-2xx -> :class:`~voltricx.errors.LavalinkHTTPError` with the error body's fields
-* connection refused, reset, DNS, TLS, timeouts -> :class:`~voltricx.errors.NodeError`
+* 401 / 403 -> [`NodeAuthError`][voltricx.NodeAuthError] (missing / wrong password)
+* 404 on a session route for an unknown session -> [`SessionNotFound`][voltricx.SessionNotFound]
+* any other non-2xx -> [`LavalinkHTTPError`][voltricx.LavalinkHTTPError] with the error body's fields
+* connection refused, reset, DNS, TLS, timeouts -> [`NodeError`][voltricx.NodeError]
   naming host and port
-* a body we cannot decode -> :class:`~voltricx.errors.NodeProtocolError`
+* a body we cannot decode -> [`NodeProtocolError`][voltricx.NodeProtocolError]
 
 The password is only ever placed in the ``Authorization`` header; no repr,
 log line or exception built here contains it.
@@ -108,7 +108,7 @@ def describe_os_error(error: OSError) -> str:
 
 
 def validate_snowflake(value: int | str, what: str = "guild id") -> str:
-    """Return ``value`` as a decimal snowflake string, or raise [InvalidArgument][voltricx.InvalidArgument].
+    """Return ``value`` as a decimal snowflake string, or raise [`InvalidArgument`][voltricx.InvalidArgument].
 
     Ids go into URL paths; a non-numeric one must never reach a node (one
     server implementation crashes on it).
@@ -119,7 +119,7 @@ def validate_snowflake(value: int | str, what: str = "guild id") -> str:
 class RestClient:
     """Typed access to one node's REST API.
 
-    ``session`` is the node's single :class:`aiohttp.ClientSession`; the
+    ``session`` is the node's single `aiohttp.ClientSession`; the
     node also opens its websocket through it. ``close()`` closes it.
     """
 
@@ -343,12 +343,12 @@ class RestClient:
         return self._decode(_decode_player, raw, "player")
 
     async def get_players(self, session_id: str) -> list[PlayerPayload]:
-        """Deprecated name of [fetch_players][voltricx.rest.RestClient.fetch_players] (it goes to the network)."""
+        """Deprecated name of [`fetch_players`][voltricx.rest.RestClient.fetch_players] (it goes to the network)."""
         _deprecated("RestClient.get_players", "RestClient.fetch_players")
         return await self.fetch_players(session_id)
 
     async def get_player(self, session_id: str, guild_id: int | str) -> PlayerPayload:
-        """Deprecated name of [fetch_player][voltricx.rest.RestClient.fetch_player] (it goes to the network)."""
+        """Deprecated name of [`fetch_player`][voltricx.rest.RestClient.fetch_player] (it goes to the network)."""
         _deprecated("RestClient.get_player", "RestClient.fetch_player")
         return await self.fetch_player(session_id, guild_id)
 
