@@ -4,7 +4,7 @@
 from voltricx.plugins import sponsorblock
 
 await sponsorblock.set_categories(player, ["sponsor", "selfpromo"])
-skipped = await sponsorblock.fetch_categories(player)  # ["sponsor", "selfpromo"]
+skipped = await sponsorblock.fetch_categories(player)  # ["sponsor", ...]
 await sponsorblock.clear_categories(player)
 ```
 
