@@ -50,7 +50,7 @@ bench: $(STAMP)
 
 # Nightly-size fuzzing (10,000 cases per target); make test runs a small budget.
 fuzz: $(STAMP)
-	VOLTRICX_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz.py
+	VOLTRICX_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz.py tests/test_hostile_node.py
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
