@@ -180,7 +180,7 @@ async def test_lavalink_unreachable_voice_still_plays(http: aiohttp.ClientSessio
         assert status == 200 and body["track"]["encoded"] == encoded
         kinds = {(await client.event())["type"] for _ in range(2)}
         assert kinds == {"TrackStartEvent", "WebSocketClosedEvent"}
-        closed = [e for e in fake.events if e.type == "WebSocketClosedEvent"][0]
+        closed = next(e for e in fake.events if e.type == "WebSocketClosedEvent")
         assert closed.frame["code"] == 1006 and closed.frame["byRemote"] is True
         assert not fake.player(GUILD).connected  # type: ignore[union-attr]
 
