@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench docs fuzz clean
+.PHONY: demo test lint typecheck pytest bench docs fuzz clean conformance test-real
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,19 @@ pytest: $(STAMP)
 # The strict docs build runs inside the suite (tests/test_docs.py).
 test: lint typecheck pytest
 
+# npm's lavalink-client and Shoukaku (pinned in conformance/package-lock.json) against FakeLavalink.
+conformance/node_modules/.installed: conformance/package.json conformance/package-lock.json
+	cd conformance && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+conformance: $(STAMP) conformance/node_modules/.installed
+	$(BIN)/python conformance/run.py
+
+# Only the server-facing tests, against your own node: see docs/testing.md.
+test-real: $(STAMP)
+	@test -n "$$VOLTRICX_TEST_NODE" || { echo "set VOLTRICX_TEST_NODE=http://host:port (and VOLTRICX_TEST_NODE_PASSWORD)"; exit 2; }
+	$(BIN)/python -m pytest -q -m real_server
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
@@ -38,4 +51,4 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache site
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache site conformance/node_modules
