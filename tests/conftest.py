@@ -30,6 +30,10 @@ PROFILE_NAMES = ("lavalink", "nodelink")
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
+        "real_server: runs against the node in VOLTRICX_TEST_NODE (make test-real); skipped without it",
+    )
+    config.addinivalue_line(
+        "markers",
         "server_profiles(*names, reason=None): run the test once per named FakeLavalink profile "
         "(the `profile` fixture, which `fake_factory` uses as its default). A function-level "
         "marker overrides a module-level one, e.g. to keep one test Lavalink-only (give a reason).",

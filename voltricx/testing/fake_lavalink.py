@@ -211,6 +211,8 @@ class FakeLavalink:
     player is ``connected`` only after the fake really completes a Discord
     voice handshake with the endpoint it was given, within ``voice_timeout``
     seconds; point it at a [FakeDiscordVoice][voltricx.testing.FakeDiscordVoice].
+    With ``send_audio`` as well, a connected player that plays sends one RTP
+    packet every 20 ms, as a real node does (off by default: it costs CPU).
     Only loopback endpoints are tried: any other endpoint counts as
     unreachable (``WebSocketClosedEvent``; on NodeLink a cached track fails
     and playing is refused with 400). ``profile`` selects server
@@ -237,6 +239,7 @@ class FakeLavalink:
         ssl_context: ssl.SSLContext | None = None,
         voice_handshake: bool | None = None,
         voice_timeout: float = 5.0,
+        send_audio: bool = False,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -268,6 +271,8 @@ class FakeLavalink:
         )
         """True: ``connected`` needs a real voice handshake with the player's endpoint."""
         self.voice_timeout = voice_timeout
+        self.send_audio = send_audio
+        """Connected, playing players send RTP packets to their voice server (every 20 ms)."""
         self.enabled_filters: list[str] = list(filters)
         self.catalogue = Catalogue()
         """The tracks this server can load (add your own with ``catalogue.add``)."""
@@ -1633,6 +1638,8 @@ class FakeLavalink:
         if old is not None:
             await cast(VoiceLink, old).close()
         player.voice_connected = link is not None
+        if link is not None and self.send_audio:
+            self._spawn(self._stream_audio(player, link))
         now = self._clock.now()
         frames: list[tuple[FakeSession, bytes]] = []
         pending, player.pending = player.pending, None
@@ -1668,6 +1675,16 @@ class FakeLavalink:
                 )
         self._notify()
         await self._send_events(frames)
+
+    async def _stream_audio(self, player: FakePlayer, link: VoiceLink) -> None:
+        """Send 20 ms of (dummy) Opus while the player plays, for as long as the link lives."""
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while player.link is link and not link.closed:
+            if player.playing and not self._down:
+                link.send_audio(1)
+            next_at += 0.02
+            await asyncio.sleep(max(0.0, next_at - loop.time()))  # pacing, like a real audio clock
 
     def _close_voice(self, player: FakePlayer) -> None:
         """Drop the player's voice connection (its handshake task and open link)."""
