@@ -5,7 +5,7 @@
 and fault injection (kill, restart, stall, auth changes, delays, injected
 error answers, garbage frames). :class:`FakeVoiceGateway` stands in for a
 Discord library (it answers joins with voice credentials and records every
-event). :class:`FakeDiscordVoice` is a Discord voice server (voice gateway +
+event). [FakeDiscordVoice][voltricx.testing.FakeDiscordVoice] is a Discord voice server (voice gateway +
 UDP) on loopback that a node really connects to, counting the audio packets
 it receives. :class:`FakeDiscord` is a loopback Discord gateway + REST API that
 the real discord.py, nextcord, disnake and hikari log into. Importing this

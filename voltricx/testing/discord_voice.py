@@ -7,16 +7,19 @@ discovery"), selects an encryption mode and then streams RTP packets over
 UDP. This server plays Discord's side of all of that on loopback, so a
 real Lavalink or NodeLink process (or ``FakeLavalink`` with
 ``voice_handshake=True``) completes its handshake and its audio can be
-counted::
+counted:
 
-    async with FakeDiscordVoice() as voice:
-        gateway = FakeVoiceGateway(endpoint=voice.endpoint)
-        ...  # connect a player and play a track
-        await voice.wait_for(lambda v: v.packets_received >= 50, timeout=10)
+```python
+async with FakeDiscordVoice() as voice:
+    gateway = FakeVoiceGateway(endpoint=voice.endpoint)
+    ...  # connect a player and play a track
+    await voice.wait_for(lambda v: v.packets_received >= 50, timeout=10)
+```
 
 It speaks version 8 of the voice gateway over plain ``ws://`` (pass
 ``ssl_context`` to serve ``wss://``, which real nodes use), accepts any
-non-empty credentials (or only those given to :meth:`FakeDiscordVoice.expect`),
+non-empty credentials (or only those given to
+[expect][voltricx.testing.FakeDiscordVoice.expect]),
 answers heartbeats, and never decrypts audio: every RTP packet counts.
 """
 
@@ -117,9 +120,9 @@ class FakeDiscordVoice:
         self.ssl_context = ssl_context
         self.heartbeat_interval = heartbeat_interval
         self.port = 0
-        """The websocket port (after :meth:`start`)."""
+        """The websocket port (after ``start()``)."""
         self.udp_port = 0
-        """The UDP port (after :meth:`start`)."""
+        """The UDP port (after ``start()``)."""
         self.connections: list[VoiceConnection] = []
         """Every accepted connection, in order of identification."""
         self.refused = 0

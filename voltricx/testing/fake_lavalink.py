@@ -708,9 +708,9 @@ class FakeLavalink:
     def die_during_next_request(self, path: str | None = None, method: str | None = None) -> None:
         """Opt-in fault: the server process dies while it handles the next matching REST request.
 
-        ``path`` (exact or an :mod:`fnmatch` pattern) and ``method`` narrow it
+        ``path`` (exact or an ``fnmatch`` pattern) and ``method`` narrow it
         down. The request gets no answer: every connection drops, as on
-        :meth:`kill`, and :attr:`crashed` turns true.
+        ``kill()``, and ``crashed`` turns true.
         """
         self._dying = (path, method.upper() if method else None)
 
