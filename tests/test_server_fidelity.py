@@ -283,6 +283,23 @@ async def test_nodelink_error_bodies_and_shapes(http: aiohttp.ClientSession) -> 
         assert (await client.call("GET", "/v4/stats"))[1]["cpu"]["systemLoad"] == 2.6
 
 
+async def test_nodelink_counters_keep_players_of_closed_sessions(
+    http: aiohttp.ClientSession, voice_server: FakeDiscordVoice
+) -> None:
+    async with FakeLavalink(PASSWORD, profile="nodelink") as fake:
+        async with Client(fake, http) as client:
+            await client.patch({"voice": voice_for(voice_server), "track": {"encoded": await client.track()}})
+            await client.patch({"volume": 50}, guild=OTHER_GUILD)
+        await fake.wait_for(lambda f: not f.sessions)
+        async with Client(fake, http) as client:
+            _, stats = await client.call("GET", "/v4/stats")
+        assert not fake.players and (stats["players"], stats["playingPlayers"]) == (2, 1)
+        await fake.restart()  # a new process counts from zero
+        async with Client(fake, http) as client:
+            _, stats = await client.call("GET", "/v4/stats")
+        assert (stats["players"], stats["playingPlayers"]) == (0, 0)
+
+
 # --------------------------------------------------------------------------- opt-in faults
 
 

@@ -105,6 +105,9 @@ class Profile:
     """True: ``decodetrack``/``decodetracks`` items have no ``pluginInfo``/``userData``."""
     raw_system_load: bool = False
     """True: ``cpu.systemLoad`` is the raw load average (can exceed 1), not a 0-1 fraction."""
+    sticky_player_counters: bool = False
+    """True: players destroyed with their session stay counted in ``players``/``playingPlayers``
+    (an idle NodeLink once reported 15/7 after many reconnects)."""
 
 
 PROFILES: dict[str, Profile] = {
@@ -150,5 +153,6 @@ PROFILES: dict[str, Profile] = {
         null_voice_on_new_player=True,
         bare_decoded_tracks=True,
         raw_system_load=True,
+        sticky_player_counters=True,
     ),
 }

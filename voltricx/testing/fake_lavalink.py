@@ -280,6 +280,8 @@ class FakeLavalink:
         self._hang_after_timescale = False
         self._timescale_guilds: set[str] = set()
         self._dying: tuple[str | None, str | None] | None = None
+        self._stale_players = 0
+        self._stale_playing = 0
 
         self._clock = PlaybackClock(speed)
         self._enc = msgspec.json.Encoder()
@@ -1088,8 +1090,10 @@ class FakeLavalink:
     def _stats(self, *, frame_stats: bool) -> Stats:
         o = self._stats_override
         all_players = self.players
-        players = int(o.get("players", len(all_players)))
-        playing = int(o.get("playing_players", sum(1 for p in all_players if p.playing)))
+        players = int(o.get("players", len(all_players) + self._stale_players))
+        playing = int(
+            o.get("playing_players", sum(1 for p in all_players if p.playing) + self._stale_playing)
+        )
         frames: FrameStats | None = None
         totals = self.profile.frame_stats_always
         if frame_stats and (
@@ -1206,6 +1210,9 @@ class FakeLavalink:
         if session.expiry is not None:
             session.expiry.cancel()
             session.expiry = None
+        if self.profile.sticky_player_counters:
+            self._stale_players += len(session.players)
+            self._stale_playing += sum(1 for p in session.players.values() if p.playing)
         for player in session.players.values():
             player.track = None
             player.token += 1
@@ -1798,6 +1805,8 @@ class FakeLavalink:
         self._wake.set()
 
     def _reset_clocks(self) -> None:
+        # A (re)started process: uptime and the counters start again.
+        self._stale_players = self._stale_playing = 0
         now = time.monotonic()
         self._started_at = now
         self._next_update = now + self.player_update_interval
