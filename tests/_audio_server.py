@@ -148,3 +148,53 @@ async def serve_http2_tls(
 def client_context(cert: Path) -> ssl.SSLContext:
     """A client context that trusts ``cert`` (for checking the HTTP/2 server from Python)."""
     return ssl.create_default_context(cafile=str(cert))
+
+
+class TcpProxy:
+    """A loopback TCP proxy in front of a node; ``kill()`` makes the node look dead to clients.
+
+    The real server behind it keeps running: the test can fail a real node
+    over without owning its process. Killed, the port refuses connections
+    and every piped connection is aborted (no close frame), as on a crash.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._transports: set[asyncio.BaseTransport] = set()
+
+    async def start(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._transports.update((writer.transport, up_writer.transport))
+
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.transport.abort()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+    def kill(self) -> None:
+        """Stop listening (refused) and abort every piped connection."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for transport in self._transports:
+            transport.abort()
+        self._transports.clear()
+
+    async def close(self) -> None:
+        """Kill and wait for the listener to be gone."""
+        self.kill()

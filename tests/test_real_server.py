@@ -17,6 +17,7 @@ import os
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,7 +29,7 @@ from voltricx.models.track import Track
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
-from ._audio_server import Served, serve_http1, serve_http2_tls, tone_wav
+from ._audio_server import Served, TcpProxy, serve_http1, serve_http2_tls, tone_wav
 
 NODE = os.environ.get("VOLTRICX_TEST_NODE", "")
 PASSWORD = os.environ.get("VOLTRICX_TEST_NODE_PASSWORD", "")
@@ -174,14 +175,31 @@ async def test_failover_from_a_fake_to_the_real_node_keeps_audio_flowing(
         await voice.wait_for(lambda v: v.packets_received >= before + PACKETS, timeout=30)
 
 
-async def test_two_real_nodes_both_play(voice: FakeDiscordVoice, audio_url: tuple[str, Served]) -> None:
+async def test_failover_across_two_real_nodes(voice: FakeDiscordVoice, audio_url: tuple[str, Served]) -> None:
+    """The first real node is reached through a loopback proxy; killing the proxy fails it over."""
     if not NODE2:
         pytest.skip("set VOLTRICX_TEST_NODE2 (and _PASSWORD2) for a second real node")
-    gateway = FakeVoiceGateway(endpoint=voice.endpoint)
-    nodes = await connect(gateway, real_config(), real_config("REAL2", NODE2, PASSWORD2))
-    for index, node in enumerate(nodes.values()):
-        needs_http_source(await info_of(node))
-        player = voltricx.Player(GUILD + 10 + index, node=node)
-        await player.connect(CHANNEL + index)
-        await player.play(await load_served(node, audio_url[0]))
-        await voice.wait_for(lambda v, g=GUILD + 10 + index: (c := v.connection(g)) is not None and c.packets >= PACKETS, timeout=30)
+    first = urlsplit(NODE)
+    proxy = await TcpProxy(first.hostname or "127.0.0.1", first.port or 2333).start()
+    try:
+        gateway = FakeVoiceGateway(endpoint=voice.endpoint)
+        nodes = await connect(
+            gateway,
+            voltricx.NodeConfig(identifier="REAL1", uri=f"http://127.0.0.1:{proxy.port}", password=PASSWORD, retry_base=0.05),
+            real_config("REAL2", NODE2, PASSWORD2),
+        )
+        one, two = nodes["REAL1"], nodes["REAL2"]
+        needs_http_source(await info_of(one))
+        needs_http_source(await info_of(two))
+        player = voltricx.Player(GUILD + 2, node=one)
+        await player.connect(CHANNEL)
+        await player.play(await load_served(one, audio_url[0]))
+        await voice.wait_for(lambda v: (c := v.connection(GUILD + 2)) is not None and c.packets >= PACKETS, timeout=30)
+        proxy.kill()
+        event = await gateway.wait_for(Failover, timeout=30)
+        assert event.new_node is two and player.node is two
+        # The second node opened its own voice connection, and its audio flows.
+        await voice.wait_for(lambda v: len([c for c in v.connections if c.guild_id == str(GUILD + 2)]) >= 2, timeout=30)
+        await voice.wait_for(lambda v: (c := v.connection(GUILD + 2)) is not None and c.packets >= PACKETS, timeout=30)
+    finally:
+        await proxy.close()

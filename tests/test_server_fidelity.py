@@ -170,6 +170,19 @@ async def test_nodelink_unreachable_voice_fails_the_track(
         assert (await client.event())["type"] == "WebSocketClosedEvent"
 
 
+async def test_the_same_voice_sent_again_retries_a_failed_handshake(
+    http: aiohttp.ClientSession, voice_server: FakeDiscordVoice
+) -> None:
+    voice_server.expect("vs", "another-token")
+    async with FakeLavalink(PASSWORD, profile="nodelink") as fake, Client(fake, http) as client:
+        await client.patch({"voice": voice_for(voice_server)})
+        assert (await client.event())["type"] == "WebSocketClosedEvent"
+        voice_server.expect("vs", "tok")  # Discord now knows these credentials
+        await client.patch({"voice": voice_for(voice_server)})
+        await fake.wait_for(lambda f: f.player(GUILD) is not None and f.player(GUILD).connected)  # type: ignore[union-attr]
+        assert voice_server.refused == 1 and len(voice_server.connections) == 1
+
+
 async def test_lavalink_unreachable_voice_still_plays(http: aiohttp.ClientSession) -> None:
     async with (
         FakeLavalink(PASSWORD, voice_handshake=True) as fake,

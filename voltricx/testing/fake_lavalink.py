@@ -1460,14 +1460,17 @@ class FakeLavalink:
                 _log.debug("FakeLavalink %s: play after timescale never answered", self.port)
                 await asyncio.Event().wait()
         if self.voice_handshake:
-            if voice is not None and (voice != player.voice or player.handshake is None):
+            retry = player.handshake is None or (
+                player.handshake.done() and player.voice_connected is False
+            )
+            if voice is not None and (voice != player.voice or retry):
                 self._begin_handshake(session, player, voice)
             handshake = player.handshake
             if handshake is not None and (
                 isinstance(new_track, Track) or isinstance(req.paused, bool)
             ):
                 # NodeLink answers a play only once voice is up (or has failed).
-                await asyncio.shield(handshake)
+                await asyncio.wait({handshake})
             if (
                 profile.voice_required_to_play
                 and isinstance(new_track, Track)
