@@ -109,8 +109,8 @@ async def test_fake_discord_voice_handshake_and_audio(voice_server: FakeDiscordV
         assert conn is not None and conn.ready and conn.ssrc == link.ssrc
         assert conn.mode == link.mode == "aead_aes256_gcm_rtpsize"
         assert link.external_address[0] == "127.0.0.1" and voice_server.discoveries == 1
-        link.send_audio(25)
-        await voice_server.wait_for(lambda v: v.packets_received == 25)
+        link.send_audio(10)  # a small burst: UDP on loopback may drop a large unpaced one
+        await voice_server.wait_for(lambda v: v.packets_received == 10)
         assert conn.speaking and voice_server.stray_packets == 0
     finally:
         await link.close()
