@@ -387,8 +387,7 @@ async def test_lavalink_frame_stats(http: aiohttp.ClientSession, voice_server: F
         assert stats["players"] == 2 and stats["playingPlayers"] == 0 and stats["frameStats"] is None
 
 
-async def test_nodelink_timer_flood_does_not_block(http: aiohttp.ClientSession) -> None:
-    """Sanity: the new voice machinery leaves the periodic frames alone."""
+async def test_nodelink_websocket_stats_report_the_raw_load(http: aiohttp.ClientSession) -> None:
     async with FakeLavalink(PASSWORD, profile="nodelink", stats_interval=0.05) as fake, Client(fake, http) as client:
         stats = await asyncio.wait_for(client.op("stats"), 10)
         assert stats["cpu"]["systemLoad"] == 0.87
