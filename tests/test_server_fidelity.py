@@ -22,6 +22,7 @@ from voltricx.models.player import PlayerUpdatePayload, UpdatePlayerTrack
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice_client import VoiceHandshakeError, open_voice_link
 
+from ._audio_server import Served, serve_http1, tone_wav
 from .conftest import PASSWORD
 
 AUTH = {"Authorization": PASSWORD}
@@ -204,8 +205,11 @@ async def test_lavalink_unreachable_voice_still_plays(http: aiohttp.ClientSessio
 async def test_nodelink_unknown_length_tracks_play_until_stopped(
     http: aiohttp.ClientSession, voice_server: FakeDiscordVoice
 ) -> None:
+    served = Served()
+    url, stop = await serve_http1(tone_wav(0.5), served)
     async with FakeLavalink(PASSWORD, profile="nodelink", speed=5000) as fake, Client(fake, http) as client:
-        loaded = await client.load("http://127.0.0.1:1/tone.wav")
+        loaded = await client.load(url)
+        assert served.requests == [("HEAD", "/tone.wav", "1.1")]  # looked at, not probed
         info = loaded["data"]["info"]
         assert loaded["loadType"] == "track" and info["length"] == -1 and not info["isSeekable"]
         assert (info["title"], info["author"], info["sourceName"]) == ("unknown", "unknown", "http")
@@ -224,6 +228,26 @@ async def test_nodelink_unknown_length_tracks_play_until_stopped(
         assert not [e for e in fake.events if e.guild_id == GUILD and e.type == "TrackEndEvent"]
         await client.patch({"track": {"encoded": None}})
         assert [e.reason for e in fake.events if e.guild_id == GUILD and e.type == "TrackEndEvent"] == ["stopped"]
+    await stop()
+
+
+async def test_nodelink_looks_at_loopback_urls_before_loading(http: aiohttp.ClientSession) -> None:
+    served = Served()
+    url, stop = await serve_http1(tone_wav(0.5), served)
+    try:
+        async with FakeLavalink(PASSWORD, profile="nodelink") as fake, Client(fake, http) as client:
+            missing = await client.load(url.replace("tone.wav", "missing.wav"))
+            assert missing["loadType"] == "error"
+            assert missing["data"] == {"message": "URL is not a playable stream.", "severity": "common", "cause": "Invalid URL"}
+            port = int(url.split(":")[2].split("/")[0])
+            await stop()
+            refused = await client.load(url)
+            assert refused["data"]["severity"] == "fault"
+            assert refused["data"]["message"] == f"Not possible to connect to the URL: connect ECONNREFUSED 127.0.0.1:{port}"
+            # Hosts off this machine are never contacted: the catalogue answers.
+            assert (await client.load("https://cdn.example.invalid/song.mp3"))["loadType"] == "track"
+    finally:
+        await stop()
 
 
 @pytest.mark.parametrize("profile", ["lavalink", "nodelink"])
@@ -412,10 +436,10 @@ async def test_check_names_nodelink_and_a_rejected_password(fake_factory: Any) -
     assert "password rejected (401)" in wrong and "missing password" not in wrong
     missing = await run("")
     assert "missing password (401)" in missing
-    good = await run(PASSWORD, "http://127.0.0.1:1/tone.wav")
+    good = await run(PASSWORD, "local:/srv/music/tone.wav")
     assert "NodeLink 2.3.0, speaks the v4 API" in good and "no session resuming" in good
     assert "Info          NodeLink 2.3.0" in good and "Lavalink 2.3.0" not in good
-    assert "'unknown' by unknown (unknown length)" in good
+    assert "track 'tone.wav' by unknown (unknown length)" in good
 
 
 def test_lengths_are_shown_for_people() -> None:

@@ -105,6 +105,10 @@ class Profile:
     """True: ``decodetrack``/``decodetracks`` items have no ``pluginInfo``/``userData``."""
     raw_system_load: bool = False
     """True: ``cpu.systemLoad`` is the raw load average (can exceed 1), not a 0-1 fraction."""
+    checks_loopback_urls: bool = False
+    """True: loading an ``http(s)`` URL on a loopback host first sends it a ``HEAD`` request,
+    as NodeLink does: refused or not ``audio/*`` with a 2xx status gives ``loadType: error``.
+    URLs on other hosts are never contacted."""
     sticky_player_counters: bool = False
     """True: players destroyed with their session stay counted in ``players``/``playingPlayers``
     (an idle NodeLink once reported 15/7 after many reconnects)."""
@@ -154,5 +158,6 @@ PROFILES: dict[str, Profile] = {
         bare_decoded_tracks=True,
         raw_system_load=True,
         sticky_player_counters=True,
+        checks_loopback_urls=True,
     ),
 }

@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
+from urllib.parse import urlsplit
 
+import aiohttp
 import msgspec
 from aiohttp import WSMsgType, web
 from msgspec import UNSET, UnsetType
@@ -33,6 +35,7 @@ from multidict import CIMultiDict
 from voltricx.codec import decode as decode_track
 from voltricx.errors import TrackCodecError
 from voltricx.filters import FILTER_NAMES
+from voltricx.models.common import LavalinkException
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult
 from voltricx.models.node import (
@@ -87,6 +90,7 @@ _NODELINK_BARE_ERRORS: Final = frozenset(
 _NON_NULLABLE_FILTERS: Final = frozenset({"volume", "equalizer"})
 #: ``cpu.systemLoad`` NodeLink reports by default: a raw load average, as measured.
 _NODELINK_LOAD_AVERAGE: Final = 0.87
+_URL_CHECK_TIMEOUT: Final = 5.0
 _GOOD_ENCODINGS: Final = ("br", "gzip", "deflate")
 
 
@@ -899,6 +903,8 @@ class FakeLavalink:
                 if identifier is None:
                     raise _HTTPError(400, "Required parameter 'identifier' is not present")
                 loaded = self.plugin_routes.load(identifier)
+                if loaded is None and self.profile.checks_loopback_urls:
+                    loaded = await self._check_loopback_url(identifier)
                 if loaded is None:
                     loaded = self.catalogue.load(identifier)
                 return self._json(self._enc.encode(loaded))
@@ -1008,6 +1014,40 @@ class FakeLavalink:
             body["voice"] = {"token": None, "endpoint": None, "sessionId": None}
             return self._enc.encode(body)
         return self._enc.encode(payload)
+
+    async def _check_loopback_url(self, identifier: str) -> ErrorResult | None:
+        """NodeLink's look at a URL before it loads it (loopback hosts only): ``None`` if playable."""
+        parts = urlsplit(identifier)
+        if parts.scheme not in ("http", "https") or parts.hostname is None:
+            return None
+        host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return None
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return None
+        timeout = aiohttp.ClientTimeout(total=_URL_CHECK_TIMEOUT)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.head(identifier, allow_redirects=True) as response,
+            ):
+                playable = response.ok and response.content_type.startswith("audio/")
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            reason = "ECONNREFUSED" if isinstance(exc, aiohttp.ClientConnectorError) else type(exc).__name__
+            return ErrorResult(
+                LavalinkException(
+                    severity="fault",
+                    message=f"Not possible to connect to the URL: connect {reason} {host}:{port}",
+                    cause="Unknown",
+                )
+            )
+        if playable:
+            return None
+        return ErrorResult(
+            LavalinkException(severity="common", message="URL is not a playable stream.", cause="Invalid URL")
+        )
 
     def _decoded_body(self, tracks: list[Track]) -> list[bytes]:
         """Decoded tracks as this profile shows them (NodeLink: no pluginInfo/userData)."""
