@@ -95,7 +95,7 @@ _GOOD_ENCODINGS: Final = ("br", "gzip", "deflate")
 
 
 class _Keep:
-    """Marker type: "leave this value as it is" in :meth:`FakeLavalink.set_stats`."""
+    """Marker type: "leave this value as it is" in [`FakeLavalink.set_stats()`][voltricx.testing.FakeLavalink.set_stats]."""
 
     __slots__ = ()
 
@@ -169,7 +169,7 @@ class EmittedEvent:
     guild_id: str
     type: str
     frame: dict[str, Any]
-    """The frame as built (``Track`` values are :class:`~voltricx.models.Track`)."""
+    """The frame as built (``Track`` values are [`Track`][voltricx.Track])."""
 
     @property
     def reason(self) -> str | None:
@@ -204,7 +204,7 @@ class FakeLavalink:
 
     ``password`` is checked on every route (``None`` accepts any request,
     with or without ``Authorization``). ``port=0`` picks a free port;
-    :attr:`uri` and :attr:`port` are valid after :meth:`start`.
+    [`uri`][voltricx.testing.FakeLavalink.uri] and [`port`][voltricx.testing.FakeLavalink.port] are valid after [`start()`][voltricx.testing.FakeLavalink.start].
     ``speed`` multiplies the playback clock (``speed=100`` plays a 3 minute
     track in 1.8 s). ``player_update_interval`` and ``stats_interval`` are in
     seconds. ``route_planner=True`` simulates a ``RotatingIpRoutePlanner``.
@@ -221,7 +221,7 @@ class FakeLavalink:
     unreachable (``WebSocketClosedEvent``; on NodeLink a cached track fails
     and playing is refused with 400). ``profile`` selects server
     quirks: ``"lavalink"`` (default) or ``"nodelink"`` (NodeLink 2.3.0, see
-    :data:`~voltricx.testing.PROFILES`); ``version`` defaults to the profile's.
+    `PROFILES`); ``version`` defaults to the profile's.
     ``ssl_context`` serves TLS (``https``/``wss``) with that server context.
     """
 
@@ -254,7 +254,7 @@ class FakeLavalink:
         self.host = host
         self._wanted_port = port
         self.port = 0
-        """The bound port (after :meth:`start`)."""
+        """The bound port (after [`start()`][voltricx.testing.FakeLavalink.start])."""
         self.stats_interval = stats_interval
         self.player_update_interval = player_update_interval
         self.route_planner = route_planner
@@ -292,7 +292,7 @@ class FakeLavalink:
         self._sessions: dict[str, FakeSession] = {}
         self._requests: list[RecordedRequest] = []
         self.events: list[EmittedEvent] = []
-        """Every ``event`` op produced, in order (cleared by :meth:`clear_requests` too)."""
+        """Every ``event`` op produced, in order (cleared by [`clear_requests()`][voltricx.testing.FakeLavalink.clear_requests] too)."""
         self.connections_while_down = 0
         """TCP connections accepted (and dropped) while the server was killed."""
         self.ignored_pings = 0
@@ -342,17 +342,17 @@ class FakeLavalink:
 
     @property
     def running(self) -> bool:
-        """True between :meth:`start` and :meth:`close`."""
+        """True between [`start()`][voltricx.testing.FakeLavalink.start] and [`close()`][voltricx.testing.FakeLavalink.close]."""
         return self._server is not None
 
     @property
     def down(self) -> bool:
-        """True after :meth:`kill` until :meth:`restart`."""
+        """True after [`kill()`][voltricx.testing.FakeLavalink.kill] until [`restart()`][voltricx.testing.FakeLavalink.restart]."""
         return self._down
 
     @property
     def stalled(self) -> bool:
-        """True between :meth:`stall` and :meth:`unstall`."""
+        """True between [`stall()`][voltricx.testing.FakeLavalink.stall] and [`unstall()`][voltricx.testing.FakeLavalink.unstall]."""
         return self._stalled
 
     @property
@@ -500,7 +500,7 @@ class FakeLavalink:
         """Wait until ``predicate(self)`` is truthy and return its value.
 
         The predicate is re-checked after every state change (a request, an
-        event, a connection, a session change). Raises :class:`TimeoutError`.
+        event, a connection, a session change). Raises `TimeoutError`.
         """
         async with asyncio.timeout(timeout):
             while True:
@@ -515,8 +515,8 @@ class FakeLavalink:
         """Die like SIGKILL: drop every connection without a close frame and refuse new ones.
 
         The port stays bound; new TCP connections are accepted and aborted
-        at once, and counted in :attr:`connections_while_down`. Playback
-        freezes. Sessions are lost unless :meth:`restart` keeps them.
+        at once, and counted in [`connections_while_down`][voltricx.testing.FakeLavalink.connections_while_down]. Playback
+        freezes. Sessions are lost unless [`restart()`][voltricx.testing.FakeLavalink.restart] keeps them.
         """
         if self._server is None:
             raise RuntimeError("FakeLavalink is not running")
@@ -542,7 +542,7 @@ class FakeLavalink:
 
         With ``keep_sessions`` every session that had resuming enabled waits
         ``timeout`` seconds to be resumed with its players (positions continue
-        from where :meth:`kill` froze them); every other session is gone.
+        from where [`kill()`][voltricx.testing.FakeLavalink.kill] froze them); every other session is gone.
         Also ends a stall. Password, delay and pending ``fail_next`` stay.
         """
         if not self._down:
@@ -569,7 +569,7 @@ class FakeLavalink:
     def stall(self) -> None:
         """Become half-open: connections stay up but nothing is answered.
 
-        REST requests and websocket upgrades hang until :meth:`unstall`; no
+        REST requests and websocket upgrades hang until [`unstall()`][voltricx.testing.FakeLavalink.unstall]; no
         frames are sent (``stats``/``playerUpdate`` are skipped, events are
         held and sent on unstall) and client pings get no pong.
         """
@@ -611,7 +611,7 @@ class FakeLavalink:
     ) -> None:
         """Answer the next ``count`` matching REST requests with ``status``.
 
-        ``path`` is an exact path or an :mod:`fnmatch` pattern
+        ``path`` is an exact path or an `fnmatch` pattern
         (``"/v4/sessions/*/players/*"``); ``None`` matches every REST route
         but never the websocket upgrade (pass ``path="/v4/websocket"`` to
         fail upgrades). ``body``: ``None`` gives a Lavalink error body,
