@@ -328,13 +328,15 @@ class Node:
                 self._resolve_first()
                 return
             except (NodeError, TimeoutError, aiohttp.ClientError, OSError):
-                self._connect_failed(failures)
+                self._set_status(NodeStatus.DISCONNECTED)
+                if failures == 0 or _log.isEnabledFor(logging.DEBUG):
+                    _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
+                self._resolve_first()
                 failures += 1
                 await self._backoff(failures)
                 continue
-            except Exception as exc:
-                self.last_error = f"unexpected {type(exc).__name__} while connecting"
-                self._connect_failed(failures, unexpected=exc)
+            except Exception as exc:  # nothing may end the supervisor
+                self._connect_crashed(failures, exc)
                 failures += 1
                 await self._backoff(failures)
                 continue
@@ -372,19 +374,20 @@ class Node:
             crashes = crashes + 1 if crashed else 0
             await self._backoff(crashes)
 
-    def _connect_failed(self, failures: int, *, unexpected: Exception | None = None) -> None:
-        """One failed attempt: status, one log line per streak (or per attempt at DEBUG)."""
+    def _connect_crashed(self, failures: int, exc: Exception) -> None:
+        """An attempt ended by an exception nothing expected: logged with its traceback once per streak."""
+        self.last_error = f"unexpected {type(exc).__name__} while connecting"
         self._set_status(NodeStatus.DISCONNECTED)
-        if unexpected is not None and failures == 0:
+        if failures == 0:
             _log.error(
                 "node %s: connection failed: %s; retrying with backoff. This is a voltricx bug "
                 "or a node answering what it should not: please report it with this traceback:\n%s",
                 self.identifier,
                 self.last_error,
-                _redacted(unexpected, self.config.password),
+                _redacted(exc, self.config.password),
             )
-        elif failures == 0 or _log.isEnabledFor(logging.DEBUG):
-            _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
+        elif _log.isEnabledFor(logging.DEBUG):
+            _log.debug("node %s: connection failed: %s", self.identifier, self.last_error)
         self._resolve_first()
 
     def _report_lost(self, code: int | None, reason: str) -> None:
