@@ -398,10 +398,10 @@ class Restorer:
             node = by_id.get(snapshot.node) or nodes[0]
             try:
                 player = _build(guild_id, snapshot.channel_id, node)
-                _apply(player, snapshot, now)
             except Exception as exc:  # one unusable row never stops the others
                 _log.warning("store: cannot restore guild %s: %s: %s", guild_id, type(exc).__name__, exc)
                 continue
+            _apply(player, snapshot, now)
             runtime.players[guild_id] = player
             node.players[guild_id] = player
             self.players.append(player)

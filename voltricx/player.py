@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from msgspec import UNSET, UnsetType
 
 from voltricx._idle import idle_scheduler
-from voltricx._ids import snowflake
 from voltricx._state import runtime
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus
@@ -96,6 +95,7 @@ from voltricx.models.ws import (
 )
 from voltricx.plugins._events import plugin_event
 from voltricx.queue import Queue
+from voltricx.rest import validate_snowflake
 from voltricx.selection import best_node
 
 if TYPE_CHECKING:
@@ -174,7 +174,8 @@ class Player:
     )
 
     def __init__(self, guild_id: int, *, node: Node | None = None, region: str | None = None) -> None:
-        self.guild_id = snowflake(guild_id)
+        validate_snowflake(guild_id)
+        self.guild_id = int(guild_id)
         self.channel_id: int | None = None
         self.home: Any = None
         self.node: Node = node or best_node(runtime.nodes.values(), region=region)
@@ -454,7 +455,6 @@ class Player:
         self_mute: bool = False,
     ) -> None:
         """Join ``channel_id`` and wait until the node has the voice credentials."""
-        channel_id = snowflake(channel_id, "channel id")
         gateway = runtime.require_gateway()
         existing = runtime.players.get(self.guild_id)
         if existing is not None and existing is not self:
@@ -489,7 +489,7 @@ class Player:
         self._connect_waiter = waiter
         try:
             await gateway.join(
-                self.guild_id, snowflake(channel_id, "channel id"), self_deaf=self_deaf, self_mute=self_mute
+                self.guild_id, int(validate_snowflake(channel_id, "channel id")), self_deaf=self_deaf, self_mute=self_mute
             )
             await waiter
         finally:
@@ -523,7 +523,7 @@ class Player:
             return
         if self._destroyed:
             raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        await runtime.require_gateway().join(self.guild_id, snowflake(channel_id, "channel id"))
+        await runtime.require_gateway().join(self.guild_id, int(validate_snowflake(channel_id, "channel id")))
 
     async def disconnect(self) -> None:
         """Leave voice, destroy the player on its node and forget it."""
