@@ -163,14 +163,14 @@ async def test_player_commands_refuse_bad_arguments_with_typed_errors(
             await call()
         assert isinstance(info.value, builtin), (info.value, builtin)
     with pytest.raises(voltricx.InvalidArgument):
-        await voltricx.Player(GUILD + 5).connect("general")  # pyright: ignore[reportArgumentType]
-    with pytest.raises(voltricx.InvalidArgument):
         await player.move_to(0)
-    assert voltricx.Pool.get_player(GUILD + 5) is None
     with pytest.raises(voltricx.InvalidArgument) as info:
         player.autoplay = "bogus"  # pyright: ignore[reportAttributeAccessIssue]
     assert "enabled" in str(info.value)
     assert len(fake.requests) == before  # nothing bad reached the node
+    with pytest.raises(voltricx.InvalidArgument):
+        await voltricx.Player(GUILD + 5).connect("general")  # pyright: ignore[reportArgumentType]
+    assert voltricx.Pool.get_player(GUILD + 5) is None
     player.autoplay = "enabled"  # pyright: ignore[reportAttributeAccessIssue]
     assert player.autoplay is voltricx.AutoPlayMode.ENABLED
 
