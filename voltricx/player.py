@@ -115,6 +115,21 @@ _NO_FILTERS = FiltersPayload()
 _USE_NODE_TIMEOUT = -1.0
 
 
+def _require_number(value: object, what: str) -> None:
+    """Refuse a value that is not an int or a float (``bool`` included) with a typed error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentType(f"{what} must be a number, not {type(value).__name__}")
+
+
+def _milliseconds(value: object, what: str) -> int:
+    """A position or time in ms as an int; refuses non-numbers, NaN and infinities."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentType(f"{what} must be a number of milliseconds, not {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidArgument(f"{what} must be a finite number of milliseconds, got {value!r}")
+    return int(value)
+
+
 class SupportsPayload(Protocol):
     """Anything that can produce a wire filters payload (``voltricx.Filters`` does)."""
 
@@ -521,9 +536,10 @@ class Player:
         if channel_id is None:
             await self.disconnect()
             return
+        channel_id = int(validate_snowflake(channel_id, "channel id"))
         if self._destroyed:
             raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        await runtime.require_gateway().join(self.guild_id, int(validate_snowflake(channel_id, "channel id")))
+        await runtime.require_gateway().join(self.guild_id, int(channel_id))
 
     async def disconnect(self) -> None:
         """Leave voice, destroy the player on its node and forget it."""
@@ -941,18 +957,3 @@ class Player:
         elif isinstance(event, UnknownEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
             typed = plugin_event(self, event)
             runtime.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))
-
-
-def _require_number(value: object, what: str) -> None:
-    """Refuse a value that is not an int or a float (``bool`` included) with a typed error."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidArgumentType(f"{what} must be a number, not {type(value).__name__}")
-
-
-def _milliseconds(value: object, what: str) -> int:
-    """A position or time in ms as an int; refuses non-numbers, NaN and infinities."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidArgumentType(f"{what} must be a number of milliseconds, not {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidArgument(f"{what} must be a finite number of milliseconds, got {value!r}")
-    return int(value)
