@@ -82,7 +82,7 @@ def test_node_config_refuses_values_that_can_never_work(overrides: dict[str, Any
     [{"password": 123}, {"uri": None}, {"request_timeout": "10"}, {"resume": "yes"}, {"ssl": "on"}, {"heartbeat": True}],
 )
 def test_node_config_refuses_wrong_types(overrides: dict[str, Any]) -> None:
-    with pytest.raises(voltricx.InvalidArgumentType) as info:
+    with pytest.raises(voltricx.WrongTypeError) as info:
         _config(**overrides)
     assert isinstance(info.value, TypeError)
 
@@ -128,9 +128,9 @@ async def test_player_takes_every_snowflake(guild_id: Any, fake_factory: FakeFac
 
 
 def test_player_refuses_a_wrongly_typed_id() -> None:
-    with pytest.raises(voltricx.InvalidArgumentType):
+    with pytest.raises(voltricx.WrongTypeError):
         voltricx.Player(1.5)  # pyright: ignore[reportArgumentType]
-    with pytest.raises(voltricx.InvalidArgumentType):
+    with pytest.raises(voltricx.WrongTypeError):
         voltricx.Player(True)
 
 
@@ -177,14 +177,14 @@ async def test_player_commands_refuse_bad_arguments_with_typed_errors(
 
 def test_library_argument_errors_are_typed() -> None:
     queue = voltricx.Queue()
-    with pytest.raises(voltricx.InvalidArgumentType):
+    with pytest.raises(voltricx.WrongTypeError):
         queue.put("a string")  # pyright: ignore[reportArgumentType]
     with pytest.raises(voltricx.InvalidArgument):
         voltricx.Queue(history_limit=-1)
     with pytest.raises(voltricx.InvalidIndex) as info:
         queue.delete(3)
     assert isinstance(info.value, IndexError)
-    with pytest.raises(voltricx.InvalidArgumentType):
+    with pytest.raises(voltricx.WrongTypeError):
         voltricx.Pool()
     with pytest.raises(voltricx.InvalidArgument):
         voltricx.RedisStore(prefix="")
@@ -320,7 +320,7 @@ async def test_timeouts_given_to_the_pool_and_players_are_checked(
     assert voltricx.Pool.nodes() == {}
     await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "A")], report=False)
     player = voltricx.Player(GUILD)
-    with pytest.raises(voltricx.InvalidArgumentType):
+    with pytest.raises(voltricx.WrongTypeError):
         player.inactive_timeout = "30"  # pyright: ignore[reportAttributeAccessIssue]
     with pytest.raises(voltricx.PlayerError):
         player.inactive_timeout = math.nan

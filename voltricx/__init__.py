@@ -16,7 +16,6 @@ from voltricx.enums import (
 from voltricx.errors import (
     FilterError,
     InvalidArgument,
-    InvalidArgumentType,
     InvalidIndex,
     LavalinkHTTPError,
     LoadError,
@@ -33,6 +32,7 @@ from voltricx.errors import (
     StoreDataLost,
     TrackCodecError,
     VoltricxError,
+    WrongTypeError,
 )
 from voltricx.events import EventSink
 from voltricx.filters import Filters
@@ -58,7 +58,6 @@ __all__ = [
     "FilterError",
     "Filters",
     "InvalidArgument",
-    "InvalidArgumentType",
     "InvalidIndex",
     "LavalinkHTTPError",
     "LoadError",
@@ -98,6 +97,7 @@ __all__ = [
     "TrackSource",
     "VoiceGateway",
     "VoltricxError",
+    "WrongTypeError",
     "__version__",
     "autoplay",
     "codec",

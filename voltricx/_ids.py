@@ -11,7 +11,7 @@ into URL paths, so only non-empty printable ASCII is usable.
 
 from __future__ import annotations
 
-from voltricx.errors import InvalidArgument, InvalidArgumentType
+from voltricx.errors import InvalidArgument, WrongTypeError
 
 __all__ = ["SNOWFLAKE_LIMIT", "snowflake", "valid_session_id"]
 
@@ -23,10 +23,10 @@ def snowflake(value: object, what: str = "guild id") -> int:
     """``value`` as an int snowflake, or raise [`InvalidArgument`][voltricx.InvalidArgument].
 
     Non-int, non-str values (and ``bool``) raise
-    [`InvalidArgumentType`][voltricx.InvalidArgumentType].
+    [`WrongTypeError`][voltricx.WrongTypeError].
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidArgumentType(
+        raise WrongTypeError(
             f"{what} must be a Discord snowflake (an int or its digits), not {type(value).__name__}"
         )
     if isinstance(value, str):

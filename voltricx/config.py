@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import UnionType
 from urllib.parse import urlsplit
 
-from voltricx.errors import InvalidArgument, InvalidArgumentType
+from voltricx.errors import InvalidArgument, WrongTypeError
 
 __all__ = ["NodeConfig"]
 
@@ -70,7 +70,7 @@ class NodeConfig:
         if not _is(identifier, str) or not identifier:
             raise InvalidArgument("NodeConfig.identifier must be a non-empty string")
         if not _is(uri, str):
-            raise InvalidArgumentType(f"NodeConfig.uri must be a string, not {type(uri).__name__}")
+            raise WrongTypeError(f"NodeConfig.uri must be a string, not {type(uri).__name__}")
         _check_header_value("identifier", self.identifier)
         _check_header_value("password", self.password, secret=True)
         _check_header_value("client_name", self.client_name)
@@ -91,7 +91,7 @@ class NodeConfig:
             if value is None and name in ("stall_timeout", "inactive_timeout"):
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidArgumentType(
+                raise WrongTypeError(
                     f"NodeConfig.{name} must be a number of seconds, not {type(value).__name__}"
                 )
             if not math.isfinite(value):
@@ -107,11 +107,11 @@ class NodeConfig:
             )
         resume, region, tls = self.resume, self.region, self.ssl
         if not _is(resume, bool):
-            raise InvalidArgumentType(f"NodeConfig.resume must be True or False, not {resume!r}")
+            raise WrongTypeError(f"NodeConfig.resume must be True or False, not {resume!r}")
         if region is not None and not _is(region, str):
-            raise InvalidArgumentType(f"NodeConfig.region must be a string or None, not {region!r}")
+            raise WrongTypeError(f"NodeConfig.region must be a string or None, not {region!r}")
         if not _is(tls, bool | ssl.SSLContext):
-            raise InvalidArgumentType(
+            raise WrongTypeError(
                 f"NodeConfig.ssl must be True, False or an ssl.SSLContext, not {type(tls).__name__}"
             )
 
@@ -138,7 +138,7 @@ class NodeConfig:
 def _check_header_value(name: str, value: object, *, secret: bool = False) -> None:
     """Refuse what can never go into an HTTP header: non-strings and control characters."""
     if not isinstance(value, str):
-        raise InvalidArgumentType(f"NodeConfig.{name} must be a string, not {type(value).__name__}")
+        raise WrongTypeError(f"NodeConfig.{name} must be a string, not {type(value).__name__}")
     bad = next((ch for ch in value if ord(ch) < 0x20 or ord(ch) == 0x7F), None)
     if bad is not None:
         # Never echo a secret; for the others the offending character is enough.

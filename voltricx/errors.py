@@ -22,7 +22,7 @@ VoltricxError
 ├── StoreError                a player store could not read or write
 │   └── StoreDataLost         the store lost its data; all is written again
 ├── InvalidArgument           an argument's value can never work (ValueError)
-├── InvalidArgumentType       an argument has the wrong type (TypeError)
+├── WrongTypeError            a value of the wrong type was passed (TypeError)
 └── InvalidIndex              an index is out of range (IndexError)
 ```
 
@@ -42,7 +42,6 @@ from typing import Any
 __all__ = [
     "FilterError",
     "InvalidArgument",
-    "InvalidArgumentType",
     "InvalidIndex",
     "LavalinkHTTPError",
     "LoadError",
@@ -60,6 +59,7 @@ __all__ = [
     "StoreError",
     "TrackCodecError",
     "VoltricxError",
+    "WrongTypeError",
 ]
 
 
@@ -254,8 +254,8 @@ class InvalidArgument(VoltricxError, ValueError):
     """An argument has a value that can never work; the message names it and the valid range."""
 
 
-class InvalidArgumentType(VoltricxError, TypeError):
-    """An argument has the wrong type; the message names the type expected."""
+class WrongTypeError(VoltricxError, TypeError):
+    """A value of the wrong type was passed or assigned; the message says what to use instead."""
 
 
 class InvalidIndex(VoltricxError, IndexError):

@@ -56,11 +56,11 @@ from voltricx.enums import AutoPlayMode, NodeStatus
 from voltricx.errors import (
     FilterError,
     InvalidArgument,
-    InvalidArgumentType,
     LavalinkHTTPError,
     PlayerError,
     QueueEmpty,
     VoltricxError,
+    WrongTypeError,
 )
 from voltricx.events import (
     InactivePlayer,
@@ -118,13 +118,13 @@ _USE_NODE_TIMEOUT = -1.0
 def _require_number(value: object, what: str) -> None:
     """Refuse a value that is not an int or a float (``bool`` included) with a typed error."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidArgumentType(f"{what} must be a number, not {type(value).__name__}")
+        raise WrongTypeError(f"{what} must be a number, not {type(value).__name__}")
 
 
 def _milliseconds(value: object, what: str) -> int:
     """A position or time in ms as an int; refuses non-numbers, NaN and infinities."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidArgumentType(f"{what} must be a number of milliseconds, not {type(value).__name__}")
+        raise WrongTypeError(f"{what} must be a number of milliseconds, not {type(value).__name__}")
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidArgument(f"{what} must be a finite number of milliseconds, got {value!r}")
     return int(value)
@@ -705,7 +705,7 @@ class Player:
     @staticmethod
     def _check_volume(volume: object) -> int:
         if isinstance(volume, bool) or not isinstance(volume, int | float):
-            raise InvalidArgumentType(f"volume must be a number from 0 to 1000, not {type(volume).__name__}")
+            raise WrongTypeError(f"volume must be a number from 0 to 1000, not {type(volume).__name__}")
         if not 0 <= volume <= 1000:
             raise PlayerError(f"volume must be between 0 and 1000, got {volume}")
         return int(volume)

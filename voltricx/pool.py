@@ -28,10 +28,10 @@ from voltricx.config import NodeConfig
 from voltricx.enums import NodeStatus
 from voltricx.errors import (
     InvalidArgument,
-    InvalidArgumentType,
     MissingExtraError,
     NodeNotFound,
     VoltricxError,
+    WrongTypeError,
 )
 from voltricx.events import EventSink
 from voltricx.gateway import VoiceGateway
@@ -114,7 +114,7 @@ class Pool:
     """All nodes and players of the bot. Used through class methods; never instantiated."""
 
     def __init__(self) -> None:
-        raise InvalidArgumentType("Pool is used through its class methods, e.g. await Pool.connect(...)")
+        raise WrongTypeError("Pool is used through its class methods, e.g. await Pool.connect(...)")
 
     @classmethod
     async def connect(

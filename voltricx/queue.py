@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from typing import overload
 
 from voltricx.enums import QueueMode
-from voltricx.errors import InvalidArgument, InvalidArgumentType, InvalidIndex, QueueEmpty
+from voltricx.errors import InvalidArgument, InvalidIndex, QueueEmpty, WrongTypeError
 from voltricx.models.track import Track
 from voltricx.playlist import Playlist
 
@@ -58,11 +58,11 @@ def _collect(item: Track | Playlist | Iterable[Track]) -> list[Track]:
     if isinstance(item, Track):
         return [item]
     if isinstance(item, str | bytes):
-        raise InvalidArgumentType("Queue.put takes a Track, a Playlist or an iterable of Tracks, not a string")
+        raise WrongTypeError("Queue.put takes a Track, a Playlist or an iterable of Tracks, not a string")
     tracks = list(item)
     for track in tracks:
         if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise InvalidArgumentType(f"Queue.put takes Tracks; got {type(track).__name__}")
+            raise WrongTypeError(f"Queue.put takes Tracks; got {type(track).__name__}")
     return tracks
 
 
@@ -174,7 +174,7 @@ class Queue:
     def put_at(self, index: int, track: Track) -> None:
         """Insert ``track`` before position ``index`` (like ``list.insert``; 0 plays next)."""
         if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise InvalidArgumentType(f"Queue.put_at takes a Track; got {type(track).__name__}")
+            raise WrongTypeError(f"Queue.put_at takes a Track; got {type(track).__name__}")
         self._items.insert(index, track)
         self._wake()
 

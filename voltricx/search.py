@@ -54,13 +54,13 @@ from urllib.parse import urlsplit
 from voltricx._state import runtime
 from voltricx.errors import (
     InvalidArgument,
-    InvalidArgumentType,
     LavalinkHTTPError,
     LoadError,
     NodeAuthError,
     NodeError,
     NoNodesAvailable,
     VoltricxError,
+    WrongTypeError,
 )
 from voltricx.models.load import (
     EmptyResult,
@@ -132,7 +132,7 @@ def _is_url(query: str) -> bool:
 def identifier_for(query: str, source: TrackSource | str | None = None) -> str:
     """The ``loadtracks`` identifier for ``query`` (see the module rules)."""
     if not isinstance(query, str):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise InvalidArgumentType(
+        raise WrongTypeError(
             f"fetch_tracks takes the query as a string, not {type(query).__name__}"
         )
     text = query.strip()
