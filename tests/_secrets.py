@@ -21,7 +21,10 @@ import pytest
 
 from voltricx.errors import VoltricxError
 
-__all__ = ["SecretWatch", "chain", "leaks"]
+__all__ = ["PASSWORD", "SecretWatch", "chain", "leaks", "secret_watch"]
+
+#: The password every test node uses (``conftest.PASSWORD``): it must show nowhere.
+PASSWORD = "youshallnotpass"
 
 
 def chain(exc: BaseException) -> Iterator[BaseException]:
@@ -124,3 +127,40 @@ def install(watch: SecretWatch, monkeypatch: pytest.MonkeyPatch) -> None:
         return _RecordingRaises(watch, outcome)
 
     monkeypatch.setattr(pytest, "raises", raises)
+
+
+_WATCH = pytest.StashKey[tuple[SecretWatch, pytest.MonkeyPatch]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    """Start watching before any fixture of the test is set up."""
+    watch = SecretWatch((PASSWORD,))
+    patch = pytest.MonkeyPatch()
+    logging.getLogger().addHandler(watch)
+    install(watch, patch)
+    item.stash[_WATCH] = (watch, patch)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After every fixture was torn down (Pool.close included): check what was seen."""
+    try:
+        return (yield)
+    finally:
+        entry = item.stash.get(_WATCH, None)
+        if entry is not None:
+            del item.stash[_WATCH]
+            watch, patch = entry
+            logging.getLogger().removeHandler(watch)
+            patch.undo()
+            problems = watch.problems()
+            if problems:
+                pytest.fail("the password leaked:\n" + "\n".join(problems[:10]), pytrace=False)
+
+
+@pytest.fixture
+def secret_watch(request: pytest.FixtureRequest) -> SecretWatch:
+    """The running test's watch (add secrets to ``secrets`` to watch them too)."""
+    return request.node.stash[_WATCH][0]

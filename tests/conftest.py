@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -13,8 +12,6 @@ from hypothesis import settings
 import voltricx
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
-
-from ._secrets import SecretWatch, install
 
 # Hypothesis: no per-example deadline (a loaded 2-core machine makes timings noise), and
 # the same examples on every CI run, so a red CI always reproduces.
@@ -99,23 +96,7 @@ def gateway(voice_server: FakeDiscordVoice) -> FakeVoiceGateway:
 
 
 @pytest.fixture(autouse=True)
-def _secrets_everywhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretWatch]:
-    """Fail the test when the password shows in a log record or a caught exception's chain."""
-    watch = SecretWatch((PASSWORD,))
-    root = logging.getLogger()
-    root.addHandler(watch)
-    install(watch, monkeypatch)
-    try:
-        yield watch
-    finally:
-        root.removeHandler(watch)
-    problems = watch.problems()
-    if problems:
-        pytest.fail("the password leaked:\n" + "\n".join(problems[:10]), pytrace=False)
-
-
-@pytest.fixture(autouse=True)
-async def _close_pool(_secrets_everywhere: SecretWatch) -> AsyncIterator[None]:
+async def _close_pool() -> AsyncIterator[None]:
     yield
     await voltricx.Pool.close()
 
@@ -132,3 +113,7 @@ def node_config(fake: FakeLavalink, identifier: str, region: str | None = None, 
     return voltricx.NodeConfig(
         identifier=identifier, uri=fake.uri, password=values.pop("password", PASSWORD), region=region, **values
     )
+
+
+# Every test is watched for the password in log records and exception chains (tests/_secrets.py).
+pytest_plugins = ("tests._secrets",)

@@ -54,10 +54,10 @@ async def looping_server() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def watch(_secrets_everywhere: SecretWatch, caplog: pytest.LogCaptureFixture) -> SecretWatch:
+def watch(secret_watch: SecretWatch, caplog: pytest.LogCaptureFixture) -> SecretWatch:
     caplog.set_level(logging.DEBUG)
-    _secrets_everywhere.secrets += (SECRET,)
-    return _secrets_everywhere
+    secret_watch.secrets += (SECRET,)
+    return secret_watch
 
 
 async def test_rest_errors_from_aiohttp_never_carry_the_password(looping_server: str, watch: SecretWatch) -> None:
