@@ -30,13 +30,20 @@ from typing import Any, NoReturn
 
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
-from voltricx.errors import StoreDataLost, StoreError, VoltricxError
+from voltricx.errors import VoltricxError
 from voltricx.gateway import PlayerFactory
 from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
 from voltricx.queue import Queue
-from voltricx.store import PlayerSnapshot, PlayerStore, StoredState, encode_snapshot
+from voltricx.store import (
+    PlayerSnapshot,
+    PlayerStore,
+    StoreDataLost,
+    StoredState,
+    StoreError,
+    encode_snapshot,
+)
 
 __all__ = [
     "DRIFT_MS",
@@ -147,6 +154,13 @@ def _expected(snapshot: PlayerSnapshot, now: float) -> int:
     if track is not None and not track.is_stream:
         position = min(position, track.length)
     return position
+
+
+def _raise_typed(exc: Exception) -> NoReturn:
+    """Raise a store's error as a [`StoreError`][voltricx.StoreError] (voltricx's own pass as they are)."""
+    if isinstance(exc, VoltricxError):
+        raise exc
+    raise StoreError(f"the player store raised {type(exc).__name__}: {exc}") from exc
 
 
 class Persister:
@@ -315,13 +329,6 @@ class Persister:
             await self.store.close()
         except Exception:
             _log.exception("closing the player store failed")
-
-
-def _raise_typed(exc: Exception) -> NoReturn:
-    """Raise a store's error as a [`StoreError`][voltricx.StoreError] (voltricx's own pass as they are)."""
-    if isinstance(exc, VoltricxError):
-        raise exc
-    raise StoreError(f"the player store raised {type(exc).__name__}: {exc}") from exc
 
 
 def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:

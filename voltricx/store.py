@@ -29,7 +29,7 @@ import msgspec
 
 from voltricx._ids import snowflake, valid_session_id
 from voltricx.enums import AutoPlayMode, QueueMode
-from voltricx.errors import StoreError, VoltricxError
+from voltricx.errors import StoreDataLost, StoreError, VoltricxError
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.track import Track
 
@@ -38,6 +38,7 @@ __all__ = [
     "PlayerSnapshot",
     "PlayerStore",
     "SQLiteStore",
+    "StoreDataLost",
     "StoreError",
     "StoredState",
     "decode_snapshot",
