@@ -131,7 +131,7 @@ async def test_kick_destroys_the_player_on_the_node_and_locally(fake_factory: Fa
     await player.play(short(fake, "Kicked", length=60_000))
     gateway.kick(GUILD)
     event = await gateway.wait_for(PlayerDestroyed, timeout=5)
-    assert event.player is player and event.reason == "disconnected"
+    assert event.player is player and event.reason == "kicked"
     await fake.wait_for(lambda f: f.player(GUILD) is None)
     assert voltricx.Pool.get_player(GUILD) is None and GUILD not in node.players
     assert player.destroyed and player.current is None

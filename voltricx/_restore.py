@@ -31,7 +31,8 @@ from typing import Any
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
 from voltricx.errors import VoltricxError
-from voltricx.gateway import PlayerFactory
+from voltricx.extras import json_problem
+from voltricx.gateway import PlayerFactory, UserResolver
 from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
@@ -92,28 +93,48 @@ def _frozen(player: Player) -> bool:
     return player._position_frozen  # pyright: ignore[reportPrivateUsage]
 
 
+def _storable(track: Track, guild_id: int) -> Track:
+    """``track`` itself, or a copy without its ``user_data`` when that is not JSON."""
+    problem = json_problem(track.user_data)
+    if problem is None:
+        return track
+    _log.warning(
+        "store: guild %s: the user_data of %r is not JSON (%s); it is not saved", guild_id, track.title, problem
+    )
+    return Track(encoded=track.encoded, info=track.info, plugin_info=track.plugin_info)
+
+
+def _requester_ids(tracks: list[Track | None]) -> list[int | None]:
+    return [home_id(t.requester) if t is not None else None for t in tracks]
+
+
 def take_snapshot(player: Player, now: float, *, frozen: bool = False) -> PlayerSnapshot:
     """What the store keeps of ``player``, its position read at wall-clock ``now``."""
     queue = player.queue
     node = player.node
+    upcoming = list(queue)
+    history = list(queue.history)
+    current = player.current
+    guild = player.guild_id
     return PlayerSnapshot(
         guild_id=player.guild_id,
         node=node.identifier,
         session_id=node.session_id,
         channel_id=player.channel_id,
-        track=player.current,
+        track=_storable(current, guild) if current is not None else None,
         position=player.position,
         read_at=now,
         frozen=frozen or _frozen(player),
         paused=player.paused,
         volume=player.volume,
         filters=player.filters_payload,
-        queue=list(queue),
-        history=list(queue.history),
+        queue=[_storable(t, guild) for t in upcoming],
+        history=[_storable(t, guild) for t in history],
         history_limit=queue.history_limit,
         queue_mode=queue.mode,
         autoplay=player.autoplay,
         home=home_id(player.home),
+        requester_ids=_requester_ids([current, *upcoming, *history]),
     )
 
 
@@ -256,6 +277,7 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
     track: Track | None = snapshot.track
     if track is not None and history and history[-1].encoded == track.encoded:
         track = history[-1]  # the same object as queue.current, as after a live play()
+    _give_requesters(player.guild_id, [track, *queue, *queue.history], snapshot.requester_ids)
     player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
         track=track,
         position=snapshot.position_at(now),
@@ -263,6 +285,23 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
         volume=snapshot.volume,
         filters=snapshot.filters,
     )
+
+
+def _give_requesters(guild_id: int, tracks: list[Track | None], ids: list[int | None]) -> None:
+    """Turn saved requester ids back into the adapter's objects (or leave the ids)."""
+    if len(ids) != len(tracks) or not any(i is not None for i in ids):
+        return
+    gateway = runtime.gateway
+    for track, user_id in zip(tracks, ids, strict=True):
+        if track is None or user_id is None:
+            continue
+        requester: object = user_id
+        if isinstance(gateway, UserResolver):
+            try:
+                requester = gateway.resolve_user(guild_id, user_id)
+            except Exception:
+                _log.debug("store: resolving requester %s failed", user_id, exc_info=True)
+        track.requester = requester
 
 
 def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:

@@ -10,7 +10,8 @@ one of them changes (a move, a new voice server). A ``null`` endpoint means
 Discord is reallocating the voice server: the player waits for the next
 update. A state update with no channel (the bot was disconnected by someone
 else) destroys the player on the node and locally, emitting
-:class:`~voltricx.events.PlayerDestroyed` with reason ``disconnected``.
+:class:`~voltricx.events.PlayerDestroyed` with reason ``kicked``; with
+``player.auto_rejoin = True`` the player joins the same channel again instead.
 
 Playback and the queue
 ----------------------
@@ -26,10 +27,11 @@ track (no audio for the node's threshold) is skipped.
 
 Inactivity
 ----------
-When nothing plays (no track, or paused) for :attr:`Player.inactive_timeout`
-seconds, the player emits :class:`~voltricx.events.InactivePlayer` once; the
+When nothing plays (no track loaded; a paused track counts as playing, as
+in wavelink) for :attr:`Player.inactive_timeout` seconds, the player emits :class:`~voltricx.events.InactivePlayer` once; the
 bot decides what to do. The countdown starts again every time playback
-stops again. Idle players share one loop timer (:mod:`voltricx._idle`); a
+stops again. Separately, :attr:`Player.inactive_channel_tokens` counts
+track starts with no human in the voice channel. Idle players share one loop timer (:mod:`voltricx._idle`); a
 player owns no task or timer of its own.
 
 Failover
@@ -52,7 +54,15 @@ from voltricx._idle import idle_scheduler
 from voltricx._state import runtime
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus
-from voltricx.errors import FilterError, LavalinkHTTPError, PlayerError, QueueEmpty, VoltricxError
+from voltricx.errors import (
+    FilterError,
+    LavalinkHTTPError,
+    PlayerError,
+    QueueEmpty,
+    VoltricxError,
+    WrongTypeError,
+)
+from voltricx.extras import check_json, json_problem
 from voltricx.events import (
     InactivePlayer,
     PlayerDestroyed,
@@ -65,7 +75,7 @@ from voltricx.events import (
     VoiceClosed,
 )
 from voltricx.filters import Filters
-from voltricx.gateway import VoiceGateway
+from voltricx.gateway import VoiceGateway, VoiceMembers
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import (
     PlayerPayload,
@@ -105,6 +115,9 @@ MAX_FAILURE_STREAK = 10
 _NO_FILTERS = FiltersPayload()
 _USE_NODE_TIMEOUT = -1.0
 
+DEFAULT_INACTIVE_CHANNEL_TOKENS = 3
+"""Tracks in a row that may start with no human in the voice channel before ``inactive_player``."""
+
 
 class SupportsPayload(Protocol):
     """Anything that can produce a wire filters payload (``voltricx.Filters`` does)."""
@@ -131,6 +144,7 @@ class Player:
     """
 
     __slots__ = (
+        "__dict__",
         "__weakref__",
         "_auto_queue",
         "_autoplay",
@@ -142,7 +156,11 @@ class Player:
         "_fail_streak",
         "_filters",
         "_filters_obj",
+        "_inactive_channel_count",
+        "_inactive_channel_limit",
+        "_inactive_fired",
         "_inactive_timeout",
+        "_leaving",
         "_migration_failures",
         "_paused",
         "_ping",
@@ -158,13 +176,23 @@ class Player:
         "_voice_task",
         "_voice_token",
         "_volume",
+        "auto_rejoin",
         "channel_id",
         "guild_id",
         "home",
         "node",
     )
 
-    def __init__(self, guild_id: int, *, node: Node | None = None, region: str | None = None) -> None:
+    def __init__(
+        self, guild_id: int, *wrong: Any, node: Node | None = None, region: str | None = None
+    ) -> None:
+        if wrong:
+            raise WrongTypeError(
+                "voltricx.Player is the library-neutral player and takes a guild id; for "
+                "channel.connect(cls=...) pass your library's adapter player: "
+                "voltricx.adapters.discordpy.Player, voltricx.adapters.nextcord.Player or "
+                "voltricx.adapters.disnake.Player (hikari: voltricx.adapters.hikari.join)"
+            )
         validate_snowflake(guild_id)
         self.guild_id = int(guild_id)
         self.channel_id: int | None = None
@@ -190,8 +218,13 @@ class Player:
         self._migration_failures = 0
         self._queue: Queue | None = None
         self._auto_queue: Queue | None = None
-        self._autoplay = AutoPlayMode.PARTIAL
+        self._autoplay = AutoPlayMode.DISABLED
         self._inactive_timeout = _USE_NODE_TIMEOUT
+        self._inactive_channel_limit: int | None = DEFAULT_INACTIVE_CHANNEL_TOKENS
+        self._inactive_channel_count = DEFAULT_INACTIVE_CHANNEL_TOKENS
+        self._inactive_fired = False
+        self._leaving = False
+        self.auto_rejoin = False
         self._fail_encoded: str | None = None
         self._fail_count = 0
         self._fail_streak = 0
@@ -212,8 +245,11 @@ class Player:
 
     @property
     def playing(self) -> bool:
-        """True when a track is loaded and not paused."""
-        return self._current is not None and not self._paused
+        """True while a track is loaded, paused or not (as in wavelink).
+
+        ``playing and not paused`` is "audio is going out now".
+        """
+        return self._current is not None
 
     @property
     def paused(self) -> bool:
@@ -290,6 +326,11 @@ class Player:
 
     @queue.setter
     def queue(self, value: Queue) -> None:
+        if not isinstance(value, Queue):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise WrongTypeError(
+                f"player.queue must be a voltricx.Queue, not {type(value).__name__}; "
+                "use player.queue = voltricx.Queue(tracks) or player.queue.put(tracks)"
+            )
         self._queue = value
 
     @property
@@ -305,8 +346,9 @@ class Player:
         """What happens when a track ends: see :class:`~voltricx.AutoPlayMode`.
 
         ``enabled``: play the next queued track, and recommend tracks when the
-        queue runs dry. ``partial`` (default): play the next queued track only.
-        ``disabled``: do nothing; the bot handles ``TrackEnd`` itself.
+        queue runs dry. ``partial``: play the next queued track only.
+        ``disabled`` (the default, as in wavelink): do nothing; the bot handles
+        ``TrackEnd`` itself.
         """
         return self._autoplay
 
@@ -334,6 +376,48 @@ class Player:
         if idle_scheduler.armed(self):
             idle_scheduler.disarm(self)
             self._arm_idle()
+
+    @property
+    def inactive_channel_tokens(self) -> int | None:
+        """Tracks that may start in a row with no human in the voice channel (default 3).
+
+        Each track start while only bots are in the channel uses one token; a
+        human in the channel refills them. When none are left,
+        [InactivePlayer][voltricx.events.InactivePlayer] is emitted and the
+        tokens refill. ``None`` (or ``0``) turns it off. It needs an adapter
+        that can see the channel's members (every library adapter can); with
+        other gateways it never fires.
+        """
+        return self._inactive_channel_limit
+
+    @inactive_channel_tokens.setter
+    def inactive_channel_tokens(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise PlayerError(f"inactive_channel_tokens must be an int >= 0 or None, got {value!r}")
+        self._inactive_channel_limit = value or None
+        self._inactive_channel_count = value or 0
+
+    def _use_channel_token(self) -> None:
+        """A track started: count it when nobody but bots hears it."""
+        limit = self._inactive_channel_limit
+        gateway = runtime.gateway
+        if not limit or self.channel_id is None or not isinstance(gateway, VoiceMembers):
+            return
+        try:
+            humans = gateway.humans_in_voice(self.guild_id, self.channel_id)
+        except Exception:
+            _log.debug("guild %s: counting voice members failed", self.guild_id, exc_info=True)
+            return
+        if humans is None:
+            return
+        if humans > 0:
+            self._inactive_channel_count = limit
+            return
+        self._inactive_channel_count -= 1
+        if self._inactive_channel_count <= 0:
+            self._inactive_channel_count = limit
+            self._inactive_fired = True
+            runtime.emit(InactivePlayer(self))
 
     def forget_voice_session(self) -> None:
         """Drop the voice session id, token and endpoint; keep the channel.
@@ -374,7 +458,13 @@ class Player:
         if self._destroyed:
             return
         if channel_id is None:
-            runtime.tasks.spawn(self.destroy(reason="disconnected"), name=f"player {self.guild_id} kicked")
+            if self._leaving:
+                return  # our own disconnect() is on its way
+            previous = self.channel_id
+            if self.auto_rejoin and previous is not None and runtime.gateway is not None:
+                runtime.tasks.spawn(self._rejoin_after_kick(previous), name=f"player {self.guild_id} rejoin")
+                return
+            runtime.tasks.spawn(self.destroy(reason="kicked"), name=f"player {self.guild_id} kicked")
             return
         self.channel_id = int(channel_id)
         if session_id:
@@ -422,6 +512,20 @@ class Player:
                 self._finish_connect(None)
         finally:
             self._voice_task = None
+
+    async def _rejoin_after_kick(self, channel_id: int) -> None:
+        """``auto_rejoin``: someone disconnected the bot; join the same channel again."""
+        gateway = runtime.gateway
+        self.forget_voice_session()
+        self._sent_voice = None
+        try:
+            if gateway is None:
+                raise PlayerError("no gateway")
+            _log.info("guild %s: disconnected by someone; rejoining %s", self.guild_id, channel_id)
+            await gateway.join(self.guild_id, channel_id)
+        except Exception as exc:
+            _log.warning("guild %s: rejoining after a kick failed: %s", self.guild_id, exc)
+            await self.destroy(reason="kicked")
 
     def _finish_connect(self, error: BaseException | None) -> None:
         waiter = self._connect_waiter
@@ -509,16 +613,22 @@ class Player:
         await runtime.require_gateway().join(self.guild_id, int(channel_id))
 
     async def disconnect(self) -> None:
-        """Leave voice, destroy the player on its node and forget it."""
+        """Leave voice, destroy the player on its node and forget it.
+
+        The [PlayerDestroyed][voltricx.events.PlayerDestroyed] reason is
+        ``inactivity`` when the player was inactive (an ``inactive_player``
+        was emitted and nothing has played since), else ``left``.
+        """
         if self._destroyed:
             return
+        self._leaving = True
         gateway = runtime.gateway
         if gateway is not None:
             try:
                 await gateway.leave(self.guild_id)
             except Exception:
                 _log.exception("guild %s: leaving voice failed", self.guild_id)
-        await self.destroy(reason="left")
+        await self.destroy(reason="inactivity" if self._inactive_fired else "left")
 
     async def destroy(self, *, reason: str = "destroyed") -> None:
         """Destroy the player on its node (best effort, a connected node only) and forget it.
@@ -577,6 +687,12 @@ class Player:
             raise PlayerError(f"start must be >= 0 ms, got {start}")
         if end is not None and end <= start:
             raise PlayerError(f"end ({end} ms) must be after start ({start} ms)")
+        if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise WrongTypeError(
+                f"play() takes a voltricx.Playable, not {type(track).__name__}; load one with "
+                "await voltricx.Pool.fetch_tracks(query)"
+            )
+        check_json(track.user_data, "track.extras (user_data)")
         payload = PlayerUpdatePayload(
             track=UpdatePlayerTrack(encoded=track.encoded, user_data=track.user_data or UNSET),
             position=start,
@@ -606,17 +722,17 @@ class Player:
             # track already ended): the events and that call decide the state.
             return response.track or track
         if started:
-            playing = response.track or track
-            if response.track is not None and track.playlist is not None:
-                response.track.playlist = track.playlist
+            # Keep the very object the bot passed (its requester and own attributes)
+            # unless the node plays something else.
+            playing = response.track if response.track is not None and response.track.encoded != track.encoded else track
+            if playing is not track and track.playlist is not None:
+                playing.playlist = track.playlist
             self._current = playing
             self._position = start
             self._updated_at = time.monotonic()
             self._paused = response.paused
-            if paused:
-                self._arm_idle()
-            else:
-                idle_scheduler.disarm(self)
+            self._inactive_fired = False
+            idle_scheduler.disarm(self)
         return self._current or track
 
     async def _keep_current(self, payload: PlayerUpdatePayload) -> Track:
@@ -642,10 +758,9 @@ class Player:
         self._position = position
         self._updated_at = time.monotonic()
         self._paused = value
-        if value or self._current is None:
+        # As in wavelink, a paused track counts as playing: only "nothing loaded" is idle.
+        if self._current is None:
             self._arm_idle()
-        else:
-            idle_scheduler.disarm(self)
 
     async def resume(self) -> None:
         """Resume playback."""
@@ -702,11 +817,16 @@ class Player:
         self._filters = payload
         self._filters_obj = filters if isinstance(filters, Filters) else None
 
-    async def stop(self) -> None:
-        """Stop the current track (the node reports it ended with reason ``stopped``).
+    async def stop(self, *, force: bool = True) -> Track | None:
+        """wavelink's alias of [skip][voltricx.Player.skip]: play the next track, or stop when there is none.
 
-        The queue does not advance.
+        To stop without advancing, clear the queue first (``player.queue.clear()``)
+        or pause. Returns the track that was playing.
         """
+        return await self.skip(force=force)
+
+    async def _stop_track(self) -> None:
+        """Stop the current track (the node reports it ended with reason ``stopped``); no advance."""
         self._play_seq += 1
         try:
             await self._patch(PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
@@ -729,7 +849,7 @@ class Player:
         following = await self._next_track(force_next=force)
         if following is None:
             if self._current is not None:
-                await self.stop()
+                await self._stop_track()
         else:
             await self.play(following)
         return old
@@ -752,9 +872,11 @@ class Player:
                 _log.warning("guild %s: autoplay could not recommend: %s", self.guild_id, exc)
                 return None
         try:
-            return auto.get()
+            picked = auto.get()
         except QueueEmpty:
             return None
+        picked.recommended = True
+        return picked
 
     async def _advance(self, ended: Track, reason: str) -> None:
         """After ``ended`` finished or failed: play what comes next, or start the idle clock."""
@@ -816,6 +938,7 @@ class Player:
     def _idle_deadline_passed(self) -> None:
         if self._destroyed or self.playing:
             return
+        self._inactive_fired = True
         runtime.emit(InactivePlayer(self))
 
     # -- failover and resume ------------------------------------------------------------
@@ -828,7 +951,8 @@ class Player:
             payload.voice = voice
         track = self._current
         if track is not None:
-            payload.track = UpdatePlayerTrack(encoded=track.encoded, user_data=track.user_data or UNSET)
+            user_data = track.user_data if json_problem(track.user_data) is None else {}
+            payload.track = UpdatePlayerTrack(encoded=track.encoded, user_data=user_data or UNSET)
             payload.position = self.position
         return payload
 
@@ -852,7 +976,9 @@ class Player:
 
     def _resync(self, remote: PlayerPayload) -> None:
         """Adopt the node's copy after a resume."""
-        self._current = remote.track
+        local = self._current
+        same = local is not None and remote.track is not None and local.encoded == remote.track.encoded
+        self._current = local if same else remote.track
         self._paused = remote.paused
         self._volume = remote.volume
         self._filters = remote.filters
@@ -877,16 +1003,22 @@ class Player:
     def _on_event(self, event: EventPayload) -> None:
         if isinstance(event, TrackStartEvent):
             current = self._current
+            original: Track | None = None
             if current is None or current.encoded != event.track.encoded:
                 # Started by the node itself (not by our play()): it starts from 0.
                 self._position = 0
                 self._updated_at = time.monotonic()
-            elif current.playlist is not None:
-                event.track.playlist = current.playlist
-            self._current = event.track
-            if not self._paused:
-                idle_scheduler.disarm(self)
-            runtime.emit(TrackStart(self, event.track))
+                self._current = event.track
+            else:
+                original = current  # keep the object the bot played (requester, own attributes)
+                if current.playlist is not None:
+                    event.track.playlist = current.playlist
+                event.track.recommended = current.recommended
+                event.track.requester = current.requester
+            self._inactive_fired = False
+            idle_scheduler.disarm(self)
+            runtime.emit(TrackStart(self, event.track, original))
+            self._use_channel_token()
         elif isinstance(event, TrackEndEvent):
             current = self._current
             if event.reason != "replaced":

@@ -136,7 +136,7 @@ async def test_login_join_play_failover_move_kick_close(
         # A moderator disconnects the bot: the player is destroyed everywhere.
         await discord.kick_bot(guild)
         destroyed = await received.wait_for(vhikari.PlayerDestroyedEvent, lambda e: e.player is player)
-        assert destroyed.reason == "disconnected"
+        assert destroyed.reason == "kicked"
         await second.wait_for(lambda f: f.player(guild) is None, timeout=TIMEOUT)
         assert voltricx.Pool.get_player(guild) is None and not nodes["B"].players
 
