@@ -153,7 +153,7 @@ async def test_play_pause_seek_volume_stop(fake_factory: FakeFactory, gateway: F
     assert player.node is node and player.guild_id == GUILD and player.channel_id == CHANNEL
     assert list(player.queue.history) == [track]
     await player.pause()
-    assert player.paused and not player.playing and fake.player(GUILD).paused  # type: ignore[union-attr]
+    assert player.paused and player.playing and fake.player(GUILD).paused  # type: ignore[union-attr]
     frozen = player.position
     assert player.position == frozen
     await player.resume()
@@ -241,6 +241,7 @@ async def test_auto_advance_plays_the_queue_in_order_and_fills_history(
 ) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     tracks = [short(fake, f"Song {i}") for i in range(3)]
     player.queue.put(tracks[1:])
     await player.play(tracks[0])
@@ -254,6 +255,7 @@ async def test_auto_advance_plays_the_queue_in_order_and_fills_history(
 async def test_skip_plays_next_and_stops_when_queue_is_empty(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Skip A", length=600_000), short(fake, "Skip B", length=600_000)
     player.queue.put(b)
     await player.play(a)
@@ -279,11 +281,13 @@ async def test_autoplay_disabled_does_not_advance(fake_factory: FakeFactory, gat
 async def test_loop_mode_repeats_the_current_track(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Loop A"), short(fake, "Loop B")
     player.queue.mode = QueueMode.LOOP
     player.queue.put(b)
     await player.play(a)
     await gateway.wait_for(TrackStart, lambda e: e.track == a, count=3, timeout=10)
+    player.autoplay = AutoPlayMode.DISABLED  # stop() without advancing
     await player.stop()
     assert all(e.track == a for e in gateway.of_type(TrackStart))
     assert list(player.queue.history) == [a]  # one entry per play-through streak
@@ -293,12 +297,14 @@ async def test_loop_mode_repeats_the_current_track(fake_factory: FakeFactory, ga
 async def test_loop_all_cycles_through_the_queue(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Cycle A"), short(fake, "Cycle B")
     player.queue.mode = QueueMode.LOOP_ALL
     player.queue.put([a, b])
     first = player.queue.get()
     await player.play(first)
     await gateway.wait_for(TrackStart, count=5, timeout=10)
+    player.autoplay = AutoPlayMode.DISABLED  # stop() without advancing
     await player.stop()
     starts = [e.track for e in gateway.of_type(TrackStart)][:5]
     assert starts == [a, b, a, b, a]
@@ -309,6 +315,7 @@ async def test_a_failing_track_in_loop_mode_is_skipped_after_bounded_tries(
 ) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     broken = short(fake, "Broken", behaviour="exception")
     good = short(fake, "Good", length=600_000)
     player.queue.mode = QueueMode.LOOP
@@ -323,6 +330,7 @@ async def test_a_failing_track_in_loop_mode_is_skipped_after_bounded_tries(
 async def test_a_stuck_track_is_skipped(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Will stick", length=600_000), short(fake, "After stuck", length=600_000)
     player.queue.put(b)
     await player.play(a)

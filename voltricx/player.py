@@ -840,12 +840,18 @@ class Player:
         self._arm_idle()
 
     async def skip(self, *, force: bool = True) -> Track | None:
-        """Play the next track (from the queue, or autoplay's), or stop when there is none.
+        """Stop the current track and, unless [autoplay][voltricx.Player.autoplay] is ``disabled``, play the next.
 
-        ``force=True`` skips past a ``loop``-mode repeat. Returns the track
-        that was playing.
+        As in wavelink, the queue advances through autoplay: with ``partial``
+        or ``enabled`` the next track comes from the queue (or, ``enabled``,
+        autoplay's recommendations) and the player stops when there is none;
+        with ``disabled`` (the default) the track just stops. ``force=True``
+        skips past a ``loop``-mode repeat. Returns the track that was playing.
         """
         old = self._current
+        if self._autoplay is AutoPlayMode.DISABLED:
+            await self._stop_track()
+            return old
         following = await self._next_track(force_next=force)
         if following is None:
             if self._current is not None:
