@@ -168,6 +168,7 @@ class Player:
         "_position",
         "_preferred_region",
         "_queue",
+        "_sent_track",
         "_sent_voice",
         "_updated_at",
         "_voice_connected",
@@ -203,6 +204,7 @@ class Player:
         self._voice_token: str | None = None
         self._voice_endpoint: str | None = None
         self._sent_voice: VoiceState | None = None
+        self._sent_track: Track | None = None
         self._voice_task: asyncio.Task[None] | None = None
         self._connect_waiter: asyncio.Future[None] | None = None
         self._current: Track | None = None
@@ -710,6 +712,7 @@ class Player:
             return await self._keep_current(payload)
         self._play_seq += 1
         seq = self._play_seq
+        self._sent_track = track  # its TrackStart may come before the answer
         response = await self._patch(payload, no_replace=not replace)
         if voice is not None:
             self._sent_voice = voice
@@ -1009,18 +1012,23 @@ class Player:
     def _on_event(self, event: EventPayload) -> None:
         if isinstance(event, TrackStartEvent):
             current = self._current
+            sent, self._sent_track = self._sent_track, None
             original: Track | None = None
-            if current is None or current.encoded != event.track.encoded:
-                # Started by the node itself (not by our play()): it starts from 0.
+            if current is not None and current.encoded == event.track.encoded:
+                original = current
+            else:
+                # Started before play() got its answer, or by the node itself: from 0.
                 self._position = 0
                 self._updated_at = time.monotonic()
-                self._current = event.track
-            else:
-                original = current  # keep the object the bot played (requester, own attributes)
-                if current.playlist is not None:
-                    event.track.playlist = current.playlist
-                event.track.recommended = current.recommended
-                event.track.requester = current.requester
+                if sent is not None and sent.encoded == event.track.encoded:
+                    original = sent
+                self._current = original or event.track
+            if original is not None:
+                # The node's copy carries what the bot put on the object it played.
+                if original.playlist is not None:
+                    event.track.playlist = original.playlist
+                event.track.recommended = original.recommended
+                event.track.requester = original.requester
             self._inactive_fired = False
             idle_scheduler.disarm(self)
             runtime.emit(TrackStart(self, event.track, original))

@@ -214,10 +214,11 @@ class FailoverEvent(VoltricxEvent):
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class TrackStartEvent(PlayerEvent):
-    """``track`` started playing on ``player``."""
+    """``track`` started playing on ``player``; ``original`` is the object the bot played (or ``None``)."""
 
     core_type = core.TrackStart
     track: Track
+    original: Track | None = None
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
