@@ -146,6 +146,7 @@ class Player:
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_alone_fired",
         "_auto_queue",
         "_autoplay",
         "_connect_waiter",
@@ -225,6 +226,7 @@ class Player:
         self._inactive_channel_limit: int | None = DEFAULT_INACTIVE_CHANNEL_TOKENS
         self._inactive_channel_count = DEFAULT_INACTIVE_CHANNEL_TOKENS
         self._inactive_fired = False
+        self._alone_fired = False
         self._leaving = False
         self.auto_rejoin = False
         self._fail_encoded: str | None = None
@@ -414,11 +416,12 @@ class Player:
             return
         if humans > 0:
             self._inactive_channel_count = limit
+            self._alone_fired = False
             return
         self._inactive_channel_count -= 1
         if self._inactive_channel_count <= 0:
             self._inactive_channel_count = limit
-            self._inactive_fired = True
+            self._alone_fired = True  # until someone is back in the channel
             runtime.emit(InactivePlayer(self))
 
     def forget_voice_session(self) -> None:
@@ -619,7 +622,8 @@ class Player:
 
         The [PlayerDestroyed][voltricx.events.PlayerDestroyed] reason is
         ``inactivity`` when the player was inactive (an ``inactive_player``
-        was emitted and nothing has played since), else ``left``.
+        was emitted and, since then, nothing has played or, for the
+        channel-token kind, no human has been seen in the channel), else ``left``.
         """
         if self._destroyed:
             return
@@ -630,7 +634,8 @@ class Player:
                 await gateway.leave(self.guild_id)
             except Exception:
                 _log.exception("guild %s: leaving voice failed", self.guild_id)
-        await self.destroy(reason="inactivity" if self._inactive_fired else "left")
+        inactive = self._inactive_fired or self._alone_fired
+        await self.destroy(reason="inactivity" if inactive else "left")
 
     async def destroy(self, *, reason: str = "destroyed") -> None:
         """Destroy the player on its node (best effort, a connected node only) and forget it.

@@ -170,6 +170,10 @@ class Queue:
             self._wake()
         return len(tracks)
 
+    async def put_wait(self, item: Track | Playlist | Iterable[Track]) -> int:
+        """wavelink's awaitable :meth:`put`: the same, for code that awaits it. Returns the count."""
+        return self.put(item)
+
     def put_at(self, index: int, track: Track) -> None:
         """Insert ``track`` before position ``index`` (like ``list.insert``; 0 plays next)."""
         if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
