@@ -215,7 +215,7 @@ async def test_9_str_of_a_track_is_its_title(fake_factory: FakeFactory, gateway:
 async def test_10_track_start_gives_the_original_object_and_marks_autoplay_picks(
     fake_factory: FakeFactory, gateway: FakeVoiceGateway
 ) -> None:
-    fake, player = await start(fake_factory, gateway, speed=2000)
+    _fake, player = await start(fake_factory, gateway, speed=2000)
     [seed, *_] = await voltricx.Pool.fetch_tracks("midnight signal")  # type: ignore[misc]
     member = Member(7)
     seed.requester = member
@@ -265,7 +265,7 @@ def test_13_constructing_the_core_player_like_a_voice_protocol_names_the_adapter
 async def test_14_assigning_a_non_queue_is_refused(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, player = await start(fake_factory, gateway)
     track = short(fake, "Listed")
-    with pytest.raises(WrongTypeError, match="voltricx.Queue"):
+    with pytest.raises(WrongTypeError, match=r"voltricx\.Queue"):
         player.queue = [track]  # type: ignore[assignment]
     player.queue = voltricx.Queue([track])
     assert list(player.queue) == [track]
@@ -335,7 +335,7 @@ async def test_store_saves_requester_ids_and_survives_non_json_user_data(
 async def test_destroy_reasons_tell_kicked_left_and_inactivity_apart(
     fake_factory: FakeFactory, gateway: FakeVoiceGateway
 ) -> None:
-    fake, player = await start(fake_factory, gateway)
+    _fake, player = await start(fake_factory, gateway)
     gateway.kick(GUILD)
     kicked = await gateway.wait_for(PlayerDestroyed, timeout=5)
     assert kicked.player is player and kicked.reason == "kicked"

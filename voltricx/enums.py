@@ -88,7 +88,7 @@ class QueueMode(enum.StrEnum):
 
 
 class AutoPlayMode(enum.StrEnum):
-    """What a player does when a track ends (see [Player.autoplay][voltricx.Player.autoplay]).
+    """What a player does when a track ends (see [Player.autoplay][voltricx.player.Player.autoplay]).
 
     wavelink's spellings (``AutoPlayMode.enabled``, ``partial``, ``disabled``)
     are aliases of the same members.

@@ -73,7 +73,7 @@ class Extras:
 
     Reading a missing name raises ``AttributeError``; ``dict(extras)`` and
     iterating give the ``(name, value)`` pairs; setting a name checks the
-    value is JSON first. Built by [Playable.extras][voltricx.Playable.extras];
+    value is JSON first. Built by ``Playable.extras``;
     it writes straight into the track's ``user_data``.
     """
 

@@ -62,7 +62,6 @@ from voltricx.errors import (
     VoltricxError,
     WrongTypeError,
 )
-from voltricx.extras import check_json, json_problem
 from voltricx.events import (
     InactivePlayer,
     PlayerDestroyed,
@@ -74,6 +73,7 @@ from voltricx.events import (
     TrackStuck,
     VoiceClosed,
 )
+from voltricx.extras import check_json, json_problem
 from voltricx.filters import Filters
 from voltricx.gateway import VoiceGateway, VoiceMembers
 from voltricx.models.filters import FiltersPayload
@@ -826,7 +826,7 @@ class Player:
         self._filters_obj = filters if isinstance(filters, Filters) else None
 
     async def stop(self, *, force: bool = True) -> Track | None:
-        """wavelink's alias of [skip][voltricx.Player.skip]: play the next track, or stop when there is none.
+        """wavelink's alias of [skip][voltricx.player.Player.skip]: play the next track, or stop when there is none.
 
         To stop without advancing, clear the queue first (``player.queue.clear()``)
         or pause. Returns the track that was playing.
@@ -848,7 +848,7 @@ class Player:
         self._arm_idle()
 
     async def skip(self, *, force: bool = True) -> Track | None:
-        """Stop the current track and, unless [autoplay][voltricx.Player.autoplay] is ``disabled``, play the next.
+        """Stop the current track and, unless [autoplay][voltricx.player.Player.autoplay] is ``disabled``, play the next.
 
         As in wavelink, the queue advances through autoplay: with ``partial``
         or ``enabled`` the next track comes from the queue (or, ``enabled``,

@@ -41,7 +41,7 @@ async def controls(player: voltricx.Player) -> None:
     await player.seek(30_000)         # milliseconds
     await player.set_volume(80)       # 0-1000, 100 is unchanged
     print(player.current, player.position, player.paused, player.volume, player.ping)
-    previous = await player.skip()    # next queued track, or stop when there is none
+    previous = await player.skip()    # stop; with autoplay on: the next queued track
     print(f"skipped {previous}")
 # --8<-- [end:controls]
 
