@@ -10,6 +10,7 @@ with real voice states) are in ``tests/adapters/test_wavelink_bot.py``.
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -404,3 +405,62 @@ async def test_fetch_tracks_sends_local_paths_and_any_url_as_is(fake_factory: Fa
         await voltricx.Pool.fetch_tracks(query)
     loaded = [r.query["identifier"] for r in fake.requests if r.path == "/v4/loadtracks"]
     assert loaded == queries
+
+
+# -- rows of the migration page that keep their wavelink name ---------------------------------
+
+
+async def test_track_attributes_keep_their_wavelink_names_except_two(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    fake, _ = await start(fake_factory, gateway)
+    track = fake.catalogue.add(title="Named", author="Someone", length=1234, isrc="USX9P1234567", artwork_url="https://img.example/a.png")
+    [loaded] = await voltricx.Pool.fetch_tracks(track.uri or "")  # type: ignore[misc]
+    assert isinstance(loaded, voltricx.Playable) and voltricx.Playable is voltricx.Track
+    assert (loaded.title, loaded.author, loaded.length, loaded.isrc) == ("Named", "Someone", 1234, "USX9P1234567")
+    assert loaded.uri == track.uri and loaded.identifier == track.identifier and loaded.encoded == track.encoded
+    assert loaded.is_stream is False and loaded.is_seekable is True
+    # The two renames: wavelink's `artwork` and `source`.
+    assert loaded.artwork_url == "https://img.example/a.png" and loaded.source_name == "youtube"
+    assert not hasattr(loaded, "artwork") and not hasattr(loaded, "source")
+
+
+async def test_node_players_stats_and_version_keep_their_names(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    _fake, player = await start(fake_factory, gateway)
+    node = voltricx.Pool.get_node("N")
+    assert voltricx.Pool.get_node() is node and node.players == {GUILD: player} and player.node is node
+    stats = await node.fetch_stats()
+    assert stats.players >= 1
+    assert isinstance(await node.fetch_version(), str) and node.penalty >= 0
+
+
+def test_queue_count_and_is_empty_keep_their_names() -> None:
+    queue = voltricx.Queue()
+    assert queue.count == 0 and queue.is_empty
+    queue.mode = QueueMode.loop_all
+    assert queue.mode is QueueMode.LOOP_ALL
+
+
+# -- the migration page says "same" only where a test proves it ------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "migrating-from-wavelink.md"
+
+
+def _page_rows() -> list[list[str]]:
+    rows: list[list[str]] = []
+    for line in PAGE.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 4 and not set(cells[0]) <= {"-"} and cells[0] != "wavelink 3":
+            rows.append(cells)
+    return rows
+
+
+def test_every_row_of_the_migration_page_names_tests_that_exist() -> None:
+    rows = _page_rows()
+    assert len(rows) >= 40
+    for wavelink, _voltricx, verdict, proofs in rows:
+        assert verdict.startswith(("same", "differs: ")), (wavelink, verdict)
+        names = re.findall(r"`(tests/[\w/]+\.py)::(test_\w+)`", proofs)
+        assert names, f"no test for the row {wavelink}"
+        for path, name in names:
+            source = (ROOT / path).read_text()
+            assert re.search(rf"^(async )?def {name}\(", source, re.MULTILINE), f"{path}::{name} (row {wavelink})"

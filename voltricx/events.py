@@ -212,7 +212,7 @@ class PlayerDestroyed(Event):
     ``left`` (the bot called ``disconnect()``), ``inactivity`` (``disconnect()``
     of a player that was inactive: an ``inactive_player`` was emitted and
     nothing played since), ``kicked`` (someone else disconnected the bot),
-    ``node_removed`` (its node was removed from the pool), ``closed``
+    ``node_removed`` (reserved for a player whose node is removed from the pool), ``closed``
     (``Pool.close()``), and adapter reasons such as ``guild_removed``.
     """
 

@@ -154,6 +154,15 @@ async def test_the_bot_plays_queues_pauses_skips_and_leaves(session: Session) ->
     assert ends and all(e.reason in ("stopped", "replaced", "cleanup") for e in ends)
 
 
+async def test_a_broken_track_reaches_the_exception_listener(session: Session) -> None:
+    broken = session.lavalink.catalogue.add(title="Broken", behaviour="exception")
+    await session.command(f"!play {broken.uri}")
+    await session.bot.until(lambda: bool(session.bot.events("track_exception")))
+    [event] = session.bot.events("track_exception")
+    assert event.track == broken and event.exception.severity
+    await session.bot.until(lambda: any(e.reason == "loadFailed" for e in session.bot.events("track_end")))
+
+
 async def test_play_without_joining_voice_asks_to_join(session: Session) -> None:
     await session.fake.move_user(session.alice, None)
     await session.command("!play anything")
