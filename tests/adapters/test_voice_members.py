@@ -6,9 +6,9 @@ import asyncio
 import importlib
 from typing import Any
 
-from voltricx.testing.discord_gateway import FakeDiscord
-
 import pytest
+
+from voltricx.testing.discord_gateway import FakeDiscord
 
 from ._drivers import LIBRARIES, TIMEOUT, DpyFamilyDriver, Driver, HikariDriver, make_driver
 

@@ -1066,9 +1066,9 @@ class FakeDiscord:
                 return self._channel_route(channel_id)
             case _, ["channels", channel_id, *rest] if rest and channel_id.isdigit():
                 guild = self._guild_of_channel(int(channel_id))
-                return self.chat.route(
-                    method, int(channel_id), rest, body, guild.id if guild else None, self.bot_id
-                )
+                if guild is None or guild.id not in self._member_of:
+                    return None
+                return self.chat.route(method, int(channel_id), rest, body, guild.id, self.bot_id)
             case _:
                 return None
 

@@ -13,6 +13,9 @@ they need ``pytest-asyncio`` (without it the plugin adds nothing):
     The pool connected to ``voltricx_lavalink`` through ``voltricx_gateway``;
     the value is the [Node][voltricx.Node] (identifier ``"test"``).
     ``Pool.close()`` runs after the test.
+
+Every test also gets the search settings (``voltricx.search.settings``,
+changed by ``Pool.connect(cache_capacity=...)``) put back afterwards.
 ``voltricx_discord``
     A started [FakeDiscord][voltricx.testing.discord_gateway.FakeDiscord]
     your real discord.py / nextcord / disnake / hikari bot logs into
@@ -56,6 +59,16 @@ def _fixture(function: Any) -> Any:
 
 
 if pytest_asyncio is not None:
+
+    @pytest.fixture(autouse=True)
+    def _voltricx_search_settings_restored() -> Any:
+        """``Pool.connect(cache_capacity=...)`` changes process-wide search settings; undo it after each test."""
+        from voltricx.search import settings
+
+        cache, source = settings.cache, settings.default_source
+        yield
+        settings.cache, settings.default_source = cache, source
+        cache.clear()
 
     @_fixture
     async def voltricx_lavalink() -> AsyncIterator[FakeLavalink]:
