@@ -332,6 +332,21 @@ async def test_store_saves_requester_ids_and_survives_non_json_user_data(
     assert saved.requester_ids[:2] == [21, 22]
     assert saved.queue[0].user_data == {}
 
+    class ResolvingGateway(FakeVoiceGateway):
+        """A gateway that turns ids back into members, as the library adapters do."""
+
+        def resolve_user(self, guild_id: int, user_id: int) -> object:
+            return Member(user_id)
+
+    await voltricx.Pool.connect(
+        client=ResolvingGateway(), nodes=[node_config(fake, "N")], report=False, store=voltricx.SQLiteStore(tmp_path / "players.db")
+    )
+    restored = voltricx.Pool.get_player(GUILD)
+    assert restored is not None and restored.current is not None
+    assert isinstance(restored.current.requester, Member) and restored.current.requester.id == 21
+    [queued] = list(restored.queue)
+    assert queued.requester.id == 22
+
 
 async def test_destroy_reasons_tell_kicked_left_and_inactivity_apart(
     fake_factory: FakeFactory, gateway: FakeVoiceGateway

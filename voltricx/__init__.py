@@ -27,9 +27,12 @@ from voltricx.errors import (
     QueueEmpty,
     SessionNotFound,
     TrackCodecError,
+    UserDataError,
     VoltricxError,
+    WrongTypeError,
 )
 from voltricx.events import EventSink
+from voltricx.extras import Extras
 from voltricx.filters import Filters
 from voltricx.gateway import PlayerFactory, VoiceGateway
 from voltricx.models.track import Track, TrackInfo
@@ -50,6 +53,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AutoPlayMode",
     "EventSink",
+    "Extras",
     "FilterError",
     "Filters",
     "LavalinkHTTPError",
@@ -86,8 +90,10 @@ __all__ = [
     "TrackEndReason",
     "TrackInfo",
     "TrackSource",
+    "UserDataError",
     "VoiceGateway",
     "VoltricxError",
+    "WrongTypeError",
     "__version__",
     "autoplay",
     "codec",

@@ -106,6 +106,8 @@ async def test_the_bot_plays_queues_pauses_skips_and_leaves(session: Session) ->
     started = bot.events("track_start")[0]
     assert started.original is player.current and started.track == first
     assert player.guild is session.guild  # difference 5
+    player.dj = session.guild.get_member(session.alice.id)  # type: ignore[attr-defined]  # your own attributes
+    assert player.dj.id == session.alice.id  # type: ignore[attr-defined]
     assert player.current is not None and player.current.requester.id == session.alice.id
     remote = lavalink.player(session.guild.id)
     assert remote is not None and remote.track is not None
