@@ -479,3 +479,37 @@ def test_every_row_of_the_migration_page_names_tests_that_exist() -> None:
         for path, name in names:
             source = (ROOT / path).read_text()
             assert re.search(rf"^(async )?def {name}\(", source, re.MULTILINE), f"{path}::{name} (row {wavelink})"
+
+
+def test_queue_get_at_loaded_index_copy_and_atomic_keep_their_wavelink_meaning() -> None:
+    tracks = [Track.from_encoded(t.encoded) for t in _catalogue_tracks(3)]
+    queue = voltricx.Queue()
+    assert queue.put(tracks, atomic=True) == 3
+    assert queue.index(tracks[2]) == 2
+    taken = queue.get_at(1)
+    assert taken is tracks[1] and queue.loaded is taken is queue.current
+    assert list(queue) == [tracks[0], tracks[2]] and list(queue.history) == [tracks[1]]
+    clone = queue.copy()
+    clone.get()
+    assert list(queue) == [tracks[0], tracks[2]] and clone.loaded is tracks[0] and queue.loaded is tracks[1]
+    with pytest.raises(IndexError):
+        queue.get_at(5)
+    queue.clear()
+    with pytest.raises(voltricx.QueueEmpty):
+        queue.get_at(0)
+
+
+def _catalogue_tracks(count: int) -> list[Track]:
+    from voltricx.testing._catalogue import Catalogue
+
+    return Catalogue().search("queue parity", count=count)
+
+
+async def test_play_takes_filters_in_the_same_request(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    fake, player = await start(fake_factory, gateway)
+    nightcore = voltricx.Filters()
+    nightcore.timescale.set(pitch=1.2, speed=1.2, rate=1)
+    await player.play(short(fake, "Filtered", 600_000), filters=nightcore)
+    [body] = [r.json for r in fake.requests if r.method == "PATCH" and isinstance(r.json, dict) and "track" in r.json]
+    assert body["filters"]["timescale"] == {"speed": 1.2, "pitch": 1.2, "rate": 1}
+    assert player.filters is nightcore and player.filters_payload.timescale is not None

@@ -681,14 +681,16 @@ class Player:
         paused: bool = False,
         replace: bool = True,
         add_history: bool = True,
+        filters: Filters | FiltersPayload | SupportsPayload | None = None,
     ) -> Track:
         """Play ``track`` from ``start`` ms (until ``end`` ms when given).
 
         ``volume`` sets the player volume in the same request; ``paused``
         starts it paused. ``replace=False`` leaves a playing track alone (the
         node ignores the new one). ``add_history`` records the track in
-        :attr:`queue` history (``queue.mark_played``). Returns the track the
-        node is playing.
+        :attr:`queue` history (``queue.mark_played``). ``filters`` replaces
+        the filter set in the same request (as :meth:`set_filters`). Returns
+        the track the node is playing.
         """
         if start < 0:
             raise PlayerError(f"start must be >= 0 ms, got {start}")
@@ -709,6 +711,8 @@ class Player:
             payload.end_time = end
         if volume is not None:
             payload.volume = self._check_volume(volume)
+        if filters is not None:
+            payload.filters = self._checked_filters(filters)
         voice = self.voice_state()
         if voice is not None and voice != self._sent_voice:
             payload.voice = voice
@@ -722,6 +726,9 @@ class Player:
         if voice is not None:
             self._sent_voice = voice
         self._volume = response.volume
+        if filters is not None and isinstance(payload.filters, FiltersPayload):
+            self._filters = payload.filters
+            self._filters_obj = filters if isinstance(filters, Filters) else None
         started = replace or not was_playing
         if started and add_history:
             self.queue.mark_played(track)
@@ -751,11 +758,17 @@ class Player:
         """
         current = self._current
         assert current is not None
-        kept = PlayerUpdatePayload(volume=payload.volume, voice=payload.voice)
-        if not (isinstance(kept.volume, UnsetType) and isinstance(kept.voice, UnsetType)):
+        kept = PlayerUpdatePayload(volume=payload.volume, voice=payload.voice, filters=payload.filters)
+        if not (
+            isinstance(kept.volume, UnsetType)
+            and isinstance(kept.voice, UnsetType)
+            and isinstance(kept.filters, UnsetType)
+        ):
             response = await self._patch(kept)
             if not isinstance(kept.voice, UnsetType):
                 self._sent_voice = kept.voice
+            if isinstance(kept.filters, FiltersPayload):
+                self._filters, self._filters_obj = kept.filters, None
             self._volume = response.volume
         return self._current or current
 
@@ -808,6 +821,16 @@ class Player:
         """
         if filters is None:
             filters = self.filters
+        payload = self._checked_filters(filters)
+        body = PlayerUpdatePayload(filters=payload)
+        if seek and self._current is not None:
+            body.position = self.position
+        await self._patch(body)
+        self._filters = payload
+        self._filters_obj = filters if isinstance(filters, Filters) else None
+
+    def _checked_filters(self, filters: Filters | FiltersPayload | SupportsPayload) -> FiltersPayload:
+        """The wire form of ``filters``; raises FilterError for filters the node does not allow."""
         payload = filters if isinstance(filters, FiltersPayload) else filters.to_payload()
         info = self.node.info
         if info is not None and info.filters:
@@ -818,12 +841,7 @@ class Player:
                     f"node {self.node.identifier!r} does not allow the filter(s) {', '.join(refused)}; "
                     f"it allows: {', '.join(info.filters)}"
                 )
-        body = PlayerUpdatePayload(filters=payload)
-        if seek and self._current is not None:
-            body.position = self.position
-        await self._patch(body)
-        self._filters = payload
-        self._filters_obj = filters if isinstance(filters, Filters) else None
+        return payload
 
     async def stop(self, *, force: bool = True) -> Track | None:
         """wavelink's alias of [skip][voltricx.player.Player.skip]: play the next track, or stop when there is none.
