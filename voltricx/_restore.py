@@ -262,8 +262,11 @@ class Persister:
             _log.exception("closing the player store failed")
 
 
-def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
-    """Give a freshly built player the saved state (nothing is sent anywhere)."""
+def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> list[tuple[Track, int]]:
+    """Give a freshly built player the saved state (nothing is sent anywhere).
+
+    Returns the tracks whose requester is, for now, a saved id.
+    """
     player.channel_id = snapshot.channel_id
     player.home = snapshot.home
     queue = Queue(snapshot.queue, history_limit=snapshot.history_limit)
@@ -277,7 +280,7 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
     track: Track | None = snapshot.track
     if track is not None and history and history[-1].encoded == track.encoded:
         track = history[-1]  # the same object as queue.current, as after a live play()
-    _give_requesters(player.guild_id, [track, *queue, *queue.history], snapshot.requester_ids)
+    requesters = _saved_requesters([track, *queue, *queue.history], snapshot.requester_ids)
     player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
         track=track,
         position=snapshot.position_at(now),
@@ -285,23 +288,33 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
         volume=snapshot.volume,
         filters=snapshot.filters,
     )
+    return requesters
 
 
-def _give_requesters(guild_id: int, tracks: list[Track | None], ids: list[int | None]) -> None:
-    """Turn saved requester ids back into the adapter's objects (or leave the ids)."""
-    if len(ids) != len(tracks) or not any(i is not None for i in ids):
-        return
-    gateway = runtime.gateway
+def _saved_requesters(tracks: list[Track | None], ids: list[int | None]) -> list[tuple[Track, int]]:
+    """Give each track its saved requester id; the adapter resolves them once voice is back."""
+    if len(ids) != len(tracks):
+        return []
+    pending: list[tuple[Track, int]] = []
     for track, user_id in zip(tracks, ids, strict=True):
-        if track is None or user_id is None:
-            continue
-        requester: object = user_id
-        if isinstance(gateway, UserResolver):
-            try:
-                requester = gateway.resolve_user(guild_id, user_id)
-            except Exception:
-                _log.debug("store: resolving requester %s failed", user_id, exc_info=True)
-        track.requester = requester
+        if track is not None and user_id is not None:
+            track.requester = user_id
+            pending.append((track, user_id))
+    return pending
+
+
+def _resolve_requesters(guild_id: int, pending: list[tuple[Track, int]]) -> None:
+    """Turn saved requester ids into the adapter's member or user objects, where it knows them."""
+    gateway = runtime.gateway
+    if not isinstance(gateway, UserResolver):
+        return
+    for track, user_id in pending:
+        if track.requester != user_id:
+            continue  # the bot set another requester meanwhile
+        try:
+            track.requester = gateway.resolve_user(guild_id, user_id)
+        except Exception:
+            _log.debug("store: resolving requester %s failed", user_id, exc_info=True)
 
 
 def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:
@@ -328,6 +341,7 @@ class Restorer:
         self.store = store
         self.state = state
         self.players: list[Player] = []
+        self.requesters: dict[int, list[tuple[Track, int]]] = {}
         self.resynced = 0
         self.recreated = 0
 
@@ -357,7 +371,7 @@ class Restorer:
             except VoltricxError as exc:
                 _log.warning("store: cannot restore guild %s: %s", guild_id, exc)
                 continue
-            _apply(player, snapshot, now)
+            self.requesters[guild_id] = _apply(player, snapshot, now)
             runtime.players[guild_id] = player
             node.players[guild_id] = player
             self.players.append(player)
@@ -378,6 +392,9 @@ class Restorer:
         await asyncio.gather(*work)
         if rejoin:
             await self._rejoin()
+        for guild_id, pending in self.requesters.items():
+            # After the re-join the library has the guild (and its members) cached.
+            _resolve_requesters(guild_id, pending)
         for player in self.players:
             if not player.destroyed and not player.playing:
                 player._arm_idle()  # pyright: ignore[reportPrivateUsage]
