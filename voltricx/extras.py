@@ -1,12 +1,14 @@
-"""JSON-only data that travels with a track: :class:`Extras` and :func:`check_json`.
+"""JSON-only data that travels with a track: ``Extras`` and ``check_json``.
 
 ``track.extras`` is an attribute namespace over ``track.user_data``, the
 ``userData`` object Lavalink keeps with a playing track and sends back in
-its events::
+its events:
 
-    track.extras.requester_id = 1234
-    track.extras = {"requester_id": 1234, "note": "from the web panel"}
-    dict(track.extras)   # {'requester_id': 1234, 'note': 'from the web panel'}
+```python
+track.extras.requester_id = 1234
+track.extras = {"requester_id": 1234, "note": "from the web panel"}
+dict(track.extras)   # {'requester_id': 1234, 'note': 'from the web panel'}
+```
 
 Everything in it must be JSON (``str``, ``int``, ``float``, ``bool``,
 ``None``, lists and ``str``-keyed dicts of those). A value that is not is

@@ -10,7 +10,7 @@ one of them changes (a move, a new voice server). A ``null`` endpoint means
 Discord is reallocating the voice server: the player waits for the next
 update. A state update with no channel (the bot was disconnected by someone
 else) destroys the player on the node and locally, emitting
-:class:`~voltricx.events.PlayerDestroyed` with reason ``kicked``; with
+[PlayerDestroyed][voltricx.events.PlayerDestroyed] with reason ``kicked``; with
 ``player.auto_rejoin = True`` the player joins the same channel again instead.
 
 Playback and the queue
@@ -28,10 +28,12 @@ track (no audio for the node's threshold) is skipped.
 Inactivity
 ----------
 When nothing plays (no track loaded; a paused track counts as playing, as
-in wavelink) for :attr:`Player.inactive_timeout` seconds, the player emits :class:`~voltricx.events.InactivePlayer` once; the
+in wavelink) for ``Player.inactive_timeout`` seconds, the player emits
+[InactivePlayer][voltricx.events.InactivePlayer] once; the
 bot decides what to do. The countdown starts again every time playback
-stops again. Separately, :attr:`Player.inactive_channel_tokens` counts
-track starts with no human in the voice channel. Idle players share one loop timer (:mod:`voltricx._idle`); a
+stops again. Separately, ``Player.inactive_channel_tokens`` counts
+track starts with no human in the voice channel. Idle players share one
+loop timer (``voltricx._idle``); a
 player owns no task or timer of its own.
 
 Failover
@@ -688,8 +690,8 @@ class Player:
         ``volume`` sets the player volume in the same request; ``paused``
         starts it paused. ``replace=False`` leaves a playing track alone (the
         node ignores the new one). ``add_history`` records the track in
-        :attr:`queue` history (``queue.mark_played``). ``filters`` replaces
-        the filter set in the same request (as :meth:`set_filters`). Returns
+        ``queue`` history (``queue.mark_played``). ``filters`` replaces
+        the filter set in the same request (as ``set_filters``). Returns
         the track the node is playing.
         """
         if start < 0:

@@ -162,7 +162,7 @@ class Queue:
         """Add a track, every track of a playlist, or every track of an iterable to the end.
 
         Returns how many tracks were added. Nothing is added when any item
-        is not a :class:`Track` (``TypeError``): every put is atomic, so
+        is not a ``Track`` (``TypeError``): every put is atomic, so
         wavelink's ``atomic`` flag is accepted and changes nothing.
         """
         tracks = _collect(item)
@@ -172,7 +172,7 @@ class Queue:
         return len(tracks)
 
     async def put_wait(self, item: Track | Playlist | Iterable[Track], *, atomic: bool = True) -> int:
-        """wavelink's awaitable :meth:`put`: the same, for code that awaits it. Returns the count."""
+        """wavelink's awaitable ``put``: the same, for code that awaits it. Returns the count."""
         return self.put(item, atomic=atomic)
 
     def put_at(self, index: int, track: Track) -> None:
@@ -215,8 +215,8 @@ class Queue:
     def get_at(self, index: int) -> Track:
         """Hand out the upcoming track at ``index`` (wavelink's ``get_at``), ignoring the loop mode.
 
-        Like :meth:`get`, the track leaves the upcoming tracks, becomes
-        :attr:`current` and enters :attr:`history`.
+        Like ``get``, the track leaves the upcoming tracks, becomes
+        ``current`` and enters ``history``.
 
         :raises QueueEmpty: no upcoming track at all.
         :raises IndexError: the queue is not empty but ``index`` is out of range.
@@ -271,7 +271,7 @@ class Queue:
 
     @property
     def loaded(self) -> Track | None:
-        """wavelink's name for :attr:`current`: the track last handed out."""
+        """wavelink's name for ``current``: the track last handed out."""
         return self._current
 
     def index(self, track: Track) -> int:

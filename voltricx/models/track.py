@@ -73,7 +73,7 @@ class Track(msgspec.Struct, rename="camel", dict=True):
 
     @property
     def extras(self) -> Extras:
-        """wavelink's attribute namespace over :attr:`user_data` (sent to the node as ``userData``).
+        """wavelink's attribute namespace over ``user_data`` (sent to the node as ``userData``).
 
         ``track.extras.requester_id = 1`` sets a key, ``dict(track.extras)``
         gives them all, ``track.extras = {...}`` (a dict or another track's

@@ -1,8 +1,8 @@
-"""Text side of :class:`~voltricx.testing.discord_gateway.FakeDiscord`: users, messages, reactions.
+"""Text side of ``FakeDiscord``: users, messages, reactions.
 
 A bot's ``ctx.send(...)``, ``message.edit(...)`` and ``message.add_reaction(...)``
-reach the fake's REST routes; :class:`ChatLog` answers them the way Discord
-does and keeps what was sent as :class:`SentMessage` records. It also builds
+reach the fake's REST routes; ``ChatLog`` answers them the way Discord
+does and keeps what was sent as ``SentMessage`` records. It also builds
 the payloads of human users (members of the scripted guilds) so the fake can
 post their messages and move them in and out of voice channels.
 

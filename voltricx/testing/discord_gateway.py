@@ -379,7 +379,7 @@ class FakeDiscord:
             )
         self._member_of: set[int] = set(self._all_guilds)
         self.chat = ChatLog(bot_user=self._user_payload, next_id=ids.next)
-        """Users and messages (text side); see :meth:`add_user` and :meth:`post_message`."""
+        """Users and messages (text side); see ``add_user`` and ``post_message``."""
         self._user_voice: dict[tuple[int, int], int] = {}
 
         self._counter = itertools.count(1)

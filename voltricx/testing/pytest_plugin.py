@@ -22,11 +22,13 @@ changed by ``Pool.connect(cache_capacity=...)``) put back afterwards.
     (``fake.discordpy_client(commands.Bot, command_prefix="!")``), with
     helpers to post a user's message or command and to move users in voice.
 
-Example::
+For example:
 
-    async def test_play_command(voltricx_discord, voltricx_lavalink):
-        bot = voltricx_discord.discordpy_client(commands.Bot, command_prefix="!", intents=intents)
-        ...
+```python
+async def test_play_command(voltricx_discord, voltricx_lavalink):
+    bot = voltricx_discord.discordpy_client(commands.Bot, command_prefix="!", intents=intents)
+    ...
+```
 """
 
 from __future__ import annotations
