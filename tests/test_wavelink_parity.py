@@ -306,6 +306,8 @@ async def test_requester_stays_local_and_a_bad_user_data_is_refused_at_play(
     bad.user_data["member"] = Member(3)  # around the checked setter
     with pytest.raises(UserDataError, match=r"\['member'\] is a Member"):
         await player.play(bad)
+    with pytest.raises(UserDataError, match="Member"):
+        Track.from_encoded(track.encoded, user_data={"member": Member(3)})
 
 
 async def test_store_saves_requester_ids_and_survives_non_json_user_data(

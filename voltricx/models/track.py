@@ -54,12 +54,14 @@ class Track(msgspec.Struct, rename="camel", dict=True):
         """Decode ``encoded`` locally (no node involved) into a track.
 
         Raises :class:`~voltricx.errors.TrackCodecError` when the string is
-        not a valid encoded track; for sources whose blob the local codec
+        not a valid encoded track (and ``UserDataError`` when ``user_data``
+        is not JSON); for sources whose blob the local codec
         cannot read, ask a node (``node.rest.decode_track``).
         """
         from voltricx.codec import decode
 
-        return cls(encoded=encoded, info=decode(encoded).info, user_data=dict(user_data or {}))
+        data = extras_data(user_data or {}, "user_data")
+        return cls(encoded=encoded, info=decode(encoded).info, user_data=data)
 
     @property
     def playlist(self) -> Playlist | None:
