@@ -579,6 +579,8 @@ async def test_a_bot_sends_edits_reacts_and_sees_user_messages(fake: FakeDiscord
         await sent.edit(content="edited", embed=None)
         await sent.add_reaction("\u2705")
         assert (record.content, record.embeds, record.edits, record.reactions) == ("edited", [], 1, ["\u2705"])
+        echo = await asyncio.wait_for(seen.get(), 10)  # Discord echoes the bot's own message
+        assert echo.id == sent.id and echo.author.id == fake.bot_id
         posted = await fake.post_command(alice, "play", "a", "song")
         message = await asyncio.wait_for(seen.get(), 10)
         assert (message.id, message.content, message.author.id) == (posted.id, "!play a song", alice.id)

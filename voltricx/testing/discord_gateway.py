@@ -1033,8 +1033,18 @@ class FakeDiscord:
         self._notify()  # after routing: a message or reaction it recorded is visible to waiters
         if result is None:
             return self._not_found(request)
-        status, body = result
-        return _json_response(body, status=status)
+        status, answer = result
+        if request.method == "POST" and parts[0] == "channels" and parts[2:] == ["messages"] and status == 200:
+            await self._echo_message(answer)
+        return _json_response(answer, status=status)
+
+    async def _echo_message(self, message: object) -> None:
+        """Discord also sends the bot its own new message as MESSAGE_CREATE."""
+        if isinstance(message, dict):
+            payload = cast(_JSON, message)
+            guild_id = payload.get("guild_id")
+            if isinstance(guild_id, str):
+                await self._dispatch_guild(int(guild_id), [("MESSAGE_CREATE", dict(payload))])
 
     def _not_found(self, request: web.Request) -> web.Response:
         _log.warning(
