@@ -302,6 +302,13 @@ async def test_requester_stays_local_and_a_bad_user_data_is_refused_at_play(
     played = [r.json for r in fake.requests if r.method == "PATCH" and isinstance(r.json, dict) and "track" in r.json]
     assert played and "userData" not in played[-1]["track"]
     assert player.current is track and player.current.requester.id == 11
+    replacement = short(fake, "Replacement", 600_000)
+    await player.play(replacement)  # the first ends with "replaced"
+    replaced = await gateway.wait_for(TrackEnd, lambda e: e.reason == "replaced", timeout=5)
+    assert replaced.original is track and replaced.track.requester.id == 11
+    await player.stop()
+    stopped = await gateway.wait_for(TrackEnd, lambda e: e.reason == "stopped", timeout=5)
+    assert stopped.original is replacement
     bad = short(fake, "Bad data")
     bad.user_data["member"] = Member(3)  # around the checked setter
     with pytest.raises(UserDataError, match=r"\['member'\] is a Member"):

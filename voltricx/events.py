@@ -152,12 +152,17 @@ class TrackStart(Event):
 
 @dataclass(frozen=True, slots=True)
 class TrackEnd(Event):
-    """``track`` ended; ``reason`` is a :class:`~voltricx.TrackEndReason` value."""
+    """``track`` ended; ``reason`` is a [TrackEndReason][voltricx.TrackEndReason] value.
+
+    ``original`` is the object the bot played (with its ``requester``), or
+    ``None`` when it is not known (wavelink's ``TrackEndEventPayload.original``).
+    """
 
     name: ClassVar[str] = "track_end"
     player: Player
     track: Track
     reason: str
+    original: Track | None = None
 
     @property
     def may_start_next(self) -> bool:

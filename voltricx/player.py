@@ -171,6 +171,7 @@ class Player:
         "_position",
         "_preferred_region",
         "_queue",
+        "_replaced",
         "_sent_track",
         "_sent_voice",
         "_updated_at",
@@ -208,6 +209,7 @@ class Player:
         self._voice_endpoint: str | None = None
         self._sent_voice: VoiceState | None = None
         self._sent_track: Track | None = None
+        self._replaced: Track | None = None
         self._voice_task: asyncio.Task[None] | None = None
         self._connect_waiter: asyncio.Future[None] | None = None
         self._current: Track | None = None
@@ -744,6 +746,8 @@ class Player:
             playing = response.track if response.track is not None and response.track.encoded != track.encoded else track
             if playing is not track and track.playlist is not None:
                 playing.playlist = track.playlist
+            if self._current is not None and self._current is not playing:
+                self._replaced = self._current  # its TrackEnd(replaced) may come after this answer
             self._current = playing
             self._position = start
             self._updated_at = time.monotonic()
@@ -1060,12 +1064,21 @@ class Player:
             self._use_channel_token()
         elif isinstance(event, TrackEndEvent):
             current = self._current
+            ended: Track | None = None
+            if current is not None and current.encoded == event.track.encoded:
+                ended = current
+            elif self._replaced is not None and self._replaced.encoded == event.track.encoded:
+                ended = self._replaced
+            if ended is not None:
+                event.track.requester = ended.requester
+                event.track.recommended = ended.recommended
+            self._replaced = None
             if event.reason != "replaced":
                 # Invalidates a play() of this track still waiting for its answer.
                 self._play_seq += 1
                 if current is not None and current.encoded == event.track.encoded:
                     self._current = None
-            end = TrackEnd(self, event.track, event.reason)
+            end = TrackEnd(self, event.track, event.reason, ended)
             runtime.emit(end)
             if self._current is not None or self._destroyed:
                 return

@@ -228,6 +228,7 @@ class TrackEndEvent(PlayerEvent):
     core_type = core.TrackEnd
     track: Track
     reason: str
+    original: Track | None = None
 
     @property
     def may_start_next(self) -> bool:
