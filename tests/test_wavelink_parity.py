@@ -522,3 +522,11 @@ async def test_play_takes_filters_in_the_same_request(fake_factory: FakeFactory,
     [body] = [r.json for r in fake.requests if r.method == "PATCH" and isinstance(r.json, dict) and "track" in r.json]
     assert body["filters"]["timescale"] == {"speed": 1.2, "pitch": 1.2, "rate": 1}
     assert player.filters is nightcore and player.filters_payload.timescale is not None
+
+
+async def test_pool_fetch_tracks_takes_wavelinks_node_argument(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    one, two = await fake_factory(), await fake_factory()
+    nodes = await voltricx.Pool.connect(client=gateway, nodes=[node_config(one, "one"), node_config(two, "two")], report=False)
+    tracks = await voltricx.Pool.fetch_tracks("ytsearch:pinned", node=nodes["two"])
+    assert tracks and [r.path for r in one.requests if r.path == "/v4/loadtracks"] == []
+    assert [r.query["identifier"] for r in two.requests if r.path == "/v4/loadtracks"] == ["ytsearch:pinned"]

@@ -227,17 +227,23 @@ class Pool:
 
     @classmethod
     async def fetch_tracks(
-        cls, query: str, *, source: TrackSource | str | None = None, cache: bool = True
+        cls,
+        query: str,
+        *,
+        source: TrackSource | str | None = None,
+        cache: bool = True,
+        node: Node | None = None,
     ) -> list[Track] | Playlist:
         """Load ``query``: a list of :class:`~voltricx.Playable` (maybe empty) or a :class:`~voltricx.Playlist`.
 
         Plain text gets the ``source`` search prefix (default ``ytsearch``,
         see :func:`voltricx.search.configure`); URLs and prefixed queries
         (``spsearch:...``) go as they are. The best node is asked first; when
-        it fails at the transport level the next healthy node is tried.
+        it fails at the transport level the next healthy node is tried;
+        ``node`` asks only that node (as wavelink's ``node=``).
         Raises :class:`~voltricx.LoadError` when the node reports a load error.
         """
-        return await fetch_tracks(query, source=source, cache=cache)
+        return await fetch_tracks(query, source=source, cache=cache, node=node)
 
     @classmethod
     async def save(cls) -> int:
