@@ -388,15 +388,15 @@ async def test_filters_are_a_builder_sent_whole_and_validated(fake_factory: Fake
     with pytest.raises(FilterError):
         player.filters.timescale.set(speed=-1.0)
     player.filters.timescale.set(speed=1.25, pitch=1.25)
-    await player.set_filters(seek=True)
+    await player.set_filters(player.filters, seek=True)
     fake_player = fake.player(GUILD)
     assert fake_player is not None and fake_player.filters.timescale.speed == 1.25  # type: ignore[union-attr]
     before = len(fake.requests)
     with pytest.raises(FilterError, match="rotation"):
         await player.set_filters(Filters.eight_d())
     assert len(fake.requests) == before  # refused locally, nothing sent
-    await player.set_filters(Filters())
-    assert player.filters.enabled == []
+    await player.set_filters()  # no argument: every filter off, as in wavelink
+    assert player.filters.enabled == [] and fake_player.filters == Filters().to_payload()  # type: ignore[union-attr]
 
 
 # -- failover state ------------------------------------------------------------------

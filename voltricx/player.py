@@ -821,12 +821,14 @@ class Player:
     ) -> None:
         """Replace the whole filter set; ``seek=True`` re-seeks so it applies at once.
 
-        Without ``filters`` the current :attr:`filters` builder is sent.
-        Filters the node does not allow (its ``/v4/info`` list) raise
-        :class:`~voltricx.FilterError` before anything is sent.
+        Without ``filters`` (or with ``None``) every filter is turned off, as in
+        wavelink; to send the player's own builder after editing it, pass it:
+        ``await player.set_filters(player.filters)``. Filters the node does not
+        allow (its ``/v4/info`` list) raise
+        [FilterError][voltricx.FilterError] before anything is sent.
         """
         if filters is None:
-            filters = self.filters
+            filters = Filters()
         payload = self._checked_filters(filters)
         body = PlayerUpdatePayload(filters=payload)
         if seek and self._current is not None:

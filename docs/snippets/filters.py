@@ -41,7 +41,7 @@ def bad_value() -> None:
 async def tweak_current(player: voltricx.Player) -> None:
     player.filters.timescale.set(speed=1.1)   # the player's own builder, edited in place
     try:
-        await player.set_filters()            # sends player.filters
+        await player.set_filters(player.filters)  # sends it (no argument: all filters off)
     except FilterError as exc:                # e.g. a filter this node does not allow
         print(exc)
     print(player.node.info.filters if player.node.info else "no /v4/info yet")
