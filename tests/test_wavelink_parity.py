@@ -530,3 +530,15 @@ async def test_pool_fetch_tracks_takes_wavelinks_node_argument(fake_factory: Fak
     tracks = await voltricx.Pool.fetch_tracks("ytsearch:pinned", node=nodes["two"])
     assert tracks and [r.path for r in one.requests if r.path == "/v4/loadtracks"] == []
     assert [r.query["identifier"] for r in two.requests if r.path == "/v4/loadtracks"] == ["ytsearch:pinned"]
+
+
+async def test_seek_without_a_track_does_nothing_and_defaults_to_the_start(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake, player = await start(fake_factory, gateway)
+    before = len(fake.requests)
+    await player.seek(5000)  # nothing loaded: no request, no error (as in wavelink)
+    assert len(fake.requests) == before
+    await player.play(short(fake, "Seekable", 600_000), start=30_000)
+    await player.seek()
+    assert player.position < 30_000

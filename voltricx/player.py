@@ -793,11 +793,14 @@ class Player:
         """Resume playback."""
         await self.pause(False)
 
-    async def seek(self, position: int) -> None:
-        """Jump to ``position`` ms in the current track."""
+    async def seek(self, position: int = 0) -> None:
+        """Jump to ``position`` ms in the current track (default: its start).
+
+        As in wavelink, nothing happens when no track is loaded.
+        """
         track = self._current
         if track is None:
-            raise PlayerError("nothing is playing; there is nothing to seek in")
+            return
         if not track.info.is_seekable:
             raise PlayerError(f"{track.title!r} cannot be seeked (a live stream?)")
         position = max(0, int(position))

@@ -301,10 +301,11 @@ class Queue:
 
     # -- editing -----------------------------------------------------------
 
-    def remove(self, track: Track, count: int | None = None) -> int:
-        """Remove upcoming tracks equal to ``track`` (first ``count`` of them, or all).
+    def remove(self, track: Track, count: int | None = 1) -> int:
+        """Remove the first ``count`` upcoming tracks equal to ``track`` (default one; ``None``: all).
 
-        Returns how many were removed (0 when none matched).
+        As in wavelink, one copy by default. Returns how many were removed
+        (0 when none matched).
         """
         if count is not None and count < 0:
             raise ValueError(f"count must be >= 0 or None, not {count}")
