@@ -94,7 +94,15 @@ class Playlist:
         )
 
     @property
-    def selected(self) -> Track | None:
+    def selected(self) -> int:
+        """Index of the track the link pointed at, ``-1`` when none (wavelink's ``Playlist.selected``).
+
+        The same as ``selected_index``; the track itself is ``selected_track``.
+        """
+        return self.selected_index
+
+    @property
+    def selected_track(self) -> Track | None:
         """The track the link pointed at, or ``None`` when none was selected."""
         index = self.selected_index
         if 0 <= index < len(self.tracks):
