@@ -472,8 +472,11 @@ PAGE = ROOT / "docs" / "migrating-from-wavelink.md"
 def _page_rows() -> list[list[str]]:
     rows: list[list[str]] = []
     for line in PAGE.read_text().splitlines():
+        if not line.startswith("|"):
+            continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) == 4 and not set(cells[0]) <= {"-"} and cells[0] != "wavelink 3":
+        assert len(cells) == 4, f"a table row needs exactly 4 cells: {line}"
+        if not set(cells[0]) <= {"-"} and cells[0] != "wavelink 3":
             rows.append(cells)
     return rows
 
@@ -542,3 +545,13 @@ async def test_seek_without_a_track_does_nothing_and_defaults_to_the_start(
     await player.play(short(fake, "Seekable", 600_000), start=30_000)
     await player.seek()
     assert player.position < 30_000
+
+
+async def test_playable_search_searches_youtube_music_by_default(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    fake, _ = await start(fake_factory, gateway)
+    tracks: voltricx.Search = await voltricx.Playable.search("rick roll")
+    assert isinstance(tracks, list) and tracks
+    assert voltricx.Search == list[voltricx.Playable] | voltricx.Playlist
+    await voltricx.Playable.search("rick roll", source=TrackSource.SoundCloud)
+    loaded = [r.query["identifier"] for r in fake.requests if r.path == "/v4/loadtracks"]
+    assert loaded == ["ytmsearch:rick roll", "scsearch:rick roll"]

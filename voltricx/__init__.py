@@ -42,11 +42,14 @@ from voltricx.playlist import Playlist
 from voltricx.pool import Pool
 from voltricx.queue import Queue
 from voltricx.redis_store import RedisStore
-from voltricx.search import TrackSource
+from voltricx.search import LoadedTracks, TrackSource
 from voltricx.store import PlayerSnapshot, PlayerStore, SQLiteStore, StoreError
 
 #: A playable track; the same class as :class:`voltricx.models.Track`.
 Playable = Track
+
+#: What a load gives (wavelink's ``Search``): a list of tracks or a playlist.
+Search = LoadedTracks
 
 __version__ = "0.1.0"
 
@@ -82,6 +85,7 @@ __all__ = [
     "RedisStore",
     "RoutePlannerClass",
     "SQLiteStore",
+    "Search",
     "SessionNotFound",
     "Severity",
     "StoreError",

@@ -4,7 +4,6 @@ Every change from the wavelink original is a row of
 docs/migrating-from-wavelink.md: ``wavelink`` -> ``voltricx``,
 ``wavelink.Node(uri=, password=)`` -> ``voltricx.NodeConfig(identifier=, uri=, password=)``,
 ``wavelink.Player`` -> ``voltricx.adapters.discordpy.Player``,
-``wavelink.Playable.search(q)`` -> ``voltricx.Pool.fetch_tracks(q)``,
 ``on_wavelink_<x>(payload)`` -> ``on_voltricx_<x>(event)`` (node listeners get the node),
 ``if not hasattr(player, "home")`` -> ``if player.home is None``, ``track.artwork`` ->
 ``track.artwork_url``. Nothing else.
@@ -131,7 +130,7 @@ class Music(commands.Cog):
         elif player.home != ctx.channel:
             await ctx.send(f"You can only play songs in {player.home.mention}, as the player has already started there.")
             return
-        tracks = await voltricx.Pool.fetch_tracks(query)
+        tracks: voltricx.Search = await voltricx.Playable.search(query)
         if not tracks:
             await ctx.send(f"{ctx.author.mention} - Could not find any tracks with that query. Please try again.")
             return

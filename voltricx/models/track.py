@@ -15,7 +15,9 @@ import msgspec
 from voltricx.extras import Extras, extras_data
 
 if TYPE_CHECKING:
+    from voltricx.node import Node
     from voltricx.playlist import Playlist
+    from voltricx.search import TrackSource
 
 __all__ = ["Track", "TrackInfo"]
 
@@ -62,6 +64,20 @@ class Track(msgspec.Struct, rename="camel", dict=True):
 
         data = extras_data(user_data or {}, "user_data")
         return cls(encoded=encoded, info=decode(encoded).info, user_data=data)
+
+    @classmethod
+    async def search(
+        cls, query: str, /, *, source: TrackSource | str = "ytmsearch", node: Node | None = None
+    ) -> list[Track] | Playlist:
+        """wavelink's ``Playable.search``: load ``query`` (YouTube Music search by default).
+
+        The same as ``voltricx.Pool.fetch_tracks(query, source=..., node=...)``
+        with wavelink's default source: URLs and prefixed queries go as they
+        are, other text gets the ``source`` prefix.
+        """
+        from voltricx.search import fetch_tracks
+
+        return await fetch_tracks(query, source=source, node=node)
 
     @property
     def playlist(self) -> Playlist | None:
