@@ -373,8 +373,12 @@ async def test_inactivity_can_be_off_and_is_disarmed_on_destroy(fake_factory: Fa
     assert idle_scheduler.armed(player)
     await player.disconnect()
     assert not idle_scheduler.armed(player)
+    player.inactive_timeout = 0  # as in wavelink: 0 or below turns it off
+    assert player.inactive_timeout is None
+    player.inactive_timeout = -5
+    assert player.inactive_timeout is None
     with pytest.raises(PlayerError):
-        player.inactive_timeout = -1
+        player.inactive_timeout = "soon"  # type: ignore[assignment]
 
 
 # -- filters -------------------------------------------------------------------------

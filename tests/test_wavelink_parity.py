@@ -408,6 +408,8 @@ async def test_inactive_channel_tokens_fire_after_n_track_starts_with_nobody_lis
     gateway = CountingGateway()
     fake, player = await start(fake_factory, gateway)
     assert player.inactive_channel_tokens == 3
+    player.inactive_channel_tokens = 0  # as in wavelink: 0 or below turns it off
+    assert player.inactive_channel_tokens is None
     player.inactive_channel_tokens = 2
     player.autoplay = AutoPlayMode.partial
     tracks = [short(fake, f"Alone {i}") for i in range(4)]

@@ -368,8 +368,9 @@ class Player:
     def inactive_timeout(self) -> float | None:
         """Seconds with nothing playing before :class:`~voltricx.events.InactivePlayer`.
 
-        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` turns
-        it off for this player. Assigning restarts a running countdown.
+        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` (or,
+        as in wavelink, ``0`` or below) turns it off for this player.
+        Assigning restarts a running countdown.
         """
         value = self._inactive_timeout
         if value == _USE_NODE_TIMEOUT:
@@ -378,9 +379,9 @@ class Player:
 
     @inactive_timeout.setter
     def inactive_timeout(self, value: float | None) -> None:
-        if value is not None and value < 0:
-            raise PlayerError(f"inactive_timeout must be >= 0 seconds or None, got {value}")
-        self._inactive_timeout = value
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise PlayerError(f"inactive_timeout must be seconds (a number) or None, got {value!r}")
+        self._inactive_timeout = value if value is not None and value > 0 else None
         if idle_scheduler.armed(self):
             idle_scheduler.disarm(self)
             self._arm_idle()
@@ -392,7 +393,7 @@ class Player:
         Each track start while only bots are in the channel uses one token; a
         human in the channel refills them. When none are left,
         [InactivePlayer][voltricx.events.InactivePlayer] is emitted and the
-        tokens refill. ``None`` (or ``0``) turns it off. It needs an adapter
+        tokens refill. ``None`` (or, as in wavelink, ``0`` or below) turns it off. It needs an adapter
         that can see the channel's members (every library adapter can); with
         other gateways it never fires.
         """
@@ -400,10 +401,11 @@ class Player:
 
     @inactive_channel_tokens.setter
     def inactive_channel_tokens(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise PlayerError(f"inactive_channel_tokens must be an int >= 0 or None, got {value!r}")
-        self._inactive_channel_limit = value or None
-        self._inactive_channel_count = value or 0
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise PlayerError(f"inactive_channel_tokens must be an int or None, got {value!r}")
+        limit = value if value is not None and value > 0 else None
+        self._inactive_channel_limit = limit
+        self._inactive_channel_count = limit or 0
 
     def _use_channel_token(self) -> None:
         """A track started: count it when nobody but bots hears it."""
