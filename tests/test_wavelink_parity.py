@@ -557,3 +557,15 @@ async def test_playable_search_searches_youtube_music_by_default(fake_factory: F
     await voltricx.Playable.search("rick roll", source=TrackSource.SoundCloud)
     loaded = [r.query["identifier"] for r in fake.requests if r.path == "/v4/loadtracks"]
     assert loaded == ["ytmsearch:rick roll", "scsearch:rick roll"]
+
+
+async def test_play_keeps_the_paused_state_unless_told(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+    fake, player = await start(fake_factory, gateway)
+    await player.play(short(fake, "First", 600_000))
+    await player.pause(True)
+    await player.play(short(fake, "Second", 600_000))  # paused=None: the node keeps its state
+    [body] = [r.json for r in fake.requests if r.method == "PATCH" and isinstance(r.json, dict) and "track" in r.json][1:]
+    assert "paused" not in body  # as wavelink: nothing sent, so the node's pause state stays
+    assert player.paused == fake.player(GUILD).paused  # type: ignore[union-attr]
+    await player.play(short(fake, "Third", 600_000), paused=False)
+    assert not player.paused and not fake.player(GUILD).paused  # type: ignore[union-attr]

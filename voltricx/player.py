@@ -684,15 +684,16 @@ class Player:
         start: int = 0,
         end: int | None = None,
         volume: int | None = None,
-        paused: bool = False,
+        paused: bool | None = None,
         replace: bool = True,
         add_history: bool = True,
         filters: Filters | FiltersPayload | SupportsPayload | None = None,
     ) -> Track:
         """Play ``track`` from ``start`` ms (until ``end`` ms when given).
 
-        ``volume`` sets the player volume in the same request; ``paused``
-        starts it paused. ``replace=False`` leaves a playing track alone (the
+        ``volume`` sets the player volume in the same request; ``paused=True``
+        starts it paused, ``False`` playing, and ``None`` (the default, as in
+        wavelink) keeps the player's current paused state. ``replace=False`` leaves a playing track alone (the
         node ignores the new one). ``add_history`` records the track in
         ``queue`` history (``queue.mark_played``). ``filters`` replaces
         the filter set in the same request (as ``set_filters``). Returns
@@ -711,8 +712,9 @@ class Player:
         payload = PlayerUpdatePayload(
             track=UpdatePlayerTrack(encoded=track.encoded, user_data=track.user_data or UNSET),
             position=start,
-            paused=paused,
         )
+        if paused is not None:
+            payload.paused = paused
         if end is not None:
             payload.end_time = end
         if volume is not None:
