@@ -161,7 +161,7 @@ async def test_a_broken_track_reaches_the_exception_listener(session: Session) -
     await session.command(f"!play {broken.uri}")
     await session.bot.until(lambda: bool(session.bot.events("track_exception")))
     [event] = session.bot.events("track_exception")
-    assert event.track == broken and event.exception.severity
+    assert event.track == broken and event.exception.severity and event.exception.message
     await session.bot.until(lambda: any(e.reason == "loadFailed" for e in session.bot.events("track_end")))
 
 
