@@ -1,8 +1,8 @@
 """The pool's runtime state: nodes, players, the adapter, and failover.
 
 ``voltricx.Pool`` is the public, class-level face of the single
-:data:`runtime` defined here. Nodes report to it (it is their
-:class:`~voltricx.node.NodeOwner`); players find their gateway and event
+`runtime` defined here. Nodes report to it (it is their
+[`NodeOwner`][voltricx.node.NodeOwner]); players find their gateway and event
 sink through it.
 """
 

@@ -73,7 +73,7 @@ class RoutePlannerClass(enum.StrEnum):
 
 
 class QueueMode(enum.StrEnum):
-    """Loop behaviour of a [Queue][voltricx.Queue].
+    """Loop behaviour of a [`Queue`][voltricx.Queue].
 
     wavelink's spellings (``QueueMode.loop``, ``loop_all``, ``normal``) are
     aliases of the same members.

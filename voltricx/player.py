@@ -2,44 +2,43 @@
 
 Voice
 -----
-The adapter feeds Discord's voice events into :meth:`Player.on_voice_state`
-and :meth:`Player.on_voice_server`, in any order and as often as they come.
+The adapter feeds Discord's voice events into [`Player.on_voice_state()`][voltricx.player.Player.on_voice_state]
+and [`Player.on_voice_server()`][voltricx.player.Player.on_voice_server], in any order and as often as they come.
 The player sends the node one voice update once session id, token, a
 non-null endpoint and the channel id are all known, and again whenever
 one of them changes (a move, a new voice server). A ``null`` endpoint means
 Discord is reallocating the voice server: the player waits for the next
 update. A state update with no channel (the bot was disconnected by someone
 else) destroys the player on the node and locally, emitting
-[PlayerDestroyed][voltricx.events.PlayerDestroyed] with reason ``kicked``; with
+[`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with reason ``kicked``; with
 ``player.auto_rejoin = True`` the player joins the same channel again instead.
 
 Playback and the queue
 ----------------------
-:attr:`Player.queue` is a :class:`~voltricx.Queue`. When a track ends with
+[`Player.queue`][voltricx.player.Player.queue] is a [`Queue`][voltricx.Queue]. When a track ends with
 ``may_start_next`` (finished, or failed to load), the player plays the next
-track from the queue, honouring its loop mode, unless :attr:`Player.autoplay`
+track from the queue, honouring its loop mode, unless [`Player.autoplay`][voltricx.player.Player.autoplay]
 is ``disabled``. With ``enabled`` it also recommends tracks when the queue
-runs dry (see :mod:`voltricx.autoplay`). A track that fails
-:data:`MAX_TRACK_ATTEMPTS` times in a row is skipped even in ``loop`` mode,
-and after :data:`MAX_FAILURE_STREAK` failed tracks in a row without one
+runs dry (see `voltricx.autoplay`). A track that fails
+[`MAX_TRACK_ATTEMPTS`][voltricx.player.MAX_TRACK_ATTEMPTS] times in a row is skipped even in ``loop`` mode,
+and after [`MAX_FAILURE_STREAK`][voltricx.player.MAX_FAILURE_STREAK] failed tracks in a row without one
 playing through, auto-advance stops until something plays again. A stuck
 track (no audio for the node's threshold) is skipped.
 
 Inactivity
 ----------
 When nothing plays (no track loaded; a paused track counts as playing, as
-in wavelink) for ``Player.inactive_timeout`` seconds, the player emits
-[InactivePlayer][voltricx.events.InactivePlayer] once; the
+in wavelink) for [`Player.inactive_timeout`][voltricx.player.Player.inactive_timeout]
+seconds, the player emits [`InactivePlayer`][voltricx.events.InactivePlayer] once; the
 bot decides what to do. The countdown starts again every time playback
-stops again. Separately, ``Player.inactive_channel_tokens`` counts
-track starts with no human in the voice channel. Idle players share one
-loop timer (``voltricx._idle``); a
-player owns no task or timer of its own.
+stops again. Separately, [`Player.inactive_channel_tokens`][voltricx.player.Player.inactive_channel_tokens]
+counts track starts with no human in the voice channel. Idle players share one
+timer on the event loop; a player owns no task or timer of its own.
 
 Failover
 --------
 Everything the node needs to rebuild the player (voice, track, position,
-volume, filters, paused) is kept here, so :meth:`Player.migrate` can recreate
+volume, filters, paused) is kept here, so [`Player.migrate()`][voltricx.player.Player.migrate] can recreate
 it on another node in one request.
 """
 
@@ -271,10 +270,10 @@ class Player:
 
     @property
     def filters(self) -> Filters:
-        """The player's filters as a :class:`~voltricx.Filters` builder.
+        """The player's filters as a [`Filters`][voltricx.Filters] builder.
 
-        Change it and call :meth:`set_filters` (with no argument) to apply,
-        or pass another :class:`~voltricx.Filters` to :meth:`set_filters`.
+        Change it and call [`set_filters()`][voltricx.player.Player.set_filters] (with no argument) to apply,
+        or pass another [`Filters`][voltricx.Filters] to [`set_filters()`][voltricx.player.Player.set_filters].
         """
         built = self._filters_obj
         if built is None:
@@ -351,7 +350,7 @@ class Player:
 
     @property
     def autoplay(self) -> AutoPlayMode:
-        """What happens when a track ends: see :class:`~voltricx.AutoPlayMode`.
+        """What happens when a track ends: see [`AutoPlayMode`][voltricx.AutoPlayMode].
 
         ``enabled``: play the next queued track, and recommend tracks when the
         queue runs dry. ``partial``: play the next queued track only.
@@ -366,7 +365,7 @@ class Player:
 
     @property
     def inactive_timeout(self) -> float | None:
-        """Seconds with nothing playing before :class:`~voltricx.events.InactivePlayer`.
+        """Seconds with nothing playing before [`InactivePlayer`][voltricx.events.InactivePlayer].
 
         Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` (or,
         as in wavelink, ``0`` or below) turns it off for this player.
@@ -614,7 +613,7 @@ class Player:
         """Move to another voice channel (``None`` disconnects).
 
         The new voice state Discord sends is relayed to the node by
-        :meth:`on_voice_state`.
+        [`on_voice_state()`][voltricx.player.Player.on_voice_state].
         """
         if channel_id is None:
             await self.disconnect()
@@ -646,8 +645,8 @@ class Player:
     async def destroy(self, *, reason: str = "destroyed") -> None:
         """Destroy the player on its node (best effort, a connected node only) and forget it.
 
-        Voice is left alone: :meth:`disconnect` also leaves the channel. Emits
-        :class:`~voltricx.events.PlayerDestroyed` with ``reason``. Idempotent.
+        Voice is left alone: [`disconnect()`][voltricx.player.Player.disconnect] also leaves the channel. Emits
+        [`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with ``reason``. Idempotent.
         """
         if self._destroyed:
             return
@@ -695,9 +694,10 @@ class Player:
         starts it paused, ``False`` playing, and ``None`` (the default, as in
         wavelink) keeps the player's current paused state. ``replace=False`` leaves a playing track alone (the
         node ignores the new one). ``add_history`` records the track in
-        ``queue`` history (``queue.mark_played``). ``filters`` replaces
-        the filter set in the same request (as ``set_filters``). Returns
-        the track the node is playing.
+        [`queue`][voltricx.player.Player.queue] history (``queue.mark_played``). ``filters``
+        replaces the filter set in the same request (as
+        [`set_filters()`][voltricx.player.Player.set_filters]). Returns the track the node
+        is playing.
         """
         if start < 0:
             raise PlayerError(f"start must be >= 0 ms, got {start}")
@@ -832,7 +832,7 @@ class Player:
         wavelink; to send the player's own builder after editing it, pass it:
         ``await player.set_filters(player.filters)``. Filters the node does not
         allow (its ``/v4/info`` list) raise
-        [FilterError][voltricx.FilterError] before anything is sent.
+        [`FilterError`][voltricx.FilterError] before anything is sent.
         """
         if filters is None:
             filters = Filters()

@@ -1,14 +1,15 @@
 """``Pool``: the class-level entry point: connect nodes, choose nodes, close.
 
-::
-
-    nodes = await voltricx.Pool.connect(client=bot, nodes=[
-        voltricx.NodeConfig(identifier="US", uri="http://us.node:2333", password="pass", region="us"),
-    ])
-    node = voltricx.Pool.get_node()             # lowest penalty among connected nodes
-    node = voltricx.Pool.get_node("US")         # by identifier
-    node = voltricx.Pool.get_node(region="us")  # lowest penalty in that region
-    await voltricx.Pool.close()
+```python
+nodes = await voltricx.Pool.connect(client=bot, nodes=[
+    voltricx.NodeConfig(identifier="US", uri="http://us.node:2333",
+                        password="pass", region="us"),
+])
+node = voltricx.Pool.get_node()             # lowest penalty, connected
+node = voltricx.Pool.get_node("US")         # by identifier
+node = voltricx.Pool.get_node(region="us")  # lowest penalty in region
+await voltricx.Pool.close()
+```
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ class Pool:
         Nodes that failed keep retrying in the background, except after a
         wrong or missing password.
 
-        With a ``store`` (:class:`~voltricx.SQLiteStore`, :class:`~voltricx.RedisStore`,
-        any :class:`~voltricx.store.PlayerStore`) the saved players come back
+        With a ``store`` ([`SQLiteStore`][voltricx.SQLiteStore], [`RedisStore`][voltricx.RedisStore],
+        any [`PlayerStore`][voltricx.PlayerStore]) the saved players come back
         before this returns: nodes resume their saved sessions and players are
         re-synced from them, or re-created from the saved track and position
         where a session expired; then (``rejoin=True``) the adapter re-joins
@@ -200,8 +201,8 @@ class Pool:
     def get_node(cls, identifier: str | None = None, *, region: str | None = None) -> Node:
         """A node by identifier, or the best connected one (optionally in ``region``).
 
-        Raises :class:`~voltricx.NodeNotFound` for an unknown identifier and
-        :class:`~voltricx.NoNodesAvailable` when no node is connected.
+        Raises [`NodeNotFound`][voltricx.NodeNotFound] for an unknown identifier and
+        [`NoNodesAvailable`][voltricx.NoNodesAvailable] when no node is connected.
         """
         if identifier is not None:
             node = runtime.nodes.get(identifier)
@@ -234,14 +235,14 @@ class Pool:
         cache: bool = True,
         node: Node | None = None,
     ) -> list[Track] | Playlist:
-        """Load ``query``: a list of :class:`~voltricx.Playable` (maybe empty) or a :class:`~voltricx.Playlist`.
+        """Load ``query``: a list of [`Playable`][voltricx.Track] (maybe empty) or a [`Playlist`][voltricx.Playlist].
 
         Plain text gets the ``source`` search prefix (default ``ytsearch``,
-        see :func:`voltricx.search.configure`); URLs and prefixed queries
+        see [`voltricx.search.configure()`][voltricx.search.configure]); URLs and prefixed queries
         (``spsearch:...``) go as they are. The best node is asked first; when
         it fails at the transport level the next healthy node is tried;
         ``node`` asks only that node (as wavelink's ``node=``).
-        Raises :class:`~voltricx.LoadError` when the node reports a load error.
+        Raises [`LoadError`][voltricx.LoadError] when the node reports a load error.
         """
         return await fetch_tracks(query, source=source, cache=cache, node=node)
 
@@ -249,7 +250,7 @@ class Pool:
     async def save(cls) -> int:
         """Write every changed player to the store now; returns how many were written.
 
-        Raises :class:`~voltricx.VoltricxError` when the pool has no store.
+        Raises [`VoltricxError`][voltricx.VoltricxError] when the pool has no store.
         """
         persister = _restore.active_persister()
         if persister is None:

@@ -1,11 +1,11 @@
 """``python -m voltricx demo``: fake nodes, players in several regions, a node killed, failover.
 
 Everything runs in this process on 127.0.0.1: three
-:class:`~voltricx.testing.FakeLavalink` servers (US, EU, Asia), a
-:class:`~voltricx.testing.voice.FakeVoiceGateway` in place of Discord, and
-the real :class:`~voltricx.Pool`, nodes and players. Every figure printed is
+[`FakeLavalink`][voltricx.testing.FakeLavalink] servers (US, EU, Asia), a
+[`FakeVoiceGateway`][voltricx.testing.FakeVoiceGateway] in place of Discord, and
+the real [`Pool`][voltricx.Pool], nodes and players. Every figure printed is
 read from them (node status, penalty, player counts and positions, the
-:class:`~voltricx.events.Failover` events); nothing is scripted.
+[`Failover`][voltricx.events.Failover] events); nothing is scripted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import voltricx
-from voltricx.cli._console import Console
+from voltricx.cli._console import Console, track_length
 from voltricx.enums import NodeStatus
 from voltricx.errors import VoltricxError
 from voltricx.events import Event, Failover, TrackEnd
@@ -303,7 +303,7 @@ class _Demo:
         track = await player.play(tracks[0])
         self.out.line(
             f"  guild {guild_id} region={region:<4} -> node {player.node.identifier:<5} "
-            f"playing {track.title!r} ({_clock(track.length)})"
+            f"playing {track.title!r} ({track_length(track.length, is_stream=track.is_stream)})"
         )
 
     async def kill_and_fail_over(self, victim: str) -> None:

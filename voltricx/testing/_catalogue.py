@@ -1,4 +1,4 @@
-"""The built-in, deterministic track catalogue of :class:`~voltricx.testing.FakeLavalink`.
+"""The built-in, deterministic track catalogue of [`FakeLavalink`][voltricx.testing.FakeLavalink].
 
 Every track is generated from its query or seed with a hash, so the same
 query gives the same tracks (titles, identifiers, encoded blobs) in every
@@ -27,6 +27,8 @@ from voltricx.models.load import (
     TrackResult,
 )
 from voltricx.models.track import Track, TrackInfo
+
+_AUDIO_EXTENSIONS = ("mp3", "ogg", "flac", "wav", "m4a")
 
 __all__ = ["STREAM_LENGTH", "Catalogue", "CatalogueEntry", "PlayBehaviour"]
 
@@ -97,7 +99,7 @@ class _Playlist:
 
 
 class Catalogue:
-    """The tracks and playlists a :class:`~voltricx.testing.FakeLavalink` can load.
+    """The tracks and playlists a [`FakeLavalink`][voltricx.testing.FakeLavalink] can load.
 
     Built in (all deterministic):
 
@@ -107,12 +109,12 @@ class Catalogue:
     * Any identifier containing the word ``error`` gives ``loadType: error``.
     * Identifiers and URIs of tracks the catalogue holds load one track; an
       unknown identifier gives ``empty``.
-    * Playlists: :attr:`TOP100_URL` (100 tracks) and :attr:`SMALL_PLAYLIST_URL`
-      (5 tracks); :meth:`add_playlist` adds more.
+    * Playlists: [`TOP100_URL`][voltricx.testing.Catalogue.TOP100_URL] (100 tracks) and [`SMALL_PLAYLIST_URL`][voltricx.testing.Catalogue.SMALL_PLAYLIST_URL]
+      (5 tracks); [`add_playlist()`][voltricx.testing.Catalogue.add_playlist] adds more.
     * Mixes: ``https://www.youtube.com/watch?v=ID&list=RDID`` gives a playlist
       ``Mix - TITLE`` of 25 related tracks, the seed first.
     * ``https://...file.mp3`` (also ``.ogg``, ``.flac``, ``.wav``, ``.m4a``)
-      gives an ``http`` track; :attr:`STREAM_URL` a live stream.
+      gives an ``http`` track; [`STREAM_URL`][voltricx.testing.Catalogue.STREAM_URL] a live stream.
     """
 
     TOP100_URL = "https://www.youtube.com/playlist?list=PLvoltricxTop100"
@@ -123,6 +125,9 @@ class Catalogue:
     """A live stream (``isStream`` true, never ends)."""
 
     def __init__(self) -> None:
+        self.unknown_lengths = False
+        """Load ``http`` URLs and ``local:`` paths unprobed, as NodeLink does: length -1,
+        ``"unknown"`` title/author, not seekable (such tracks play until stopped)."""
         self._by_key: dict[str, CatalogueEntry] = {}
         self._playlists: dict[str, _Playlist] = {}
         self._custom_count = 0
@@ -201,7 +206,7 @@ class Catalogue:
         derived from the title; without ``uri`` a YouTube URL is made for
         ``source="youtube"``. The track loads by identifier and by URI.
         ``behaviour`` chooses what happens when it is played (see
-        :data:`PlayBehaviour`).
+        [`PlayBehaviour`][voltricx.testing.PlayBehaviour]).
         """
         if identifier is None:
             self._custom_count += 1
@@ -308,6 +313,10 @@ class Catalogue:
         entry = self._by_key.get(identifier)
         if entry is not None:
             return TrackResult(self._fresh(entry.track))
+        if self.unknown_lengths:
+            unprobed = self._unprobed_track(identifier)
+            if unprobed is not None:
+                return TrackResult(unprobed)
         mix = self._mix(identifier)
         if mix is not None:
             return mix
@@ -315,6 +324,33 @@ class Catalogue:
         if http is not None:
             return TrackResult(http)
         return EmptyResult()
+
+    def _unprobed_track(self, identifier: str) -> Track | None:
+        path = identifier.removeprefix("local:")
+        ext = path.rpartition(".")[2].lower()
+        if identifier.startswith("local:") and path:
+            title, uri, source = path.rsplit("/", 1)[-1] or path, path, "local"
+            author = "unknown"
+        elif urlsplit(identifier).scheme in ("http", "https") and ext in _AUDIO_EXTENSIONS:
+            title = author = "unknown"
+            uri, source = identifier, "http"
+        else:
+            return None
+        info = TrackInfo(
+            identifier="unknown" if source == "http" else path,
+            is_seekable=False,
+            author=author,
+            length=-1,
+            is_stream=False,
+            position=0,
+            title=title,
+            source_name=source,
+            uri=uri,
+            artwork_url=None,
+            isrc=None,
+        )
+        details = http_details(ext if ext in _AUDIO_EXTENSIONS else "wav")
+        return Track(encoded=encode_info(info, details=details), info=info, plugin_info={})
 
     # ------------------------------------------------------------------ helpers
 
@@ -361,7 +397,7 @@ class Catalogue:
             return None
         name = parts.path.rsplit("/", 1)[-1]
         stem, dot, ext = name.rpartition(".")
-        if not dot or ext.lower() not in ("mp3", "ogg", "flac", "wav", "m4a"):
+        if not dot or ext.lower() not in _AUDIO_EXTENSIONS:
             return None
         entry = self._by_key.get(identifier)
         if entry is not None:

@@ -1,4 +1,4 @@
-"""Server-side state of :class:`~voltricx.testing.FakeLavalink`: sessions, players, requests."""
+"""Server-side state of [`FakeLavalink`][voltricx.testing.FakeLavalink]: sessions, players, requests."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["FakePlayer", "FakeSession", "PlaybackClock", "RecordedRequest"]
 
 _json_decode = msgspec.json.decode
+_UNBOUNDED = (1 << 63) - 1
 
 
 class _NoJson:
@@ -32,7 +33,7 @@ _NO_JSON = _NoJson()
 class RecordedRequest:
     """One HTTP request the fake received (websocket upgrades included).
 
-    ``time`` is :func:`time.monotonic` at arrival. ``headers`` is
+    ``time`` is `time.monotonic()` at arrival. ``headers`` is
     case-insensitive. ``json`` is the decoded body, or ``None`` when the body
     is empty or not JSON.
     """
@@ -107,6 +108,8 @@ class FakePlayer:
         "ever_played",
         "filters",
         "guild_id",
+        "handshake",
+        "link",
         "paused",
         "pending",
         "ping",
@@ -114,6 +117,7 @@ class FakePlayer:
         "token",
         "track",
         "voice",
+        "voice_connected",
         "volume",
     )
 
@@ -134,6 +138,12 @@ class FakePlayer:
         """True once a track was started on this player."""
         self.pending: tuple[Track, int, int | None, bool] | None = None
         """NodeLink profile: a track cached until voice arrives (track, position, end, paused)."""
+        self.voice_connected: bool | None = None
+        """With a voice handshake: whether it succeeded (``None``: no handshake, credentials decide)."""
+        self.handshake: asyncio.Task[None] | None = None
+        """The running voice handshake/connection of this player, if any."""
+        self.link: Any = None
+        """The open voice connection (a ``VoiceLink``) once the handshake succeeded."""
         self._anchor_pos = 0.0
         self._anchor_t = clock.now()
         self._stuck = False
@@ -156,6 +166,8 @@ class FakePlayer:
         if self.track is None:
             return 0
         length = self.track.info.length
+        if length < 0:  # unknown length (NodeLink's http/local tracks): plays until stopped
+            length = _UNBOUNDED
         if self.end_time is not None and self.end_time < length:
             return self.end_time
         return length
@@ -184,6 +196,8 @@ class FakePlayer:
         """Monotonic time at which the track reaches its end, ``None`` if it never will."""
         if not self.advancing or self.track is None or self.track.info.is_stream:
             return None
+        if self.end_position >= _UNBOUNDED:
+            return None
         remaining = self.end_position - self._anchor_pos
         return self._anchor_t + max(0.0, remaining) / (1000.0 * self._clock.speed)
 
@@ -196,9 +210,12 @@ class FakePlayer:
 
     @property
     def connected(self) -> bool:
-        """True when the player has full voice credentials."""
+        """True when the player has full voice credentials (and, with a handshake, it succeeded)."""
         v = self.voice
-        return bool(v.token and v.endpoint and v.session_id)
+        credentials = bool(v.token and v.endpoint and v.session_id)
+        if self.voice_connected is None:
+            return credentials
+        return credentials and self.voice_connected
 
     @property
     def playing(self) -> bool:
