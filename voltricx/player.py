@@ -192,8 +192,8 @@ class Player:
     ) -> None:
         if wrong:
             raise WrongTypeError(
-                "voltricx.Player is the library-neutral player and takes a guild id; for "
-                "channel.connect(cls=...) pass your library's adapter player: "
+                "voltricx.Player takes one positional argument, the guild id (node= and region= "
+                "are keywords); for channel.connect(cls=...) pass your library's adapter player: "
                 "voltricx.adapters.discordpy.Player, voltricx.adapters.nextcord.Player or "
                 "voltricx.adapters.disnake.Player (hikari: voltricx.adapters.hikari.join)"
             )
