@@ -322,7 +322,7 @@ async def test_timeouts_given_to_the_pool_and_players_are_checked(
     player = voltricx.Player(GUILD)
     with pytest.raises(voltricx.WrongTypeError):
         player.inactive_timeout = "30"  # pyright: ignore[reportAttributeAccessIssue]
-    with pytest.raises(voltricx.PlayerError):
+    with pytest.raises(voltricx.InvalidArgument):
         player.inactive_timeout = math.nan
     player.inactive_timeout = 30
     assert player.inactive_timeout == 30

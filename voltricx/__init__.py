@@ -31,10 +31,12 @@ from voltricx.errors import (
     SessionNotFound,
     StoreDataLost,
     TrackCodecError,
+    UserDataError,
     VoltricxError,
     WrongTypeError,
 )
 from voltricx.events import EventSink
+from voltricx.extras import Extras
 from voltricx.filters import Filters
 from voltricx.gateway import PlayerFactory, VoiceGateway
 from voltricx.models.track import Track, TrackInfo
@@ -44,17 +46,21 @@ from voltricx.playlist import Playlist
 from voltricx.pool import Pool
 from voltricx.queue import Queue
 from voltricx.redis_store import RedisStore
-from voltricx.search import TrackSource
+from voltricx.search import LoadedTracks, TrackSource
 from voltricx.store import PlayerSnapshot, PlayerStore, SQLiteStore, StoreError
 
 #: A playable track; the same class as :class:`voltricx.models.Track`.
 Playable = Track
+
+#: What a load gives (wavelink's ``Search``): a list of tracks or a playlist.
+Search = LoadedTracks
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoPlayMode",
     "EventSink",
+    "Extras",
     "FilterError",
     "Filters",
     "InvalidArgument",
@@ -86,6 +92,7 @@ __all__ = [
     "RedisStore",
     "RoutePlannerClass",
     "SQLiteStore",
+    "Search",
     "SessionNotFound",
     "Severity",
     "StoreDataLost",
@@ -95,6 +102,7 @@ __all__ = [
     "TrackEndReason",
     "TrackInfo",
     "TrackSource",
+    "UserDataError",
     "VoiceGateway",
     "VoltricxError",
     "WrongTypeError",

@@ -23,6 +23,7 @@ VoltricxError
 │   └── StoreDataLost         the store lost its data; all is written again
 ├── InvalidArgument           an argument's value can never work (ValueError)
 ├── WrongTypeError            a value of the wrong type was passed (TypeError)
+│   └── UserDataError         a JSON-only field was given a non-JSON value
 └── InvalidIndex              an index is out of range (IndexError)
 ```
 
@@ -58,6 +59,7 @@ __all__ = [
     "StoreDataLost",
     "StoreError",
     "TrackCodecError",
+    "UserDataError",
     "VoltricxError",
     "WrongTypeError",
 ]
@@ -260,3 +262,10 @@ class WrongTypeError(VoltricxError, TypeError):
 
 class InvalidIndex(VoltricxError, IndexError):
     """An index is outside the sequence it points into."""
+
+
+class UserDataError(WrongTypeError):
+    """A field that is sent to the node as JSON (``track.extras``, ``user_data``) was given a non-JSON value.
+
+    The message names the value and where it sits.
+    """
