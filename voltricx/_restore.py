@@ -265,7 +265,6 @@ class Persister:
             except Exception as exc:
                 self._skip(guild_id, exc)
                 continue
-            self._unsaveable.pop(guild_id, None)
             changed.append((mark, snapshot))
         gone = [g for g in self._written if g not in live]
         sessions = {
@@ -280,19 +279,25 @@ class Persister:
             for guild_id in gone:
                 del self._written[guild_id]
         # An empty batch still goes to the store: it is how a store notices it lost its data.
-        await self._save(changed, sessions)
+        saved = await self._save(changed, sessions)
         if changed or sessions:
             self.writes += 1
         self._sessions.update(sessions)
-        return len(changed)
+        return saved
 
-    async def _save(self, changed: list[tuple[Hashable, PlayerSnapshot]], sessions: dict[str, str]) -> None:
-        """Save the batch; when the batch fails, save player by player so one bad row costs one player."""
+    async def _save(self, changed: list[tuple[Hashable, PlayerSnapshot]], sessions: dict[str, str]) -> int:
+        """Save the batch; when the batch fails, save player by player so one bad row costs one player.
+
+        Returns how many players were saved.
+        """
         try:
             await self.store.save([s for _, s in changed], sessions)
         except StoreDataLost:
             raise
         except Exception as exc:
+            if len(changed) == 1 and changed[0][1].guild_id in self._unsaveable:
+                self._skip(changed[0][1].guild_id, exc)  # known bad row: already warned
+                return 0
             if len(changed) <= 1:
                 _raise_typed(exc)
             _log.debug("saving a batch failed (%s); saving its players one by one", exc)
@@ -309,14 +314,17 @@ class Persister:
                         _raise_typed(exc)  # nothing goes through: the store itself fails
                     continue
                 saved += 1
+                self._unsaveable.pop(snapshot.guild_id, None)
                 self._written[snapshot.guild_id] = (mark, snapshot)
             if saved == 0:
                 _raise_typed(exc)
             for guild_id, one in failed:
                 self._skip(guild_id, one)
-            return
+            return saved
         for mark, snapshot in changed:
+            self._unsaveable.pop(snapshot.guild_id, None)
             self._written[snapshot.guild_id] = (mark, snapshot)
+        return len(changed)
 
     def _skip(self, guild_id: int, exc: BaseException) -> None:
         """Log once per kind of failure that the player of ``guild_id`` cannot be saved."""
@@ -325,9 +333,8 @@ class Persister:
             return
         self._unsaveable[guild_id] = kind
         _log.warning(
-            "the player of guild %s cannot be saved (%s); the others are saved as usual. "
-            "Track.user_data must hold only msgpack-encodable values (str, int, float, bool, "
-            "None, lists and dicts of them)",
+            "the player of guild %s cannot be saved (%s); the others are saved as usual, "
+            "and it is tried again whenever it changes",
             guild_id,
             kind,
         )
