@@ -334,7 +334,7 @@ class Persister:
         self._unsaveable[guild_id] = kind
         _log.warning(
             "the player of guild %s cannot be saved (%s); the others are saved as usual, "
-            "and it is tried again whenever it changes",
+            "and it is tried again on every pass",
             guild_id,
             kind,
         )
