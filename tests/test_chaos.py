@@ -298,7 +298,7 @@ async def test_brief_drop_inside_grace_resumes_without_duplicates(
         await player.play(tracks[0], start=i * 1000)
         players.append(player)
     session = node.session_id
-    fakes[0].kill()
+    fakes[0].kill_behind_proxy()  # the node may still hold the session: the grace applies
     await node.wait_for_status(NodeStatus.DISCONNECTED, timeout=5)
     await fakes[0].restart(keep_sessions=True)
     await gateway.wait_for(voltricx.events.NodeReady, lambda e: e.node is node and e.resumed, timeout=10)
