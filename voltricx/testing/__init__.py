@@ -17,6 +17,7 @@ from voltricx.testing._profile import PROFILES, Profile
 from voltricx.testing._state import FakePlayer, FakeSession, RecordedRequest
 from voltricx.testing.discord_gateway import FakeDiscord
 from voltricx.testing.fake_lavalink import KEEP, EmittedEvent, FakeLavalink
+from voltricx.testing.placement import placement_problems, wait_one_copy
 from voltricx.testing.voice import FakeVoiceGateway, IssuedVoice
 
 __all__ = [
@@ -35,4 +36,6 @@ __all__ = [
     "PlayBehaviour",
     "Profile",
     "RecordedRequest",
+    "placement_problems",
+    "wait_one_copy",
 ]

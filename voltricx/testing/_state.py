@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FakePlayer", "FakeSession", "PlaybackClock", "RecordedRequest"]
 
+#: Where a track of unknown length (``length: -1``) "ends": never, in practice.
+_UNKNOWN_END = (1 << 63) - 1
+
 _json_decode = msgspec.json.decode
 
 
@@ -156,6 +159,9 @@ class FakePlayer:
         if self.track is None:
             return 0
         length = self.track.info.length
+        if length < 0:
+            # Unknown length (NodeLink's http and local sources): it plays until stopped.
+            length = _UNKNOWN_END
         if self.end_time is not None and self.end_time < length:
             return self.end_time
         return length
@@ -183,6 +189,8 @@ class FakePlayer:
     def deadline(self) -> float | None:
         """Monotonic time at which the track reaches its end, ``None`` if it never will."""
         if not self.advancing or self.track is None or self.track.info.is_stream:
+            return None
+        if self.track.info.length < 0 and (self.end_time is None or self.end_time < 0):
             return None
         remaining = self.end_position - self._anchor_pos
         return self._anchor_t + max(0.0, remaining) / (1000.0 * self._clock.speed)
