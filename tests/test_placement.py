@@ -9,7 +9,7 @@ import pytest
 import voltricx
 from voltricx import NodeStatus
 from voltricx._state import runtime
-from voltricx.errors import NoNodesAvailable, NodeNotFound, PlayerError
+from voltricx.errors import NodeNotFound, NoNodesAvailable, PlayerError
 from voltricx.events import (
     Failover,
     NodeDraining,
