@@ -165,9 +165,9 @@ class NodeRemoved(Event):
 class PlayersMoved(Event):
     """``players`` moved from ``old_node`` to ``new_node`` while both could be reached.
 
-    ``reason`` says why: ``"switch"`` ([Player.switch_node][voltricx.Player.switch_node]),
-    ``"drain"`` ([Pool.drain][voltricx.Pool.drain]), ``"remove"``
-    ([Pool.remove_node][voltricx.Pool.remove_node]) or ``"move_back"`` (back to a
+    ``reason`` says why: ``"switch"`` ([Player.switch_node][voltricx.player.Player.switch_node]),
+    ``"drain"`` ([Pool.drain][voltricx.pool.Pool.drain]), ``"remove"``
+    ([Pool.remove_node][voltricx.pool.Pool.remove_node]) or ``"move_back"`` (back to a
     node of the player's own region).
     """
 

@@ -294,7 +294,7 @@ class Node:
 
         A node of the pool first hands its players to the other nodes (or, when
         there is none, parks them until one connects), exactly like
-        [Pool.remove_node][voltricx.Pool.remove_node]; then the supervisor stops
+        [Pool.remove_node][voltricx.pool.Pool.remove_node]; then the supervisor stops
         and the websocket and the HTTP session are closed.
         """
         if not self._closing:

@@ -929,7 +929,7 @@ class Player:
         await self._owner.switch(self, node)
 
     async def migrate(self, node: Node) -> None:
-        """Deprecated alias of [switch_node][voltricx.Player.switch_node]."""
+        """Deprecated alias of [switch_node][voltricx.player.Player.switch_node]."""
         warnings.warn(
             "Player.migrate is deprecated; use Player.switch_node", DeprecationWarning, stacklevel=2
         )

@@ -202,7 +202,7 @@ class Pool:
         and the call returns when the node holds no player. Emits
         [NodeDraining][voltricx.events.NodeDraining], then one
         [PlayersMoved][voltricx.events.PlayersMoved] per target node with
-        reason ``"drain"``. [Pool.undrain][voltricx.Pool.undrain] reverses it.
+        reason ``"drain"``. [Pool.undrain][voltricx.pool.Pool.undrain] reverses it.
 
         Raises [NodeNotFound][voltricx.NodeNotFound] for an unknown identifier
         and [NoNodesAvailable][voltricx.NoNodesAvailable] when no other node is
