@@ -133,6 +133,13 @@ class Runtime:
         if self.nodes.get(node.identifier) is not node:
             return
         await self._empty(node, reason="remove", strict=False)
+        session = node.session_id
+        if session is not None and node.status is NodeStatus.CONNECTED and node.resuming_supported:
+            # Nothing will resume this session: let the server free it now.
+            try:
+                await node.rest.update_session(session, resuming=False)
+            except VoltricxError as exc:
+                _log.debug("node %s: could not turn resuming off before closing: %s", node.identifier, exc)
         if self.nodes.get(node.identifier) is node:
             del self.nodes[node.identifier]
             self.emit(NodeRemoved(node))

@@ -2,8 +2,9 @@
 
 Every live player must be held by exactly one server, in the session of
 the node it says it is on; every destroyed player by none. A dead server
-holds nothing (its process is gone); a session waiting to be resumed still
-holds its players.
+holds nothing (its process is gone); a stalled one is not counted either
+(nothing can reach it to delete a copy; check again once it answers); a
+session waiting to be resumed still holds its players.
 
 ```python
 await wait_one_copy(fakes, players, timeout=10)   # raises AssertionError with the problems
@@ -27,7 +28,7 @@ def placement_problems(fakes: Sequence[FakeLavalink], players: Iterable[Player])
     """Every way ``fakes`` break "one copy per live player, none per destroyed one" now."""
     held: dict[int, list[str]] = {}
     for fake in fakes:
-        if fake.down:
+        if fake.down or fake.stalled:
             continue
         for session_id, session in fake.sessions.items():
             for gid in session.players:
