@@ -354,3 +354,32 @@ async def test_concurrent_commands_and_moves_take_turns(fake_factory: FakeFactor
         remote = fakes[1].player(player.guild_id)
         assert remote is not None and remote.track is not None and remote.track.encoded == track.encoded
         assert remote.volume == 55 and player.volume == 55
+
+
+@_RESUMES
+async def test_a_player_rebuilt_on_a_resumed_node_is_not_swept(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    """G fails over A -> B; A resumes its old session (still holding G) while B dies: G is rebuilt
+    on A while A's stray sweep is in flight. The sweep re-checks G in G's turn and leaves it."""
+    fakes, (a, b) = await pool(fake_factory, gateway, None, None)
+    [player] = await playing(a, fakes[0], 1)
+    session = a.session_id
+    fakes[0].kill()
+    await gateway.wait_for(Failover, timeout=15)
+    assert player.node is b
+    fakes[0].delay(0.5)  # the sweep's list and the rebuild overlap on A
+    await fakes[0].restart(keep_sessions=True)
+    await gateway.wait_for(voltricx.events.NodeReady, lambda e: e.node is a and e.resumed, timeout=10)
+    assert a.session_id == session
+    fakes[1].kill()
+    await gateway.wait_for(Failover, lambda e: e.old_node is b, timeout=15)
+    await runtime.tasks.wait_idle(timeout=15)
+    fakes[0].delay(0)
+    assert player.node is a and a.players[player.guild_id] is player
+    await wait_one_copy(fakes, [player])
+    remote = fakes[0].player(player.guild_id)
+    assert remote is not None and remote.track is not None
+    rebuilt = max(r.time for r in fakes[0].requests if r.method == "PATCH" and r.path.endswith(f"/players/{player.guild_id}"))
+    late = [r for r in fakes[0].requests if r.method == "DELETE" and r.time > rebuilt]
+    assert not late, "the sweep deleted the rebuilt player"
