@@ -93,6 +93,8 @@ async def test_migrate_is_a_deprecated_alias(fake_factory: FakeFactory, gateway:
 async def test_switch_node_of_a_destroyed_player_is_refused(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fakes, (a, b) = await pool(fake_factory, gateway, None, None)
     [player] = await playing(a, fakes[0], 1)
+    with pytest.raises(PlayerError, match="already is on node"):
+        await player.switch_node(a)
     await player.disconnect()
     with pytest.raises(PlayerError, match="destroyed"):
         await player.switch_node(b)

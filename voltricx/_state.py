@@ -9,14 +9,14 @@ default instance.
 
 Every change of a guild's placement (a move, a failover rebuild, a drain,
 a removal, a move back home, a restore, a stray sweep, a destroy) runs
-inside :meth:`Runtime.placement` for that guild, one at a time and in
+inside `Runtime.placement` for that guild, one at a time and in
 order, so at every moment exactly one node holds each live guild's player.
 Player commands (``play``, ``pause``, ...) take the same per-guild turn, so
 a move never rebuilds a player from state a command is about to change.
 
 ``voltricx.Pool`` is the class-level face of the default runtime,
-:data:`runtime`. What happens when a node is lost is in
-:mod:`voltricx._failover`.
+`runtime`. What happens when a node is lost is in
+`voltricx._failover`.
 """
 
 from __future__ import annotations
@@ -267,7 +267,7 @@ class Runtime:
     # -- node operations ---------------------------------------------------------------
 
     def node(self, identifier: str) -> Node:
-        """The node called ``identifier`` or :class:`~voltricx.NodeNotFound`."""
+        """The node called ``identifier`` or [NodeNotFound][voltricx.NodeNotFound]."""
         node = self.nodes.get(identifier)
         if node is None:
             raise NodeNotFound(identifier)
@@ -306,7 +306,7 @@ class Runtime:
     async def _empty(self, node: Node, *, reason: str, strict: bool) -> None:
         """Move every player of ``node`` elsewhere (best node each time); park what cannot move.
 
-        ``strict``: raise :class:`~voltricx.NoNodesAvailable` when there is nowhere to go.
+        ``strict``: raise [NoNodesAvailable][voltricx.NoNodesAvailable] when there is nowhere to go.
         """
         moved: dict[Node, list[Player]] = {}
         tally: dict[Node, float] = {}

@@ -35,7 +35,7 @@ player owns no task or timer of its own.
 Failover and moves
 ------------------
 Everything the node needs to rebuild the player (voice, track, position,
-volume, filters, paused) is kept here, so :meth:`Player.switch_node` (and
+volume, filters, paused) is kept here, so `Player.switch_node` (and
 failover, drain, move back home) can recreate it on another node in one
 request. Moves and commands of one guild take turns through the player's
 owner (the pool), so a move never races a ``play`` or a destroy.
@@ -125,7 +125,7 @@ class PlayerOwner(Protocol):
 
     The owner is the only writer of where players live (``node.players``,
     the pool's player map); the player asks it to attach, move and release
-    it, and takes its guild's turn (:meth:`placement`) for every request.
+    it, and takes its guild's turn (`placement`) for every request.
     """
 
     @property
@@ -921,11 +921,16 @@ class Player:
         play the guild. Emits [PlayersMoved][voltricx.events.PlayersMoved]
         with reason ``"switch"``. Waits for a move or command of this guild
         already in flight. Raises [PlayerError][voltricx.PlayerError] for a
-        destroyed player and [NodeError][voltricx.NodeError] when ``node`` is
-        not connected.
+        destroyed player or when it already is on ``node`` (as wavelink does),
+        and [NodeError][voltricx.NodeError] when ``node`` is not connected.
         """
         if self._destroyed:
             raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
+        if node is self.node:
+            raise PlayerError(
+                f"the player of guild {self.guild_id} already is on node {node.identifier!r}; "
+                "pass another node"
+            )
         await self._owner.switch(self, node)
 
     async def migrate(self, node: Node) -> None:

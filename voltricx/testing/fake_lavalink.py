@@ -247,7 +247,7 @@ class FakeLavalink:
         self.events: list[EmittedEvent] = []
         """Every ``event`` op produced, in order (cleared by :meth:`clear_requests` too)."""
         self.connections_while_down = 0
-        """TCP connections accepted and dropped while dead behind a proxy (:meth:`kill_behind_proxy`)."""
+        """TCP connections accepted and dropped while dead behind a proxy (`kill_behind_proxy`)."""
         self._port_holder: socket.socket | None = None
         self._refusing = False
         self.ignored_pings = 0
@@ -507,13 +507,13 @@ class FakeLavalink:
 
         Nothing listens on the port any more, so a new connection is refused
         (``ECONNREFUSED``), as with a Lavalink process that is gone; the port
-        stays reserved for :meth:`restart`. Playback freezes. Sessions are
-        lost unless :meth:`restart` keeps them.
+        stays reserved for `restart`. Playback freezes. Sessions are
+        lost unless `restart` keeps them.
         """
         self._die(refuse=True)
 
     def kill_behind_proxy(self) -> None:
-        """Die behind a proxy: like :meth:`kill`, but new connections are accepted, then dropped.
+        """Die behind a proxy: like `kill`, but new connections are accepted, then dropped.
 
         That is what a client sees when a load balancer or proxy in front of
         a dead node still accepts TCP: it cannot tell the node is gone, so a
