@@ -353,7 +353,10 @@ class Node:
                 _log.error("%s; not retrying until the configuration is fixed", exc)
                 self._resolve_first()
                 return
-            except (NodeError, TimeoutError, aiohttp.ClientError, OSError):
+            except (NodeError, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                self.refused = isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
+                    exc.os_error, ConnectionRefusedError
+                )
                 self._set_status(NodeStatus.DISCONNECTED)
                 self._attempt_finished()
                 if failures == 0 or _log.isEnabledFor(logging.DEBUG):
@@ -399,7 +402,6 @@ class Node:
     async def _connect(self) -> aiohttp.ClientWebSocketResponse:
         """Open the websocket and read ``ready``; set up the session. Raises typed errors."""
         self._attempts += 1
-        self.refused = False
         headers = self.rest.auth_headers(self._user_id)
         if self.config.resume and self.session_id is not None:
             headers["Session-Id"] = self.session_id
@@ -440,7 +442,6 @@ class Node:
             raise
         except aiohttp.ClientConnectorError as exc:
             self.last_error = describe_os_error(exc.os_error)
-            self.refused = isinstance(exc.os_error, ConnectionRefusedError)
             raise
         except TimeoutError:
             self.last_error = f"no answer within {self.config.connect_timeout:g}s"
