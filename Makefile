@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench docs fuzz clean
+.PHONY: demo test test-matrix lint typecheck pytest bench docs fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,24 @@ pytest: $(STAMP)
 # The strict docs build runs inside the suite (tests/test_docs.py).
 test: lint typecheck pytest
 
+# The suite on every supported Python, each in its own venv (.venv-3.X). The
+# interpreter is python3.X from PATH, else pyenv's newest 3.X.
+MATRIX ?= 3.11 3.12 3.13
+test-matrix:
+	@set -e; for v in $(MATRIX); do \
+	  py=; if python$$v -c '' >/dev/null 2>&1; then py=python$$v; fi; \
+	  if [ -z "$$py" ]; then py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -n1); fi; \
+	  if [ -z "$$py" ]; then echo "test-matrix: no Python $$v found (PATH or pyenv)" >&2; exit 1; fi; \
+	  venv=.venv-$$v; \
+	  if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \
+	    $$py -m venv $$venv && $$venv/bin/python -m pip install --quiet --upgrade pip && \
+	    $$venv/bin/python -m pip install --quiet -e '.[discordpy,nextcord,disnake,hikari,redis,docs,dev]' && \
+	    touch $$venv/.installed; \
+	  fi; \
+	  echo "== Python $$v ($$($$venv/bin/python -c 'import sys; print(sys.version.split()[0])')) =="; \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
+	done
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
@@ -38,4 +56,4 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache site
+	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .ruff_cache site

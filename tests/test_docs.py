@@ -116,7 +116,7 @@ def test_every_snippet_is_used_by_a_page() -> None:
 
 def test_snippets_pass_pyright() -> None:
     result = subprocess.run(
-        [str(BIN / "pyright"), "-p", str(SNIPPETS / "pyrightconfig.json")],
+        [str(BIN / "pyright"), "-p", str(SNIPPETS / "pyrightconfig.json"), "--pythonpath", sys.executable],
         cwd=ROOT,
         capture_output=True,
         text=True,
