@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html as htmllib
 import importlib.util
 import os
 import re
@@ -86,20 +87,94 @@ def as_documented(text: str, configs: list[voltricx.NodeConfig], fakes: list[Fak
 # -- the site ---------------------------------------------------------------------------
 
 
-def test_mkdocs_build_strict_has_no_warnings(tmp_path: Path) -> None:
+@dataclasses.dataclass(frozen=True)
+class Build:
+    site: Path
+    output: str
+    returncode: int
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """One strict build of the site for every test that looks at it."""
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     result = subprocess.run(
-        [str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "WARNING" not in output, output
-    assert (tmp_path / "site" / "index.html").is_file()
+    return Build(site, result.stdout + result.stderr, result.returncode)
+
+
+def test_mkdocs_build_strict_has_no_warnings(build: Build) -> None:
+    assert build.returncode == 0, build.output
+    assert "WARNING" not in build.output, build.output
+    assert (build.site / "index.html").is_file()
+
+
+#: What a Sphinx role looks like once Markdown has rendered it (the
+#: backticks became <code>): ``:class:`` followed by the target.
+RAW_ROLE = re.compile(
+    r":(?:py:)?(?:class|meth|attr|func|data|mod|exc|obj|const|ref|doc):"
+    r"|:(?:param|raises?|returns?|rtype|type)\b[^:\n]*:"  # reST field lists
+    r"|={4,}[ \t]+={4,}"  # the border of a reST simple table
+)
+
+
+def page_text(html: str) -> str:
+    """The prose of a built page: its article without code, tags or entities."""
+    match = re.search(r"<article[^>]*>(.*)</article>", html, re.S)
+    body = match.group(1) if match else html
+    body = re.sub(r"<(pre|code|script|style)\b.*?</\1>", " ", body, flags=re.S)
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", body))
+
+
+def raw_markup(text: str) -> list[str]:
+    """Raw Sphinx roles, stray ``::`` and unresolved snippet markers in ``text``."""
+    found = [m.group(0) for m in RAW_ROLE.finditer(text)]
+    found += [text[max(0, m.start() - 30) : m.end()].strip() for m in re.finditer("::", text)]
+    if "--8<--" in text:
+        found.append("--8<--")
+    return found
+
+
+def test_raw_markup_detector_catches_roles_and_stray_colons() -> None:
+    html = (
+        "<article><p>Returns a :class:<code>Player</code>; see below::</p>"
+        "<p>:param size: most entries kept</p>"
+        "<p>=====  =====</p>"
+        "<pre><code>x = {'a': 1}  # :meth: in code is fine ::1</code></pre></article>"
+    )
+    found = raw_markup(page_text(html))
+    assert found[:3] == [":class:", ":param size:", "=====  ====="]
+    assert len(found) == 4 and found[3].endswith("below::")
+    assert raw_markup(page_text("<article><p>[Player][voltricx.Player] is fine</p></article>")) == []
+
+
+def test_rendered_pages_have_no_raw_roles_or_stray_colons(build: Build) -> None:
+    assert build.returncode == 0, build.output
+    problems = {}
+    for page in sorted(build.site.rglob("*.html")):
+        found = raw_markup(page_text(page.read_text(encoding="utf-8")))
+        if found:
+            problems[str(page.relative_to(build.site))] = found[:5]
+    assert problems == {}, "use [Name][voltricx.Name] cross-references and fenced code blocks"
+
+
+def test_site_publishes_diagrams_and_no_snippet_sources(build: Build) -> None:
+    assert build.returncode == 0, build.output
+    for name in ("architecture", "node-states", "failover-timeline", "voice-flow", "benchmarks"):
+        svg = (build.site / "img" / f"{name}.svg").read_text(encoding="utf-8")
+        assert svg.startswith("<svg ") and svg.rstrip().endswith("</svg>")
+    states = (build.site / "img" / "node-states.svg").read_text(encoding="utf-8")
+    for status in voltricx.NodeStatus:
+        assert f">{status.value}<" in states
+    assert not (build.site / "snippets").exists()
+    assert list(build.site.rglob("pyrightconfig.json")) == []
 
 
 def test_every_snippet_is_run_or_type_checked() -> None:
@@ -126,6 +201,41 @@ def test_snippets_pass_pyright() -> None:
 
 
 # -- connecting nodes ---------------------------------------------------------------------
+
+
+async def test_check_output_on_the_page_is_the_real_output() -> None:
+    """docs/lavalink.md and the home page quote ``python -m voltricx check``."""
+    documented = (SNIPPETS / "check_output.txt").read_text(encoding="utf-8")
+    plugins = [(name, version) for name, version in
+               re.findall(r"([\w-]+-plugin) ([\d.]+)", documented)]
+    assert [name for name, _ in plugins] == [
+        "youtube-plugin", "lavasrc-plugin", "lavasearch-plugin", "sponsorblock-plugin"]
+    async with FakeLavalink("youshallnotpass", plugins=plugins) as fake:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "voltricx", "check", fake.uri,
+            "--password", "youshallnotpass", "--query", "ytsearch:lofi beats", "--no-colour",
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        async with asyncio.timeout(60):
+            out, _ = await proc.communicate()
+    assert proc.returncode == 0
+
+    def same_shape(text: str) -> str:
+        text = re.sub(r"\(\d+ ms\)", "(N ms)", text)
+        return re.sub(r"session \w+ ", "session ID ", text)
+
+    printed = out.decode().replace(fake.uri.removeprefix("http://"), "127.0.0.1:2333")
+    assert same_shape(printed.rstrip("\n")) == same_shape(documented.rstrip("\n"))
+
+
+async def test_one_node_report_on_the_quickstarts_is_the_real_output(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = await fake_factory()
+    config = voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password=fake_password())
+    await voltricx.Pool.connect(client=gateway, nodes=on_fakes([config], [fake]))
+    printed = as_documented(capsys.readouterr().out, [config], [fake])
+    assert printed == (SNIPPETS / "quickstart_report.txt").read_text(encoding="utf-8")
 
 
 async def test_connection_report_on_the_page_is_the_real_output(

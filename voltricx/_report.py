@@ -1,10 +1,10 @@
 """The connection report ``Pool.connect`` prints once, and logs.
 
-::
-
-    [Lavalink] Node connection report (2/3 connected)
-    [CONNECTED] US http://us.node:2333 region=us
-    [FAILED] Asia http://asia.node:2333 region=asia (connection refused)
+```text
+[Lavalink] Node connection report (2/3 connected)
+[CONNECTED] US http://us.node:2333 region=us
+[FAILED] Asia http://asia.node:2333 region=asia (connection refused)
+```
 """
 
 from __future__ import annotations

@@ -1,16 +1,16 @@
-"""Saving players to a :class:`~voltricx.store.PlayerStore` and bringing them back on start.
+"""Saving players to a [`PlayerStore`][voltricx.PlayerStore] and bringing them back on start.
 
-:class:`Persister` runs while the pool has a store: every ``interval``
+`Persister` runs while the pool has a store: every ``interval``
 seconds it looks at each player, and writes (in one batch) only the ones
 whose state changed or whose position stopped following the saved one
 (a seek, a pause, a stall). Guilds whose player is gone are deleted from
 the store. Node session ids are saved the same way.
 
-:class:`Restorer` runs inside ``Pool.connect(store=...)``: before the
+`Restorer` runs inside ``Pool.connect(store=...)``: before the
 nodes connect it hands each node its saved session id (so the node
 resumes it) and rebuilds every saved player locally (through the
-gateway's ``make_player`` when it is a :class:`~voltricx.gateway.PlayerFactory`,
-else as a plain :class:`~voltricx.Player`), so the pool counts them as its
+gateway's ``make_player`` when it is a [`PlayerFactory`][voltricx.PlayerFactory],
+else as a plain [`Player`][voltricx.Player]), so the pool counts them as its
 own from the first frame; once the nodes answered, it
 re-syncs each player with the node's copy, or, where the session expired
 and the node no longer has the player, re-creates it from the saved

@@ -18,7 +18,7 @@ class TaskTracker:
     """A set of tasks started on behalf of one owner (a node, the pool).
 
     Finished tasks drop out by themselves; an exception that escapes a task
-    is logged, never lost silently. :meth:`cancel_all` cancels whatever is
+    is logged, never lost silently. `cancel_all()` cancels whatever is
     left and waits for it, so nothing outlives its owner.
     """
 

@@ -1,9 +1,9 @@
 """Autoplay: recommend tracks when a player's queue runs dry.
 
 With ``player.autoplay = AutoPlayMode.ENABLED`` the player calls
-:func:`recommend` when a track ends and nothing is queued. Seeds are the
+`recommend()` when a track ends and nothing is queued. Seeds are the
 most recent tracks of ``player.queue.history`` (newest first, at most
-:data:`SEEDS`). For each seed the sources are tried in this order, and the
+`SEEDS`). For each seed the sources are tried in this order, and the
 first that yields tracks not played recently wins:
 
 1. the YouTube mix ("radio") of the seed, for YouTube tracks
@@ -15,7 +15,7 @@ first that yields tracks not played recently wins:
    tracks on a node with LavaSrc and Spotify, the Spotify recommendations
    of the seed found with ``spsearch:``.
 
-A track counts as recent when it is among the last :data:`RECENT` history
+A track counts as recent when it is among the last `RECENT` history
 entries, playing now, queued, or already recommended; matching is by
 encoded blob, identifier, and title plus author (a mix often carries the
 same song under another upload).

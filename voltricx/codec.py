@@ -2,20 +2,22 @@
 
 Every track Lavalink hands out carries ``encoded``: standard base64 of one
 lavaplayer *message*. The message is a big-endian ``int32`` header (flags in
-bits 31-30, body size in bits 29-0) followed by the body::
+bits 31-30, body size in bits 29-0) followed by the body:
 
-    [version u8]  only when flag 1 (TRACK_INFO_VERSIONED) is set; else version 1
-    title         UTF
-    author        UTF
-    length        int64 (ms)
-    identifier    UTF
-    isStream      bool
-    uri           nullable UTF   (version >= 2)
-    artworkUrl    nullable UTF   (version >= 3)
-    isrc          nullable UTF   (version >= 3)
-    sourceName    UTF
-    details       source-specific bytes (kept opaque)
-    position      int64 (ms)     always the last 8 bytes of the body
+```text
+[version u8]  only when flag 1 (TRACK_INFO_VERSIONED) is set; else version 1
+title         UTF
+author        UTF
+length        int64 (ms)
+identifier    UTF
+isStream      bool
+uri           nullable UTF   (version >= 2)
+artworkUrl    nullable UTF   (version >= 3)
+isrc          nullable UTF   (version >= 3)
+sourceName    UTF
+details       source-specific bytes (kept opaque)
+position      int64 (ms)     always the last 8 bytes of the body
+```
 
 UTF is Java's modified UTF-8 (``DataOutput.writeUTF``): a ``uint16`` byte
 count, NUL written as ``C0 80`` and characters above U+FFFF written as two
@@ -24,7 +26,7 @@ count, NUL written as ``C0 80`` and characters above U+FFFF written as two
 
 The decoder is the hot path (whole playlists can be decoded locally), so it
 works on offsets into one ``bytes`` object with precompiled
-:class:`struct.Struct` readers and decodes strings with the C UTF-8 codec
+`struct.Struct` readers and decodes strings with the C UTF-8 codec
 whenever a string holds nothing that modified UTF-8 writes differently.
 """
 
@@ -86,7 +88,7 @@ class DecodedTrack(msgspec.Struct, frozen=True, gc=False):
     ``details`` is the source-specific part between ``source_name`` and
     ``position``, kept byte for byte (empty for YouTube, SoundCloud, ...; the
     container probe info for ``http``/``local``; album and artist data for
-    LavaSrc sources). See :func:`http_probe_info` and :func:`lavasrc_details`
+    LavaSrc sources). See [`http_probe_info()`][voltricx.codec.http_probe_info] and [`lavasrc_details()`][voltricx.codec.lavasrc_details]
     to read the known layouts.
     """
 
@@ -105,7 +107,7 @@ class DecodedTrack(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def info(self) -> TrackInfo:
-        """The track's :class:`~voltricx.models.TrackInfo` (``is_seekable`` is ``not is_stream``)."""
+        """The track's [`TrackInfo`][voltricx.TrackInfo] (``is_seekable`` is ``not is_stream``)."""
         return TrackInfo(
             identifier=self.identifier,
             is_seekable=not self.is_stream,
@@ -124,7 +126,7 @@ class DecodedTrack(msgspec.Struct, frozen=True, gc=False):
     def from_info(
         cls, info: TrackInfo, *, details: bytes = b"", version: int = TRACK_INFO_VERSION
     ) -> DecodedTrack:
-        """Build a track from a :class:`~voltricx.models.TrackInfo` and optional details bytes."""
+        """Build a track from a [`TrackInfo`][voltricx.TrackInfo] and optional details bytes."""
         return cls(
             version=version,
             title=info.title,
@@ -210,7 +212,7 @@ def decode_modified_utf8(raw: bytes) -> str:
     """Decode Java modified UTF-8 bytes (without the length prefix) to ``str``.
 
     Surrogate pairs are joined into one character; lone surrogates are kept.
-    Raises :class:`~voltricx.errors.TrackCodecError` on malformed input.
+    Raises [`TrackCodecError`][voltricx.TrackCodecError] on malformed input.
     """
     if b"\xed" not in raw and b"\xc0\x80" not in raw:
         try:
@@ -272,7 +274,7 @@ def _nullable_utf(text: str | None, what: str) -> bytes:
 
 
 def _message_bytes(encoded: str | bytes | bytearray | memoryview) -> bytes:
-    """Turn the argument of :func:`decode` into the raw message bytes."""
+    """Turn the argument of [`decode()`][voltricx.codec.decode] into the raw message bytes."""
     if isinstance(encoded, str):
         try:
             return binascii.a2b_base64(encoded, strict_mode=True)
@@ -324,7 +326,7 @@ def _parse_fast(data: bytes) -> DecodedTrack | None:
     decoding with no per-field bounds checks. Positions only grow, so a
     string running past the end is caught by the final ``end > tail`` check
     or by an ``IndexError``. Whenever anything is unusual it returns ``None``
-    and :func:`_parse_careful` decides, with precise errors.
+    and `_parse_careful()` decides, with precise errors.
     """
     if b"\xed" in data or b"\xc0\x80" in data:
         return None
@@ -458,7 +460,7 @@ def decode(encoded: str | bytes) -> DecodedTrack:
 
     ``encoded`` is the base64 string Lavalink sends; ``bytes`` may hold the
     same base64 text or the raw (already base64-decoded) message. Raises
-    :class:`~voltricx.errors.TrackCodecError`, and nothing else, when the
+    [`TrackCodecError`][voltricx.TrackCodecError], and nothing else, when the
     input is not a valid encoded track.
     """
     if isinstance(encoded, str):
@@ -480,7 +482,7 @@ def decode(encoded: str | bytes) -> DecodedTrack:
 
 
 def decode_to_track(encoded: str) -> Track:
-    """Build a :class:`~voltricx.models.Track` locally from its encoded string."""
+    """Build a [`Track`][voltricx.Track] locally from its encoded string."""
     return Track(encoded=encoded, info=decode(encoded).info)
 
 
@@ -500,7 +502,7 @@ def encode(track: DecodedTrack) -> str:
     """Encode a track as the base64 string Lavalink accepts.
 
     Uses ``track.version`` (1, 2 or 3); fields a version cannot store must be
-    ``None``. Raises :class:`~voltricx.errors.TrackCodecError` when a string
+    ``None``. Raises [`TrackCodecError`][voltricx.TrackCodecError] when a string
     is longer than 65535 encoded bytes or a value cannot be written.
     """
     version = track.version
@@ -544,7 +546,7 @@ def encode(track: DecodedTrack) -> str:
 
 
 def encode_info(info: TrackInfo, *, details: bytes = b"", version: int = TRACK_INFO_VERSION) -> str:
-    """Encode a :class:`~voltricx.models.TrackInfo` (plus optional details) as Lavalink would."""
+    """Encode a [`TrackInfo`][voltricx.TrackInfo] (plus optional details) as Lavalink would."""
     return encode(DecodedTrack.from_info(info, details=details, version=version))
 
 

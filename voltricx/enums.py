@@ -66,7 +66,7 @@ class RoutePlannerClass(enum.StrEnum):
 
 
 class QueueMode(enum.StrEnum):
-    """Loop behaviour of a :class:`~voltricx.Queue`."""
+    """Loop behaviour of a [`Queue`][voltricx.Queue]."""
 
     NORMAL = "normal"
     LOOP = "loop"

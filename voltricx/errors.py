@@ -1,22 +1,24 @@
 """The voltricx exception tree.
 
-Everything voltricx raises derives from :class:`VoltricxError`, so one
-``except voltricx.VoltricxError`` catches it all::
+Everything voltricx raises derives from [`VoltricxError`][voltricx.VoltricxError], so one
+``except voltricx.VoltricxError`` catches it all:
 
-    VoltricxError
-    ├── NodeError                 a node could not be reached or misbehaved
-    │   ├── NodeAuthError         401 (no password) / 403 (wrong password)
-    │   ├── LavalinkHTTPError     the node answered with an error body
-    │   │   └── SessionNotFound   404 on a session route: the session is gone
-    │   └── NodeProtocolError     the node sent something we cannot decode
-    ├── NodeNotFound              no node with that identifier
-    ├── NoNodesAvailable          no connected node to choose
-    ├── LoadError                 a track load failed (loadType "error")
-    ├── PlayerError               an operation on a player could not be done
-    ├── FilterError               a filter value is out of its valid range
-    ├── QueueEmpty                get()/peek() on a queue with nothing to hand out
-    ├── TrackCodecError           an encoded track is not valid
-    └── MissingExtraError         a Discord library extra is not installed
+```text
+VoltricxError
+├── NodeError                 a node could not be reached or misbehaved
+│   ├── NodeAuthError         401 (no password) / 403 (wrong password)
+│   ├── LavalinkHTTPError     the node answered with an error body
+│   │   └── SessionNotFound   404 on a session route: the session is gone
+│   └── NodeProtocolError     the node sent something we cannot decode
+├── NodeNotFound              no node with that identifier
+├── NoNodesAvailable          no connected node to choose
+├── LoadError                 a track load failed (loadType "error")
+├── PlayerError               an operation on a player could not be done
+├── FilterError               a filter value is out of its valid range
+├── QueueEmpty                get()/peek() on a queue with nothing to hand out
+├── TrackCodecError           an encoded track is not valid
+└── MissingExtraError         a Discord library extra is not installed
+```
 
 Messages say what failed and what to do. None of them ever contains a
 node's password.

@@ -1,11 +1,11 @@
-"""Events the core emits, and :class:`EventSink`, the Protocol that receives them.
+"""Events the core emits, and [`EventSink`][voltricx.EventSink], the Protocol that receives them.
 
 Each event is a small frozen, slotted dataclass with exactly what a
 listener needs. ``name`` is the stable snake_case name adapters build
 native names from: the discord.py family dispatches
 ``on_voltricx_<name>``, hikari gets one ``hikari.Event`` subclass per event.
 
-========================  ====================================================
+================  ====================================================
 event                     when
 ========================  ====================================================
 ``NodeReady``             a node's websocket is ready (every connect and reconnect)
@@ -32,6 +32,32 @@ event                     when
 ``ChaptersLoaded``        SponsorBlock: the current track's chapters are known
 ``ChapterStarted``        SponsorBlock: a new chapter started
 ========================  ====================================================
+=======
+| event | when |
+|---|---|
+| ``NodeReady`` | a node's websocket is ready (every connect and reconnect) |
+| ``NodeDisconnected`` | a node's websocket was lost (or the node was closed) |
+| ``NodeStats`` | a node sent its periodic load figures |
+| ``Failover`` | players moved from a lost node to another one |
+| ``NodeDraining`` | a node stopped taking players and is being emptied |
+| ``NodeRemoved`` | a node left the pool (closed and forgotten) |
+| ``PlayersMoved`` | players moved between two healthy nodes (drain, switch, ...) |
+| ``TrackStart`` | a track started playing |
+| ``TrackEnd`` | a track ended (``reason``, ``may_start_next``) |
+| ``TrackException`` | playback of a track failed |
+| ``TrackStuck`` | a track produced no audio for ``threshold_ms`` |
+| ``VoiceClosed`` | the node's Discord voice connection closed |
+| ``PlayerUpdate`` | the node reported a player's position |
+| ``PlayerDestroyed`` | a player was destroyed (left, kicked, or closed) |
+| ``InactivePlayer`` | a player has played nothing for ``inactive_timeout`` |
+| ``PluginEvent`` | a node event of a type this version does not know |
+| ``LyricsFound`` | LavaLyrics: lyrics for the current track were found |
+| ``LyricsNotFound`` | LavaLyrics: no lyrics for the current track |
+| ``LyricsLine`` | LavaLyrics: a lyrics line is being sung now |
+| ``SegmentsLoaded`` | SponsorBlock: the current track's segments are known |
+| ``SegmentSkipped`` | SponsorBlock: a segment was skipped |
+| ``ChaptersLoaded`` | SponsorBlock: the current track's chapters are known |
+| ``ChapterStarted`` | SponsorBlock: a new chapter started |
 """
 
 from __future__ import annotations
@@ -192,7 +218,7 @@ class TrackStart(Event):
 
 @dataclass(frozen=True, slots=True)
 class TrackEnd(Event):
-    """``track`` ended; ``reason`` is a :class:`~voltricx.TrackEndReason` value."""
+    """``track`` ended; ``reason`` is a [`TrackEndReason`][voltricx.TrackEndReason] value."""
 
     name: ClassVar[str] = "track_end"
     player: Player

@@ -1,53 +1,53 @@
-"""The :class:`Filters` builder: audio filters with validated ranges and presets.
+"""The [`Filters`][voltricx.Filters] builder: audio filters with validated ranges and presets.
 
-A :class:`Filters` holds one builder per Lavalink filter. Each builder
-is off until you set something on it; only filters that are on are sent::
+A [`Filters`][voltricx.Filters] holds one builder per Lavalink filter. Each builder
+is off until you set something on it; only filters that are on are sent:
 
-    filters = voltricx.Filters()
-    filters.timescale.set(speed=1.2, pitch=1.2)
-    filters.equalizer.set_band(0, 0.25).set_band(1, 0.2)
-    filters.volume = 0.8
-    await player.set_filters(filters)
+```python
+filters = voltricx.Filters()
+filters.timescale.set(speed=1.2, pitch=1.2)
+filters.equalizer.set_band(0, 0.25).set_band(1, 0.2)
+filters.volume = 0.8
+await player.set_filters(filters)
 
-    filters.timescale.reset()       # one filter off
-    filters.reset()                 # every filter off
+filters.timescale.reset()       # one filter off
+filters.reset()                 # every filter off
 
-    filters = voltricx.Filters.nightcore()   # a preset, a new instance
+filters = voltricx.Filters.nightcore()   # a preset, a new instance
+```
 
 ``set(...)`` changes only the fields you pass (the others keep their
 values) and returns the builder, so calls chain. Every value is checked
-when it is set; a bad one raises :class:`~voltricx.errors.FilterError`
+when it is set; a bad one raises [`FilterError`][voltricx.FilterError]
 naming the filter, field, value and the valid range, and changes nothing.
 
 Valid ranges (Lavalink v4; ``x`` is the value):
 
-=================  ==========================================================
-``volume``         ``0.0 <= x <= 5.0`` (1.0 is 100 %; above 1.0 may clip)
-``equalizer``      bands ``0..14``, gain ``-0.25 <= x <= 1.0`` (0 is neutral)
-``karaoke``        ``level``, ``mono_level``: ``0 <= x <= 1``;
-                   ``filter_band`` (Hz), ``filter_width``: ``x >= 0``
-``timescale``      ``speed``, ``pitch``, ``rate``: ``0 < x <= 10`` (see
-                   :data:`MAX_TIMESCALE`)
-``tremolo``        ``frequency > 0``; ``0 < depth <= 1``
-``vibrato``        ``0 < frequency <= 14``; ``0 < depth <= 1``
-``rotation``       ``rotation_hz``: any number (negative turns the other way)
-``distortion``     every field any number (offsets 0, scales 1 are neutral)
-``channel_mix``    each factor ``0 <= x <= 1`` (neutral 1, 0, 0, 1)
-``low_pass``       ``smoothing >= 1.0`` (1.0 changes nothing; 20 is soft)
-``plugin_filters`` a free JSON object per plugin filter name
-=================  ==========================================================
+|  |  |
+|---|---|
+| ``volume`` | ``0.0 <= x <= 5.0`` (1.0 is 100 %; above 1.0 may clip) |
+| ``equalizer`` | bands ``0..14``, gain ``-0.25 <= x <= 1.0`` (0 is neutral) |
+| ``karaoke`` | ``level``, ``mono_level``: ``0 <= x <= 1``; ``filter_band`` (Hz), ``filter_width``: ``x >= 0`` |
+| ``timescale`` | ``speed``, ``pitch``, ``rate``: ``0 < x <= 10`` (see [`MAX_TIMESCALE`][voltricx.filters.MAX_TIMESCALE]) |
+| ``tremolo`` | ``frequency > 0``; ``0 < depth <= 1`` |
+| ``vibrato`` | ``0 < frequency <= 14``; ``0 < depth <= 1`` |
+| ``rotation`` | ``rotation_hz``: any number (negative turns the other way) |
+| ``distortion`` | every field any number (offsets 0, scales 1 are neutral) |
+| ``channel_mix`` | each factor ``0 <= x <= 1`` (neutral 1, 0, 0, 1) |
+| ``low_pass`` | ``smoothing >= 1.0`` (1.0 changes nothing; 20 is soft) |
+| ``plugin_filters`` | a free JSON object per plugin filter name |
 
 NaN and infinities are refused everywhere (JSON cannot carry them).
 
-Presets are class methods that return a new instance: :meth:`Filters.nightcore`,
-:meth:`Filters.vaporwave`, :meth:`Filters.vocal_removal` (karaoke),
-:meth:`Filters.eight_d` (rotation), :meth:`Filters.bass_boost`,
-:meth:`Filters.pulsate` (tremolo) and :meth:`Filters.soft` (low pass). The
+Presets are class methods that return a new instance: [`Filters.nightcore()`][voltricx.filters.Filters.nightcore],
+[`Filters.vaporwave()`][voltricx.filters.Filters.vaporwave], [`Filters.vocal_removal()`][voltricx.filters.Filters.vocal_removal] (karaoke),
+[`Filters.eight_d()`][voltricx.filters.Filters.eight_d] (rotation), [`Filters.bass_boost()`][voltricx.filters.Filters.bass_boost],
+[`Filters.pulsate()`][voltricx.filters.Filters.pulsate] (tremolo) and [`Filters.soft()`][voltricx.filters.Filters.soft] (low pass). The
 karaoke and tremolo presets are not called ``karaoke()``/``tremolo()``
 because ``filters.karaoke`` and ``filters.tremolo`` are the builders.
 
-A player keeps a :class:`Filters` and sends :meth:`Filters.to_payload` in
-its update; :meth:`Filters.from_payload` reads one back. For any valid
+A player keeps a [`Filters`][voltricx.Filters] and sends [`Filters.to_payload()`][voltricx.filters.Filters.to_payload] in
+its update; [`Filters.from_payload()`][voltricx.filters.Filters.from_payload] reads one back. For any valid
 payload without empty filter objects or repeated equalizer bands,
 ``Filters.from_payload(p).to_payload() == p``.
 """
@@ -551,7 +551,7 @@ class EqualizerFilter:
     """A 15-band equalizer: band ``0..14``, gain ``-0.25..1.0`` (0 is neutral).
 
     Bands are sent in the order they were first set; a band set to 0.0
-    stays in the payload until :meth:`reset_band` or :meth:`reset`.
+    stays in the payload until [`reset_band()`][voltricx.filters.EqualizerFilter.reset_band] or [`reset()`][voltricx.filters.EqualizerFilter.reset].
     """
 
     __slots__ = ("_bands",)
@@ -728,7 +728,7 @@ class Filters:
     """Every audio filter of a player, each with validated values; see the module docs.
 
     Equality compares what is set (equalizer band order does not matter).
-    The instance is mutable and therefore not hashable; use :meth:`copy`
+    The instance is mutable and therefore not hashable; use [`copy()`][voltricx.filters.Filters.copy]
     to keep a snapshot.
     """
 
@@ -894,7 +894,8 @@ class Filters:
     def from_payload(cls, payload: FiltersPayload) -> Self:
         """Build filters from a wire object (e.g. a player's ``filters`` from the node).
 
-        :raises FilterError: a value is outside the ranges this module accepts.
+        Raises:
+            FilterError: a value is outside the ranges this module accepts.
         """
         built = cls()
         if not isinstance(payload.volume, UnsetType):

@@ -1,17 +1,17 @@
-"""The seam between the core and a Discord library: :class:`VoiceGateway`.
+"""The seam between the core and a Discord library: [`VoiceGateway`][voltricx.VoiceGateway].
 
 The core never imports a Discord library. It asks the adapter to join or
 leave voice channels; the adapter feeds the bot's voice state and voice
 server updates back into the guild's player
-(:meth:`voltricx.Player.on_voice_state` / :meth:`voltricx.Player.on_voice_server`),
+([`voltricx.Player.on_voice_state()`][voltricx.player.Player.on_voice_state] / [`voltricx.Player.on_voice_server()`][voltricx.player.Player.on_voice_server]),
 in any order and as often as Discord sends them.
 
-A gateway may also be a :class:`PlayerFactory`: when the pool restores
+A gateway may also be a [`PlayerFactory`][voltricx.PlayerFactory]: when the pool restores
 saved players (``Pool.connect(store=...)``) it then asks the gateway to
 build each one, so a library adapter can hand back its own
-:class:`voltricx.Player` subclass (the dpy-family adapters return the
+[`voltricx.Player`][voltricx.Player] subclass (the dpy-family adapters return the
 library's voice-client ``Player``). Gateways without the method get plain
-:class:`voltricx.Player` objects.
+[`voltricx.Player`][voltricx.Player] objects.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class PlayerFactory(Protocol):
     The restorer calls it once per saved guild, before the nodes connect and
     before anything is sent anywhere; it must only construct the object (no
     joining, no registering with the pool). The restorer then gives the
-    player its saved state and re-joins voice through :meth:`VoiceGateway.join`.
+    player its saved state and re-joins voice through [`VoiceGateway.join()`][voltricx.gateway.VoiceGateway.join].
     """
 
     def make_player(self, guild_id: int, channel_id: int | None, *, node: Node) -> Player:

@@ -92,10 +92,10 @@ class _Lost(Exception):
 
 
 class Node:
-    """A Lavalink node in the pool. Create nodes with :meth:`voltricx.Pool.connect`.
+    """A Lavalink node in the pool. Create nodes with [`voltricx.Pool.connect()`][voltricx.pool.Pool.connect].
 
     Attributes:
-        config: The :class:`~voltricx.NodeConfig` this node was built from.
+        config: The [`NodeConfig`][voltricx.NodeConfig] this node was built from.
         players: Players currently on this node, by guild id.
         stats: The latest stats the node sent (``None`` before the first).
         info: The node's ``/v4/info`` answer from the last connect (``None`` before).
@@ -247,11 +247,11 @@ class Node:
     async def fetch_tracks(
         self, query: str, *, source: str | None = None, cache: bool = True
     ) -> list[Track] | Playlist:
-        """Load ``query`` on this node: tracks (maybe ``[]``) or a :class:`~voltricx.Playlist`.
+        """Load ``query`` on this node: tracks (maybe ``[]``) or a [`Playlist`][voltricx.Playlist].
 
         Plain text gets the ``source`` search prefix (default ``ytsearch``),
-        URLs and prefixed queries go as they are; see :mod:`voltricx.search`.
-        Raises :class:`~voltricx.LoadError` when the node reports a load error.
+        URLs and prefixed queries go as they are; see [`voltricx.search`][voltricx.search].
+        Raises [`LoadError`][voltricx.LoadError] when the node reports a load error.
         """
         from voltricx.search import fetch_tracks
 
@@ -262,7 +262,7 @@ class Node:
         return await self.rest.get_players(self.require_session())
 
     def require_session(self) -> str:
-        """The session id, or raise :class:`NodeError` when the node is not connected."""
+        """The session id, or raise [`NodeError`][voltricx.NodeError] when the node is not connected."""
         if self._status is not NodeStatus.CONNECTED or self.session_id is None:
             raise NodeError(
                 f"node {self.identifier!r} is {self._status.value}; wait for it to connect "

@@ -2,41 +2,41 @@
 
 Voice
 -----
-The adapter feeds Discord's voice events into :meth:`Player.on_voice_state`
-and :meth:`Player.on_voice_server`, in any order and as often as they come.
+The adapter feeds Discord's voice events into [`Player.on_voice_state()`][voltricx.player.Player.on_voice_state]
+and [`Player.on_voice_server()`][voltricx.player.Player.on_voice_server], in any order and as often as they come.
 The player sends the node one voice update once session id, token, a
 non-null endpoint and the channel id are all known, and again whenever
 one of them changes (a move, a new voice server). A ``null`` endpoint means
 Discord is reallocating the voice server: the player waits for the next
 update. A state update with no channel (the bot was disconnected by someone
 else) destroys the player on the node and locally, emitting
-:class:`~voltricx.events.PlayerDestroyed` with reason ``disconnected``.
+[`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with reason ``disconnected``.
 
 Playback and the queue
 ----------------------
-:attr:`Player.queue` is a :class:`~voltricx.Queue`. When a track ends with
+[`Player.queue`][voltricx.player.Player.queue] is a [`Queue`][voltricx.Queue]. When a track ends with
 ``may_start_next`` (finished, or failed to load), the player plays the next
-track from the queue, honouring its loop mode, unless :attr:`Player.autoplay`
+track from the queue, honouring its loop mode, unless [`Player.autoplay`][voltricx.player.Player.autoplay]
 is ``disabled``. With ``enabled`` it also recommends tracks when the queue
-runs dry (see :mod:`voltricx.autoplay`). A track that fails
-:data:`MAX_TRACK_ATTEMPTS` times in a row is skipped even in ``loop`` mode,
-and after :data:`MAX_FAILURE_STREAK` failed tracks in a row without one
+runs dry (see `voltricx.autoplay`). A track that fails
+[`MAX_TRACK_ATTEMPTS`][voltricx.player.MAX_TRACK_ATTEMPTS] times in a row is skipped even in ``loop`` mode,
+and after [`MAX_FAILURE_STREAK`][voltricx.player.MAX_FAILURE_STREAK] failed tracks in a row without one
 playing through, auto-advance stops until something plays again. A stuck
 track (no audio for the node's threshold) is skipped.
 
 Inactivity
 ----------
-When nothing plays (no track, or paused) for :attr:`Player.inactive_timeout`
-seconds, the player emits :class:`~voltricx.events.InactivePlayer` once; the
+When nothing plays (no track, or paused) for [`Player.inactive_timeout`][voltricx.player.Player.inactive_timeout]
+seconds, the player emits [`InactivePlayer`][voltricx.events.InactivePlayer] once; the
 bot decides what to do. The countdown starts again every time playback
-stops again. Idle players share one loop timer (:mod:`voltricx._idle`); a
-player owns no task or timer of its own.
+stops again. Idle players share one timer on the event loop; a player owns no
+task or timer of its own.
 
 Failover and moves
 ------------------
 Everything the node needs to rebuild the player (voice, track, position,
-volume, filters, paused) is kept here, so `Player.switch_node` (and
-failover, drain, move back home) can recreate it on another node in one
+volume, filters, paused) is kept here, so [`Player.switch_node()`][voltricx.player.Player.switch_node]
+(and failover, drain, move back home) can recreate it on another node in one
 request. Moves and commands of one guild take turns through the player's
 owner (the pool), so a move never races a ``play`` or a destroy.
 """
@@ -300,10 +300,10 @@ class Player:
 
     @property
     def filters(self) -> Filters:
-        """The player's filters as a :class:`~voltricx.Filters` builder.
+        """The player's filters as a [`Filters`][voltricx.Filters] builder.
 
-        Change it and call :meth:`set_filters` (with no argument) to apply,
-        or pass another :class:`~voltricx.Filters` to :meth:`set_filters`.
+        Change it and call [`set_filters()`][voltricx.player.Player.set_filters] (with no argument) to apply,
+        or pass another [`Filters`][voltricx.Filters] to [`set_filters()`][voltricx.player.Player.set_filters].
         """
         built = self._filters_obj
         if built is None:
@@ -386,7 +386,7 @@ class Player:
 
     @property
     def autoplay(self) -> AutoPlayMode:
-        """What happens when a track ends: see :class:`~voltricx.AutoPlayMode`.
+        """What happens when a track ends: see [`AutoPlayMode`][voltricx.AutoPlayMode].
 
         ``enabled``: play the next queued track, and recommend tracks when the
         queue runs dry. ``partial`` (default): play the next queued track only.
@@ -400,7 +400,7 @@ class Player:
 
     @property
     def inactive_timeout(self) -> float | None:
-        """Seconds with nothing playing before :class:`~voltricx.events.InactivePlayer`.
+        """Seconds with nothing playing before [`InactivePlayer`][voltricx.events.InactivePlayer].
 
         Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` turns
         it off for this player. Assigning restarts a running countdown.
@@ -583,7 +583,7 @@ class Player:
         """Move to another voice channel (``None`` disconnects).
 
         The new voice state Discord sends is relayed to the node by
-        :meth:`on_voice_state`.
+        [`on_voice_state()`][voltricx.player.Player.on_voice_state].
         """
         if channel_id is None:
             await self.disconnect()
@@ -607,8 +607,8 @@ class Player:
     async def destroy(self, *, reason: str = "destroyed") -> None:
         """Destroy the player on its node (best effort, a connected node only) and forget it.
 
-        Voice is left alone: :meth:`disconnect` also leaves the channel. Emits
-        :class:`~voltricx.events.PlayerDestroyed` with ``reason``. Idempotent.
+        Voice is left alone: [`disconnect()`][voltricx.player.Player.disconnect] also leaves the channel. Emits
+        [`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with ``reason``. Idempotent.
         A move of this player still in flight (failover, drain) is waited
         for, and the copy it created is the one deleted.
         """
@@ -648,7 +648,7 @@ class Player:
         ``volume`` sets the player volume in the same request; ``paused``
         starts it paused. ``replace=False`` leaves a playing track alone (the
         node ignores the new one). ``add_history`` records the track in
-        :attr:`queue` history (``queue.mark_played``). Returns the track the
+        [`queue`][voltricx.player.Player.queue] history (``queue.mark_played``). Returns the track the
         node is playing.
         """
         if start < 0:
@@ -757,9 +757,9 @@ class Player:
     ) -> None:
         """Replace the whole filter set; ``seek=True`` re-seeks so it applies at once.
 
-        Without ``filters`` the current :attr:`filters` builder is sent.
+        Without ``filters`` the current [`filters`][voltricx.player.Player.filters] builder is sent.
         Filters the node does not allow (its ``/v4/info`` list) raise
-        :class:`~voltricx.FilterError` before anything is sent.
+        [`FilterError`][voltricx.FilterError] before anything is sent.
         """
         if filters is None:
             filters = self.filters

@@ -1,9 +1,9 @@
-"""The public :class:`Playlist`: a loaded playlist with its tracks.
+"""The public [`Playlist`][voltricx.Playlist]: a loaded playlist with its tracks.
 
 A playlist load result (``loadType == "playlist"``) carries a name, the
 index of the track the link pointed at (``selectedTrack``), the tracks,
 and ``pluginInfo``. LavaSrc fills ``pluginInfo`` with ``type``, ``url``,
-``artworkUrl``, ``author`` and ``totalTracks``; :class:`Playlist` exposes
+``artworkUrl``, ``author`` and ``totalTracks``; [`Playlist`][voltricx.Playlist] exposes
 those as typed properties that are ``None`` when absent or malformed.
 """
 
@@ -21,10 +21,10 @@ __all__ = ["Playlist"]
 class Playlist:
     """A playlist: a name, its tracks and the track the link selected.
 
-    Iterating, ``len()`` and indexing work on :attr:`tracks`; slicing
+    Iterating, ``len()`` and indexing work on [`tracks`][voltricx.playlist.Playlist.tracks]; slicing
     returns a list. Pass a playlist to ``Queue.put`` to queue every track.
 
-    :attr:`tracks` is a list owned by this object (a copy of what it was
+    [`tracks`][voltricx.playlist.Playlist.tracks] is a list owned by this object (a copy of what it was
     built from), so editing it does not change the load result.
     """
 
@@ -35,7 +35,7 @@ class Playlist:
     tracks: list[Track]
     """The tracks, in playlist order."""
     selected_index: int
-    """Index of the selected track in :attr:`tracks`; ``-1`` when none."""
+    """Index of the selected track in [`tracks`][voltricx.playlist.Playlist.tracks]; ``-1`` when none."""
     plugin_info: dict[str, Any]
     """Plugin metadata (LavaSrc puts ``type``, ``url``, ``author``, ... here)."""
 
@@ -63,7 +63,7 @@ class Playlist:
         )
 
     def to_data(self) -> PlaylistData:
-        """The wire form of this playlist (the inverse of :meth:`from_data`)."""
+        """The wire form of this playlist (the inverse of [`from_data()`][voltricx.playlist.Playlist.from_data])."""
         return PlaylistData(
             info=PlaylistInfo(name=self.name, selected_track=self.selected_index),
             tracks=list(self.tracks),

@@ -1,17 +1,18 @@
 """``Pool``: the class-level entry point: connect nodes, choose nodes, close.
 
-::
-
-    nodes = await voltricx.Pool.connect(client=bot, nodes=[
-        voltricx.NodeConfig(identifier="US", uri="http://us.node:2333", password="pass", region="us"),
-    ])
-    node = voltricx.Pool.get_node()             # lowest penalty among connected nodes
-    node = voltricx.Pool.get_node("US")         # by identifier
-    node = voltricx.Pool.get_node(region="us")  # lowest penalty in that region
-    await voltricx.Pool.drain("US")             # move its players away (before an upgrade)
-    voltricx.Pool.undrain("US")                 # let it take players again
-    await voltricx.Pool.remove_node("US")       # move its players away, close it, forget it
-    await voltricx.Pool.close()
+```python
+nodes = await voltricx.Pool.connect(client=bot, nodes=[
+    voltricx.NodeConfig(identifier="US", uri="http://us.node:2333",
+                        password="pass", region="us"),
+])
+node = voltricx.Pool.get_node()             # lowest penalty, connected
+node = voltricx.Pool.get_node("US")         # by identifier
+node = voltricx.Pool.get_node(region="us")  # lowest penalty in region
+await voltricx.Pool.drain("US")             # move its players away first
+voltricx.Pool.undrain("US")                 # let it take players again
+await voltricx.Pool.remove_node("US")       # move players, close, forget
+await voltricx.Pool.close()
+```
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ class Pool:
         Nodes that failed keep retrying in the background, except after a
         wrong or missing password.
 
-        With a ``store`` (:class:`~voltricx.SQLiteStore`, :class:`~voltricx.RedisStore`,
-        any :class:`~voltricx.store.PlayerStore`) the saved players come back
+        With a ``store`` ([`SQLiteStore`][voltricx.SQLiteStore], [`RedisStore`][voltricx.RedisStore],
+        any [`PlayerStore`][voltricx.PlayerStore]) the saved players come back
         before this returns: nodes resume their saved sessions and players are
         re-synced from them, or re-created from the saved track and position
         where a session expired; then (``rejoin=True``) the adapter re-joins
@@ -182,8 +183,8 @@ class Pool:
     def get_node(cls, identifier: str | None = None, *, region: str | None = None) -> Node:
         """A node by identifier, or the best connected one (optionally in ``region``).
 
-        Raises :class:`~voltricx.NodeNotFound` for an unknown identifier and
-        :class:`~voltricx.NoNodesAvailable` when no node is connected.
+        Raises [`NodeNotFound`][voltricx.NodeNotFound] for an unknown identifier and
+        [`NoNodesAvailable`][voltricx.NoNodesAvailable] when no node is connected.
         """
         if identifier is not None:
             node = runtime.nodes.get(identifier)
@@ -253,13 +254,13 @@ class Pool:
     async def fetch_tracks(
         cls, query: str, *, source: TrackSource | str | None = None, cache: bool = True
     ) -> list[Track] | Playlist:
-        """Load ``query``: a list of :class:`~voltricx.Playable` (maybe empty) or a :class:`~voltricx.Playlist`.
+        """Load ``query``: a list of [`Playable`][voltricx.Track] (maybe empty) or a [`Playlist`][voltricx.Playlist].
 
         Plain text gets the ``source`` search prefix (default ``ytsearch``,
-        see :func:`voltricx.search.configure`); URLs and prefixed queries
+        see [`voltricx.search.configure()`][voltricx.search.configure]); URLs and prefixed queries
         (``spsearch:...``) go as they are. The best node is asked first; when
         it fails at the transport level the next healthy node is tried.
-        Raises :class:`~voltricx.LoadError` when the node reports a load error.
+        Raises [`LoadError`][voltricx.LoadError] when the node reports a load error.
         """
         return await fetch_tracks(query, source=source, cache=cache)
 
@@ -267,7 +268,7 @@ class Pool:
     async def save(cls) -> int:
         """Write every changed player to the store now; returns how many were written.
 
-        Raises :class:`~voltricx.VoltricxError` when the pool has no store.
+        Raises [`VoltricxError`][voltricx.VoltricxError] when the pool has no store.
         """
         persister = _restore.active_persister()
         if persister is None:

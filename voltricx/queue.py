@@ -1,20 +1,20 @@
-"""The track :class:`Queue` of a player: upcoming tracks, history and loop modes.
+"""The track [`Queue`][voltricx.Queue] of a player: upcoming tracks, history and loop modes.
 
 How a player uses it
 --------------------
 On a ``TrackEnd`` event whose reason ``may_start_next``, the player calls
-:meth:`Queue.get` and plays what it returns (or stops on
-:class:`~voltricx.errors.QueueEmpty`). A user's *skip* calls
+[`Queue.get()`][voltricx.queue.Queue.get] and plays what it returns (or stops on
+[`QueueEmpty`][voltricx.QueueEmpty]). A user's *skip* calls
 ``get(force_next=True)`` so that ``loop`` mode does not replay the track.
 
 When a track enters history
 ---------------------------
-A track enters :attr:`Queue.history` **when the queue hands it out**:
-every track :meth:`Queue.get` returns is appended, except a ``loop``-mode
+A track enters [`Queue.history`][voltricx.queue.Queue.history] **when the queue hands it out**:
+every track [`Queue.get()`][voltricx.queue.Queue.get] returns is appended, except a ``loop``-mode
 repeat of the current track (one entry per play-through streak, not one
 per repeat). A player that starts a track *without* the queue (``play``
-called with an explicit track) calls :meth:`Queue.mark_played` so that
-the track becomes :attr:`Queue.current` and is recorded too; calling it
+called with an explicit track) calls [`Queue.mark_played()`][voltricx.queue.Queue.mark_played] so that
+the track becomes [`Queue.current`][voltricx.queue.Queue.current] and is recorded too; calling it
 with the track ``get()`` just returned does nothing, so a player may
 simply call it on every track it starts.
 
@@ -22,15 +22,15 @@ simply call it on every track it starts.
 ``history[-2]`` the one before it. History is capped at ``history_limit``
 entries (oldest dropped first).
 
-Loop modes (:class:`~voltricx.enums.QueueMode`)
+Loop modes ([`QueueMode`][voltricx.QueueMode])
 -----------------------------------------------
 * ``normal``: ``get()`` pops the next track.
-* ``loop``: ``get()`` keeps returning :attr:`Queue.current`; when there is
+* ``loop``: ``get()`` keeps returning [`Queue.current`][voltricx.queue.Queue.current]; when there is
   no current track yet it pops the next one.
 * ``loop_all``: when the upcoming tracks run out, the queue refills from
   the tracks handed out during this cycle, in the order they played. A
   cycle starts when ``loop_all`` is switched on (it includes the current
-  track), after each refill, and after :meth:`Queue.clear`.
+  track), after each refill, and after [`Queue.clear()`][voltricx.queue.Queue.clear].
 
 The queue is for one event loop and is not thread-safe.
 """
@@ -51,7 +51,7 @@ from voltricx.playlist import Playlist
 __all__ = ["DEFAULT_HISTORY_LIMIT", "Queue"]
 
 DEFAULT_HISTORY_LIMIT = 100
-"""How many played tracks a :class:`Queue` remembers unless told otherwise."""
+"""How many played tracks a [`Queue`][voltricx.Queue] remembers unless told otherwise."""
 
 
 def _collect(item: Track | Playlist | Iterable[Track]) -> list[Track]:
@@ -71,13 +71,14 @@ class Queue:
 
     ``len()``, ``bool()``, iteration, ``in``, indexing and slicing (which
     returns a list) all look at the *upcoming* tracks only; they ignore
-    the loop mode, :attr:`current` and :attr:`history`. Do not put or
+    the loop mode, [`current`][voltricx.queue.Queue.current] and [`history`][voltricx.queue.Queue.history]. Do not put or
     remove tracks while iterating.
 
-    :param tracks: tracks to start with (a Playlist or any iterable of Tracks).
-    :param history_limit: how many played tracks :attr:`history` keeps;
-        ``None`` keeps all of them, ``0`` none.
-    :param mode: the initial loop mode.
+    Args:
+        tracks: tracks to start with (a Playlist or any iterable of Tracks).
+        history_limit: how many played tracks [`history`][voltricx.queue.Queue.history] keeps;
+            ``None`` keeps all of them, ``0`` none.
+        mode: the initial loop mode.
     """
 
     __slots__ = ("_current", "_cycle", "_history", "_items", "_mode", "_waiters")
@@ -102,7 +103,7 @@ class Queue:
 
     @property
     def mode(self) -> QueueMode:
-        """The loop mode; assigning ``loop_all`` starts a new cycle with :attr:`current`."""
+        """The loop mode; assigning ``loop_all`` starts a new cycle with [`current`][voltricx.queue.Queue.current]."""
         return self._mode
 
     @mode.setter
@@ -115,26 +116,26 @@ class Queue:
 
     @property
     def current(self) -> Track | None:
-        """The track most recently handed out by :meth:`get` or :meth:`mark_played`.
+        """The track most recently handed out by [`get()`][voltricx.queue.Queue.get] or [`mark_played()`][voltricx.queue.Queue.mark_played].
 
-        ``None`` before the first track, after :meth:`get` found nothing to
-        hand out, and after :meth:`reset`. ``loop`` mode repeats this track.
+        ``None`` before the first track, after [`get()`][voltricx.queue.Queue.get] found nothing to
+        hand out, and after [`reset()`][voltricx.queue.Queue.reset]. ``loop`` mode repeats this track.
         """
         return self._current
 
     @property
     def history(self) -> deque[Track]:
-        """Played tracks, oldest first; ``history[-1]`` is :attr:`current` (see module docs).
+        """Played tracks, oldest first; ``history[-1]`` is [`current`][voltricx.queue.Queue.current] (see module docs).
 
-        A deque capped at :attr:`history_limit`. Appending to it directly
-        is allowed but does not change :attr:`current`; prefer
-        :meth:`mark_played`.
+        A deque capped at [`history_limit`][voltricx.queue.Queue.history_limit]. Appending to it directly
+        is allowed but does not change [`current`][voltricx.queue.Queue.current]; prefer
+        [`mark_played()`][voltricx.queue.Queue.mark_played].
         """
         return self._history
 
     @property
     def history_limit(self) -> int | None:
-        """Maximum length of :attr:`history` (``None``: unlimited).
+        """Maximum length of [`history`][voltricx.queue.Queue.history] (``None``: unlimited).
 
         Lowering it drops the oldest entries.
         """
@@ -162,7 +163,7 @@ class Queue:
         """Add a track, every track of a playlist, or every track of an iterable to the end.
 
         Returns how many tracks were added. Nothing is added when any item
-        is not a :class:`Track` (``TypeError``).
+        is not a [`Track`][voltricx.Track] (``TypeError``).
         """
         tracks = _collect(item)
         self._items.extend(tracks)
@@ -189,10 +190,11 @@ class Queue:
         """Hand out the track to play next, following the loop mode.
 
         ``force_next=True`` skips the ``loop``-mode repeat (a user's skip).
-        The returned track becomes :attr:`current` and enters
-        :attr:`history` (a ``loop`` repeat does not enter it again).
+        The returned track becomes [`current`][voltricx.queue.Queue.current] and enters
+        [`history`][voltricx.queue.Queue.history] (a ``loop`` repeat does not enter it again).
 
-        :raises QueueEmpty: nothing to hand out; :attr:`current` becomes ``None``.
+        Raises:
+            QueueEmpty: nothing to hand out; [`current`][voltricx.queue.Queue.current] becomes ``None``.
         """
         if self._mode is QueueMode.LOOP and not force_next and self._current is not None:
             return self._current
@@ -208,7 +210,7 @@ class Queue:
         return track
 
     async def get_wait(self, *, force_next: bool = False) -> Track:
-        """Like :meth:`get`, but wait for a :meth:`put` instead of raising ``QueueEmpty``.
+        """Like [`get()`][voltricx.queue.Queue.get], but wait for a [`put()`][voltricx.queue.Queue.put] instead of raising ``QueueEmpty``.
 
         Cancelling the waiting task is safe: no track is lost.
         """
@@ -228,10 +230,10 @@ class Queue:
     def mark_played(self, track: Track) -> None:
         """Record that the player started ``track`` without taking it from the queue.
 
-        It becomes :attr:`current`, enters :attr:`history` and joins the
+        It becomes [`current`][voltricx.queue.Queue.current], enters [`history`][voltricx.queue.Queue.history] and joins the
         ``loop_all`` cycle. Does nothing when ``track`` is already
-        :attr:`current` (the same object), so it is safe to call for the
-        track :meth:`get` just returned.
+        [`current`][voltricx.queue.Queue.current] (the same object), so it is safe to call for the
+        track [`get()`][voltricx.queue.Queue.get] just returned.
         """
         if track is self._current:
             return
@@ -252,8 +254,9 @@ class Queue:
     def peek(self, index: int = 0) -> Track:
         """The upcoming track at ``index`` without removing it (ignores the loop mode).
 
-        :raises QueueEmpty: no upcoming track at all.
-        :raises IndexError: the queue is not empty but ``index`` is out of range.
+        Raises:
+            QueueEmpty: no upcoming track at all.
+            IndexError: the queue is not empty but ``index`` is out of range.
         """
         if not self._items:
             raise QueueEmpty("the queue is empty; nothing to peek at")
@@ -283,7 +286,8 @@ class Queue:
     def delete(self, index: int) -> Track:
         """Remove and return the upcoming track at ``index`` (negative counts from the end).
 
-        :raises IndexError: ``index`` is out of range.
+        Raises:
+            IndexError: ``index`` is out of range.
         """
         size = len(self._items)
         if not -size <= index < size:
@@ -295,7 +299,8 @@ class Queue:
     def swap(self, first: int, second: int) -> None:
         """Swap the upcoming tracks at two positions.
 
-        :raises IndexError: either index is out of range.
+        Raises:
+            IndexError: either index is out of range.
         """
         items = self._items
         items[first], items[second] = items[second], items[first]
@@ -307,15 +312,15 @@ class Queue:
         self._items = deque(tracks)
 
     def clear(self) -> None:
-        """Remove every upcoming track; history, :attr:`current` and the mode stay.
+        """Remove every upcoming track; history, [`current`][voltricx.queue.Queue.current] and the mode stay.
 
-        In ``loop_all`` mode the cycle restarts with :attr:`current`.
+        In ``loop_all`` mode the cycle restarts with [`current`][voltricx.queue.Queue.current].
         """
         self._items.clear()
         self._restart_cycle()
 
     def reset(self) -> None:
-        """Clear the upcoming tracks and history, forget :attr:`current`, set ``normal`` mode."""
+        """Clear the upcoming tracks and history, forget [`current`][voltricx.queue.Queue.current], set ``normal`` mode."""
         self._items.clear()
         self._history.clear()
         self._current = None

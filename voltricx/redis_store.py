@@ -1,4 +1,4 @@
-"""``RedisStore``: a :class:`~voltricx.store.PlayerStore` on Redis (extra ``redis``).
+"""``RedisStore``: a [`PlayerStore`][voltricx.PlayerStore] on Redis (extra ``redis``).
 
 For bots sharded across processes or machines. Each store works under its
 own ``prefix``: give every shard (or every process) its own, e.g.
@@ -6,12 +6,12 @@ own ``prefix``: give every shard (or every process) its own, e.g.
 another machine with the same prefix picks up its guilds' players and its
 node sessions. Keys:
 
-* ``{prefix}:players``: a hash, guild id -> encoded :class:`~voltricx.store.PlayerSnapshot`.
+* ``{prefix}:players``: a hash, guild id -> encoded [`PlayerSnapshot`][voltricx.PlayerSnapshot].
 * ``{prefix}:sessions``: a hash, node identifier -> Lavalink session id.
 
 Each batch is written in one ``MULTI``/``EXEC`` transaction. ``redis`` (redis-py,
 its asyncio client) is imported on first use, so this module imports
-without it; using the store then raises :class:`~voltricx.MissingExtraError`.
+without it; using the store then raises [`MissingExtraError`][voltricx.MissingExtraError].
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _redis_module() -> Any:
 
 
 class RedisStore:
-    """A :class:`~voltricx.store.PlayerStore` in Redis hashes under ``prefix``.
+    """A [`PlayerStore`][voltricx.PlayerStore] in Redis hashes under ``prefix``.
 
     Args:
         url: A redis-py URL, e.g. ``redis://localhost:6379/0``.

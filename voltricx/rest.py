@@ -2,12 +2,12 @@
 
 Error translation happens here and only here:
 
-* 401 / 403 -> :class:`~voltricx.errors.NodeAuthError` (missing / wrong password)
-* 404 on a session route for an unknown session -> :class:`~voltricx.errors.SessionNotFound`
-* any other non-2xx -> :class:`~voltricx.errors.LavalinkHTTPError` with the error body's fields
-* connection refused, reset, DNS, TLS, timeouts -> :class:`~voltricx.errors.NodeError`
+* 401 / 403 -> [`NodeAuthError`][voltricx.NodeAuthError] (missing / wrong password)
+* 404 on a session route for an unknown session -> [`SessionNotFound`][voltricx.SessionNotFound]
+* any other non-2xx -> [`LavalinkHTTPError`][voltricx.LavalinkHTTPError] with the error body's fields
+* connection refused, reset, DNS, TLS, timeouts -> [`NodeError`][voltricx.NodeError]
   naming host and port
-* a body we cannot decode -> :class:`~voltricx.errors.NodeProtocolError`
+* a body we cannot decode -> [`NodeProtocolError`][voltricx.NodeProtocolError]
 
 The password is only ever placed in the ``Authorization`` header; no repr,
 log line or exception built here contains it.
@@ -98,7 +98,7 @@ def describe_os_error(error: OSError) -> str:
 
 
 def validate_snowflake(value: int | str, what: str = "guild id") -> str:
-    """Return ``value`` as a decimal snowflake string, or raise :class:`PlayerError`.
+    """Return ``value`` as a decimal snowflake string, or raise [`PlayerError`][voltricx.PlayerError].
 
     Ids go into URL paths; a non-numeric one must never reach a node (one
     server implementation crashes on it).
@@ -112,7 +112,7 @@ def validate_snowflake(value: int | str, what: str = "guild id") -> str:
 class RestClient:
     """Typed access to one node's REST API.
 
-    ``session`` is the node's single :class:`aiohttp.ClientSession`; the
+    ``session`` is the node's single `aiohttp.ClientSession`; the
     node also opens its websocket through it. ``close()`` closes it.
     """
 

@@ -1,13 +1,14 @@
 """Loading tracks: search prefixes, load results as public types, and the search cache.
 
-::
-
-    tracks = await voltricx.Pool.fetch_tracks("never gonna give you up")        # ytsearch:
-    tracks = await voltricx.Pool.fetch_tracks("lofi", source=voltricx.TrackSource.SOUNDCLOUD)
-    tracks = await voltricx.Pool.fetch_tracks("spsearch:daft punk")              # given prefix kept
-    result = await voltricx.Pool.fetch_tracks("https://www.youtube.com/playlist?list=...")
-    if isinstance(result, voltricx.Playlist):
-        ...
+```python
+fetch_tracks = voltricx.Pool.fetch_tracks
+tracks = await fetch_tracks("never gonna give you up")  # ytsearch:
+tracks = await fetch_tracks("lofi", source=voltricx.TrackSource.SOUNDCLOUD)
+tracks = await fetch_tracks("spsearch:daft punk")  # given prefix kept
+result = await fetch_tracks("https://www.youtube.com/playlist?list=...")
+if isinstance(result, voltricx.Playlist):
+    ...
+```
 
 Rules
 -----
@@ -15,12 +16,12 @@ Rules
 * A query that already carries a search or plugin prefix (``ytsearch:``,
   ``spsearch:``, ``sprec:``, ``dzisrc:``, ``ftts://`` ...) is sent as it is.
 * Any other text gets the ``source`` prefix, by default
-  :attr:`SearchSettings.default_source` (``ytsearch``).
+  [`SearchSettings.default_source`][voltricx.search.SearchSettings.default_source] (``ytsearch``).
 
-The result is a ``list`` of :class:`~voltricx.Playable` (a track load gives
+The result is a ``list`` of [`Playable`][voltricx.Track] (a track load gives
 a one-element list, a search its results, nothing found ``[]``) or a
-:class:`~voltricx.Playlist`. A load error raises
-:class:`~voltricx.LoadError` with the node's severity and message.
+[`Playlist`][voltricx.Playlist]. A load error raises
+[`LoadError`][voltricx.LoadError] with the node's severity and message.
 
 ``Pool.fetch_tracks`` asks the best node and, when that node fails at the
 transport level (unreachable, timed out, 5xx, unreadable answer), the next
@@ -33,7 +34,7 @@ An LRU cache with a time-to-live, keyed by the final identifier. It is
 track objects handed out are mutable (``user_data``), so sharing them between
 callers must be a deliberate choice. Turn it on with
 ``voltricx.search.configure(cache_size=256, cache_ttl=600)``. Each hit
-returns a fresh list (or Playlist) of fresh :class:`~voltricx.Playable`
+returns a fresh list (or Playlist) of fresh [`Playable`][voltricx.Track]
 objects, so callers never share mutable state. Errors and empty results are
 never cached.
 """
@@ -165,9 +166,10 @@ def _copy_result(result: LoadedTracks) -> LoadedTracks:
 class SearchCache:
     """An LRU cache of load results with a time-to-live.
 
-    :param size: most entries kept (``0`` turns the cache off).
-    :param ttl: seconds an entry stays valid.
-    :param clock: where "now" comes from (seconds, monotonic); tests pass their own.
+    Args:
+        size: most entries kept (``0`` turns the cache off).
+        ttl: seconds an entry stays valid.
+        clock: where "now" comes from (seconds, monotonic); tests pass their own.
     """
 
     __slots__ = ("_clock", "_entries", "hits", "misses", "size", "ttl")
@@ -215,7 +217,7 @@ class SearchCache:
         return _copy_result(result)
 
     def put(self, identifier: str, result: LoadedTracks) -> None:
-        """Remember ``result`` (a private copy) for :attr:`ttl` seconds; empty results are skipped."""
+        """Remember ``result`` (a private copy) for `ttl` seconds; empty results are skipped."""
         if not self.enabled or not result:
             return
         self._entries[identifier] = (self._clock() + self.ttl, _copy_result(result))
@@ -232,16 +234,16 @@ class SearchCache:
 
 @dataclass(slots=True)
 class SearchSettings:
-    """Process-wide search settings (change them with :func:`configure`)."""
+    """Process-wide search settings (change them with [`configure()`][voltricx.search.configure])."""
 
     default_source: str = TrackSource.YOUTUBE.value
     """Prefix given to plain-text queries."""
     cache: SearchCache = field(default_factory=SearchCache)
-    """The shared search cache (off until :func:`configure` gives it a size)."""
+    """The shared search cache (off until [`configure()`][voltricx.search.configure] gives it a size)."""
 
 
 settings = SearchSettings(cache=SearchCache())
-"""The settings :func:`fetch_tracks` uses."""
+"""The settings [`fetch_tracks()`][voltricx.pool.fetch_tracks] uses."""
 
 
 def configure(
@@ -279,7 +281,7 @@ def _attach_playlist(playlist: Playlist) -> None:
 
 
 def convert(result: LoadResult) -> LoadedTracks:
-    """Turn a raw load result into the public form; raises :class:`LoadError` for errors."""
+    """Turn a raw load result into the public form; raises [`LoadError`][voltricx.LoadError] for errors."""
     if isinstance(result, TrackResult):
         return [result.data]
     if isinstance(result, SearchResult):

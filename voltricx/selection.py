@@ -1,7 +1,7 @@
 """Node choice: the penalty formulas and region preference.
 
 Penalties come from a node's latest stats (lower is better); a node that
-is not connected gets :data:`DISCONNECTED_PENALTY`.
+is not connected gets `DISCONNECTED_PENALTY`.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def best_node(
     ``extra`` adds to a node's penalty (failover uses it to spread players
     it has already assigned). With a region and no healthy node in it, the
     best healthy node overall is returned and the fallback is logged.
-    Raises :class:`NoNodesAvailable` when no node is connected.
+    Raises [`NoNodesAvailable`][voltricx.NoNodesAvailable] when no node is connected.
     """
     healthy = [n for n in nodes if n.status is NodeStatus.CONNECTED]
     if not healthy:

@@ -1,17 +1,17 @@
-"""Player persistence: the :class:`PlayerStore` Protocol, saved-state Structs and :class:`SQLiteStore`.
+"""Player persistence: the [`PlayerStore`][voltricx.PlayerStore] Protocol, saved-state Structs and [`SQLiteStore`][voltricx.SQLiteStore].
 
-Pass a store to :meth:`voltricx.Pool.connect` (``store=voltricx.SQLiteStore("players.db")``)
+Pass a store to [`voltricx.Pool.connect()`][voltricx.pool.Pool.connect] (``store=voltricx.SQLiteStore("players.db")``)
 and voltricx keeps, per guild, everything needed to bring a player back
-after the bot restarts (:class:`PlayerSnapshot`), plus each node's
+after the bot restarts ([`PlayerSnapshot`][voltricx.PlayerSnapshot]), plus each node's
 session id so the restarted bot can resume its Lavalink sessions.
 
 Writing is batched: a background pass collects every player whose state
 changed (and players whose position no longer follows the saved one,
-after a seek or a pause) and hands them to :meth:`PlayerStore.save` in one
+after a seek or a pause) and hands them to [`PlayerStore.save()`][voltricx.store.PlayerStore.save] in one
 call. A ``playerUpdate`` frame never causes a write by itself.
 
-Implement :class:`PlayerStore` to keep players elsewhere; the encoded
-form of a snapshot (:func:`encode_snapshot` / :func:`decode_snapshot`) is
+Implement [`PlayerStore`][voltricx.PlayerStore] to keep players elsewhere; the encoded
+form of a snapshot ([`encode_snapshot()`][voltricx.store.encode_snapshot] / [`decode_snapshot()`][voltricx.store.decode_snapshot]) is
 a compact msgpack blob that any key-value store can hold.
 """
 
@@ -48,7 +48,7 @@ _log = logging.getLogger("voltricx.store")
 T = TypeVar("T")
 
 SNAPSHOT_VERSION = 1
-"""Format version written into every :class:`PlayerSnapshot`."""
+"""Format version written into every [`PlayerSnapshot`][voltricx.PlayerSnapshot]."""
 
 
 class StoreError(VoltricxError):
@@ -78,7 +78,7 @@ class PlayerSnapshot(msgspec.Struct, kw_only=True):
         autoplay: The player's autoplay mode.
         home: ``Player.home`` as an int id: its ``.id`` when it has one, itself when it is
             an int, else ``None``. It is given back as an int.
-        version: Format version (:data:`SNAPSHOT_VERSION`).
+        version: Format version ([`SNAPSHOT_VERSION`][voltricx.store.SNAPSHOT_VERSION]).
     """
 
     guild_id: int
@@ -114,7 +114,7 @@ class PlayerSnapshot(msgspec.Struct, kw_only=True):
 
 
 class StoredState(msgspec.Struct, kw_only=True):
-    """What :meth:`PlayerStore.load` returns: saved players and node session ids."""
+    """What [`PlayerStore.load()`][voltricx.store.PlayerStore.load] returns: saved players and node session ids."""
 
     players: dict[int, PlayerSnapshot] = msgspec.field(default_factory=dict[int, PlayerSnapshot])
     sessions: dict[str, str] = msgspec.field(default_factory=dict[str, str])
@@ -130,7 +130,7 @@ def encode_snapshot(snapshot: PlayerSnapshot) -> bytes:
 
 
 def decode_snapshot(data: bytes) -> PlayerSnapshot:
-    """Read a blob written by :func:`encode_snapshot`; raises :class:`StoreError` when it is not one."""
+    """Read a blob written by [`encode_snapshot()`][voltricx.store.encode_snapshot]; raises [`StoreError`][voltricx.StoreError] when it is not one."""
     try:
         return _decoder.decode(data)
     except msgspec.DecodeError as exc:
@@ -182,11 +182,11 @@ _SCHEMA = (
 
 
 class SQLiteStore:
-    """A :class:`PlayerStore` in one SQLite file (stdlib ``sqlite3``, WAL journal).
+    """A [`PlayerStore`][voltricx.PlayerStore] in one SQLite file (stdlib ``sqlite3``, WAL journal).
 
     Every database call runs on one worker thread owned by the store, so
     the event loop never waits on disk. Good for a bot in one process;
-    bots sharded across processes or machines want :class:`voltricx.RedisStore`
+    bots sharded across processes or machines want [`voltricx.RedisStore`][voltricx.RedisStore]
     (or one file per process).
 
     Args:

@@ -19,16 +19,23 @@ async def on_voltricx_node_ready(node: voltricx.Node) -> None:
 
 @bot.event
 async def on_voltricx_node_disconnected(node: voltricx.Node) -> None:
-    print(f"node {node.identifier} dropped: {node.last_error or 'connection lost'}")
+    reason = node.last_error or "connection lost"
+    print(f"node {node.identifier} dropped: {reason}")
 
 
 @bot.event
 async def on_voltricx_failover(
-    old_node: voltricx.Node, new_node: voltricx.Node, players: list[voltricx.Player]
+    old_node: voltricx.Node,
+    new_node: voltricx.Node,
+    players: list[voltricx.Player],
 ) -> None:
+    message = (
+        f"Moved to node {new_node.identifier}"
+        f" after {old_node.identifier} failed."
+    )
     for player in players:
         if isinstance(player.home, discord.abc.Messageable):
-            await player.home.send(f"Moved to node {new_node.identifier} after {old_node.identifier} failed.")
+            await player.home.send(message)
 # --8<-- [end:node-events]
 
 
@@ -36,7 +43,10 @@ async def on_voltricx_failover(
 @bot.event
 async def on_voltricx_track_start(event: events.TrackStart) -> None:
     if isinstance(event.player.home, discord.abc.Messageable):
-        await event.player.home.send(f"Now playing: {event.track.title} by {event.track.author}")
+        track = event.track
+        await event.player.home.send(
+            f"Now playing: {track.title} by {track.author}"
+        )
 
 
 @bot.event
@@ -46,5 +56,6 @@ async def on_voltricx_track_end(event: events.TrackEnd) -> None:
 
 @bot.event
 async def on_voltricx_inactive_player(event: events.InactivePlayer) -> None:
-    await event.player.disconnect()   # nothing played for inactive_timeout seconds
+    # nothing played for inactive_timeout seconds
+    await event.player.disconnect()
 # --8<-- [end:track-events]

@@ -13,8 +13,10 @@ async def make_it_nightcore(player: voltricx.Player) -> None:
     filters.timescale.set(speed=1.25, pitch=1.25)
     filters.equalizer.set_band(0, 0.2).set_band(1, 0.15)
     filters.volume = 0.9                    # 1.0 is 100 %
-    await player.set_filters(filters, seek=True)   # seek=True applies it at once
-    print(filters)                          # <Filters volume=0.9 equalizer(...) timescale(...)>
+    # seek=True applies it at once
+    await player.set_filters(filters, seek=True)
+    # <Filters volume=0.9 equalizer(...) timescale(...)>
+    print(filters)
 # --8<-- [end:build]
 
 
@@ -33,16 +35,19 @@ def bad_value() -> None:
     try:
         filters.timescale.set(speed=0)
     except FilterError as exc:              # also a ValueError
-        print(exc)                          # names the filter, field, value and range
+        # names the filter, field, value and range
+        print(exc)
 # --8<-- [end:validate]
 
 
 # --8<-- [start:check]
 async def tweak_current(player: voltricx.Player) -> None:
-    player.filters.timescale.set(speed=1.1)   # the player's own builder, edited in place
+    # the player's own builder, edited in place
+    player.filters.timescale.set(speed=1.1)
     try:
         await player.set_filters()            # sends player.filters
-    except FilterError as exc:                # e.g. a filter this node does not allow
+    # e.g. a filter this node does not allow
+    except FilterError as exc:
         print(exc)
     print(player.node.info.filters if player.node.info else "no /v4/info yet")
 # --8<-- [end:check]

@@ -10,9 +10,12 @@ from voltricx import NodeStatus
 
 # --8<-- [start:choose]
 def choose_nodes() -> None:
-    best = voltricx.Pool.get_node()             # lowest penalty among connected nodes
-    eu = voltricx.Pool.get_node("EU")           # by identifier (NodeNotFound if unknown)
-    local = voltricx.Pool.get_node(region="eu")  # lowest penalty in region "eu"
+    # lowest penalty among connected nodes
+    best = voltricx.Pool.get_node()
+    # by identifier (NodeNotFound if unknown)
+    eu = voltricx.Pool.get_node("EU")
+    # lowest penalty in region "eu"
+    local = voltricx.Pool.get_node(region="eu")
     print(best.identifier, eu.identifier, local.identifier)
 # --8<-- [end:choose]
 
@@ -23,7 +26,8 @@ async def check_status() -> None:
     if node.status is NodeStatus.CONNECTED:  # also: node.available
         print(f"{node.identifier} is healthy, penalty {node.penalty:.2f}")
     else:
-        # Wait (bounded) instead of polling; raises TimeoutError when it does not come up.
+        # Wait (bounded) instead of polling; raises TimeoutError when
+        # the node does not come up.
         await node.wait_for_status(NodeStatus.CONNECTED, timeout=10)
 # --8<-- [end:status]
 
@@ -32,7 +36,8 @@ async def check_status() -> None:
 async def show_node_info() -> None:
     node = voltricx.Pool.get_node("US")
 
-    info = await node.fetch_info()          # GET /v4/info (also kept in node.info)
+    # GET /v4/info (also kept in node.info)
+    info = await node.fetch_info()
     print(info.version.semver)              # "4.2.2"
     print(info.source_managers)             # ["youtube", "soundcloud", ...]
     print([plugin.name for plugin in info.plugins])
@@ -54,7 +59,8 @@ async def manage_route_planner() -> None:
         print("no route planner configured on this node")
         return
     print(status.cls)                        # "RotatingIpRoutePlanner"
-    print(status.planner_class)              # RoutePlannerClass.ROTATING_IP (None if unknown)
+    # RoutePlannerClass.ROTATING_IP (None if unknown)
+    print(status.planner_class)
     for failing in status.details.failing_addresses:
         print(failing.failing_address, failing.failing_time)
         await node.free_address(failing.failing_address)  # unmark one address
@@ -81,7 +87,8 @@ def remember_home(player: voltricx.Player, text_channel: Any) -> None:
 
 # --8<-- [start:close]
 async def shut_down() -> None:
-    # Destroys every player (bounded to 5 s), closes websockets and HTTP sessions.
+    # Destroys every player (bounded to 5 s), closes websockets and
+    # HTTP sessions.
     # Safe to call twice; call it from your bot's close()/shutdown hook.
     await voltricx.Pool.close()
 # --8<-- [end:close]

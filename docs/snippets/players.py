@@ -10,20 +10,25 @@ from voltricx.playlist import Playlist
 # --8<-- [start:join]
 async def join(guild_id: int, channel_id: int) -> voltricx.Player:
     # Framework-neutral; in a bot, your library's adapter does this for you.
-    player = voltricx.Player(guild_id, region="eu")   # best node in "eu" (or anywhere)
-    await player.connect(channel_id, self_deaf=True)  # returns once the node has the voice credentials
+    # best node in "eu" (or anywhere)
+    player = voltricx.Player(guild_id, region="eu")
+    # returns once the node has the voice credentials
+    await player.connect(channel_id, self_deaf=True)
     return player
 # --8<-- [end:join]
 
 
 # --8<-- [start:play]
 async def play_query(player: voltricx.Player, query: str) -> str:
-    result = await voltricx.Pool.fetch_tracks(query)      # plain text -> "ytsearch:<query>"
+    # plain text -> "ytsearch:<query>"
+    result = await voltricx.Pool.fetch_tracks(query)
     if isinstance(result, Playlist):
-        player.queue.put(result)                          # every track of the playlist
+        # every track of the playlist
+        player.queue.put(result)
         first = player.queue.get()
     elif result:
-        first = result[0]                                 # a search: take the best match
+        # a search: take the best match
+        first = result[0]
     else:
         return f"Nothing found for {query!r}."
     if player.current is None:
@@ -36,12 +41,15 @@ async def play_query(player: voltricx.Player, query: str) -> str:
 
 # --8<-- [start:controls]
 async def controls(player: voltricx.Player) -> None:
-    await player.pause()              # or player.pause(False) / player.resume()
+    # or player.pause(False) / player.resume()
+    await player.pause()
     await player.resume()
     await player.seek(30_000)         # milliseconds
     await player.set_volume(80)       # 0-1000, 100 is unchanged
-    print(player.current, player.position, player.paused, player.volume, player.ping)
-    previous = await player.skip()    # next queued track, or stop when there is none
+    print(player.current, player.position, player.paused)
+    print(player.volume, player.ping)
+    # next queued track, or stop when there is none
+    previous = await player.skip()
     print(f"skipped {previous}")
 # --8<-- [end:controls]
 
@@ -51,14 +59,19 @@ def manage_queue(player: voltricx.Player) -> None:
     queue = player.queue
     print(len(queue), queue.count, queue.is_empty)    # upcoming tracks only
     if queue:
-        upcoming = queue.peek()                        # next track, not removed
-        queue.put_at(0, upcoming)                      # insert at a position (0 plays next)
+        # next track, not removed
+        upcoming = queue.peek()
+        # insert at a position (0 plays next)
+        queue.put_at(0, upcoming)
         queue.delete(0)                                # remove by position
     queue.shuffle()
-    queue.mode = QueueMode.LOOP_ALL                    # normal, loop (one track), loop_all
-    print(list(queue.history))                         # played tracks, oldest first
+    # normal, loop (one track), loop_all
+    queue.mode = QueueMode.LOOP_ALL
+    # played tracks, oldest first
+    print(list(queue.history))
     queue.mode = QueueMode.NORMAL
-    player.autoplay = AutoPlayMode.PARTIAL             # play queued tracks when one ends
+    # play queued tracks when one ends
+    player.autoplay = AutoPlayMode.PARTIAL
 # --8<-- [end:queue]
 
 

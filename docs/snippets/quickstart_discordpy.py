@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import discord
 from discord.ext import commands
 
 import voltricx
+from voltricx import events
 from voltricx.adapters.discordpy import Player
+
+NODE = voltricx.NodeConfig(
+    identifier="main",
+    uri="http://localhost:2333",
+    password="youshallnotpass",       # lavalink.server.password
+)
 
 
 class Bot(commands.Bot):
-    async def setup_hook(self) -> None:          # runs once, after login
-        await voltricx.Pool.connect(client=self, nodes=[
-            voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password="youshallnotpass"),
-        ])
+    async def setup_hook(self) -> None:   # runs once, after login
+        await voltricx.Pool.connect(client=self, nodes=[NODE])
 
     async def close(self) -> None:
         await voltricx.Pool.close()
@@ -21,18 +28,24 @@ class Bot(commands.Bot):
 
 
 intents = discord.Intents.default()
-intents.message_content = True                   # for prefix commands
+intents.message_content = True            # to read "!play ..." messages
 bot = Bot(command_prefix="!", intents=intents)
+
+
+@bot.event
+async def on_voltricx_track_start(event: events.TrackStart) -> None:
+    print(f"guild {event.player.guild_id}: playing {event.track.title}")
 
 
 @bot.command()
 async def play(ctx: commands.Context[Bot], *, query: str) -> None:
-    if ctx.guild is None or not isinstance(ctx.author, discord.Member) or ctx.author.voice is None:
+    author = ctx.author
+    if not isinstance(author, discord.Member) or author.voice is None:
         await ctx.send("Join a voice channel first.")
         return
     player = ctx.voice_client
     if not isinstance(player, Player):
-        channel = ctx.author.voice.channel
+        channel = author.voice.channel
         assert channel is not None
         player = await channel.connect(cls=Player, self_deaf=True)
         player.home = ctx.channel
@@ -62,4 +75,4 @@ async def stop(ctx: commands.Context[Bot]) -> None:
 
 
 if __name__ == "__main__":
-    bot.run("YOUR_BOT_TOKEN")
+    bot.run(os.environ["DISCORD_TOKEN"])

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import disnake
 from disnake.ext import commands
 
 import voltricx
+from voltricx import events
 from voltricx.adapters.disnake import Player
+
+NODE = voltricx.NodeConfig(
+    identifier="main",
+    uri="http://localhost:2333",
+    password="youshallnotpass",       # lavalink.server.password
+)
 
 
 class Bot(commands.Bot):
@@ -18,18 +26,24 @@ class Bot(commands.Bot):
 
 
 intents = disnake.Intents.default()
-intents.message_content = True                   # for prefix commands
+intents.message_content = True            # to read "!play ..." messages
 bot = Bot(command_prefix="!", intents=intents)
+
+
+@bot.event
+async def on_voltricx_track_start(event: events.TrackStart) -> None:
+    print(f"guild {event.player.guild_id}: playing {event.track.title}")
 
 
 @bot.command()
 async def play(ctx: commands.Context[Bot], *, query: str) -> None:
-    if ctx.guild is None or not isinstance(ctx.author, disnake.Member) or ctx.author.voice is None:
+    author = ctx.author
+    if not isinstance(author, disnake.Member) or author.voice is None:
         await ctx.send("Join a voice channel first.")
         return
     player = ctx.voice_client
     if not isinstance(player, Player):
-        channel = ctx.author.voice.channel
+        channel = author.voice.channel
         assert channel is not None
         player = await channel.connect(cls=Player)
         player.home = ctx.channel
@@ -59,12 +73,11 @@ async def stop(ctx: commands.Context[Bot]) -> None:
 
 
 async def main(token: str) -> None:
-    # The pool needs the bot's user id, known once logged in; connect it between
-    # login and the gateway connection (this library has no setup_hook).
+    # The pool needs the bot's user id, known after login, and this
+    # library has no setup_hook: log in, connect the pool, then connect
+    # to the gateway.
     await bot.login(token)
-    await voltricx.Pool.connect(client=bot, nodes=[
-        voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password="youshallnotpass"),
-    ])
+    await voltricx.Pool.connect(client=bot, nodes=[NODE])
     try:
         await bot.connect()
     finally:
@@ -72,4 +85,4 @@ async def main(token: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main("YOUR_BOT_TOKEN"))
+    asyncio.run(main(os.environ["DISCORD_TOKEN"]))

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 import hikari
 
 import voltricx
 from voltricx.adapters import hikari as vhikari
 
+NODE = voltricx.NodeConfig(
+    identifier="main",
+    uri="http://localhost:2333",
+    password="youshallnotpass",       # lavalink.server.password
+)
+
 bot = hikari.GatewayBot(
-    "YOUR_BOT_TOKEN",
+    os.environ["DISCORD_TOKEN"],
     intents=hikari.Intents.ALL_UNPRIVILEGED | hikari.Intents.MESSAGE_CONTENT,
 )
 
 
 @bot.listen(hikari.StartedEvent)
 async def on_started(_: hikari.StartedEvent) -> None:
-    await voltricx.Pool.connect(client=bot, nodes=[
-        voltricx.NodeConfig(identifier="main", uri="http://localhost:2333", password="youshallnotpass"),
-    ])
+    await voltricx.Pool.connect(client=bot, nodes=[NODE])
     # The pool closes itself (leaving voice channels) when the bot stops.
 
 
@@ -26,28 +32,30 @@ async def on_message(event: hikari.GuildMessageCreateEvent) -> None:
     content = event.content or ""
     if not content.startswith("!play "):
         return
-    voice = bot.cache.get_voice_state(event.guild_id, event.author.id)
+    guild, author = event.guild_id, event.author.id
+    voice = bot.cache.get_voice_state(guild, author)
     if voice is None or voice.channel_id is None:
         await event.message.respond("Join a voice channel first.")
         return
-    player = await vhikari.join(bot, event.guild_id, voice.channel_id,
+    player = await vhikari.join(bot, guild, voice.channel_id,
                                 self_deaf=True, home=event.channel_id)
-    tracks = await voltricx.Pool.fetch_tracks(content.removeprefix("!play "))
+    query = content.removeprefix("!play ")
+    tracks = await voltricx.Pool.fetch_tracks(query)
     if not tracks:
         await event.message.respond("Nothing found.")
         return
     track = tracks[0] if isinstance(tracks, list) else tracks.tracks[0]
     if player.current is None:
         await player.play(track)
+        await event.message.respond(f"Playing {track.title}")
     else:
         player.queue.put(track)
-    await event.message.respond(f"Queued {track.title}")
+        await event.message.respond(f"Queued {track.title}")
 
 
 @bot.listen(vhikari.TrackStartEvent)
 async def on_track_start(event: vhikari.TrackStartEvent) -> None:
-    if event.player.home is not None:
-        await bot.rest.create_message(event.player.home, f"Now playing: {event.track.title}")
+    print(f"guild {event.player.guild_id}: playing {event.track.title}")
 
 
 if __name__ == "__main__":

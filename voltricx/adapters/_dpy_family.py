@@ -11,13 +11,13 @@ This module holds everything that does not depend on which of the three
 libraries is in use; each library module (``discordpy``, ``nextcord``,
 ``disnake``) only combines these classes with its own ``VoiceProtocol``:
 
-* :class:`FamilyPlayer`: a :class:`voltricx.Player` that acts as the
+* `FamilyPlayer`: a [`voltricx.Player`][voltricx.Player] that acts as the
   library's voice protocol (``channel.connect(cls=...)``).
-* :class:`FamilyRelay`: a protocol registered on behalf of a plain
-  :class:`voltricx.Player` (``voltricx.Player(guild_id).connect(channel_id)``),
+* `FamilyRelay`: a protocol registered on behalf of a plain
+  [`voltricx.Player`][voltricx.Player] (``voltricx.Player(guild_id).connect(channel_id)``),
   relaying the voice events to it.
-* :class:`DpyFamilyAdapter`: the :class:`voltricx.VoiceGateway`,
-  :class:`voltricx.EventSink` and :class:`voltricx.gateway.PlayerFactory`
+* `DpyFamilyAdapter`: the [`voltricx.VoiceGateway`][voltricx.VoiceGateway],
+  [`voltricx.EventSink`][voltricx.EventSink] and [`voltricx.gateway.PlayerFactory`][voltricx.PlayerFactory]
   (restored players are the library's ``Player``) for one client. It sends op 4 through
   ``Guild.change_voice_state``, turns each core event into
   ``client.dispatch("voltricx_<name>", *event.args())``, and repairs what the
@@ -75,8 +75,8 @@ class LibrarySpec:
 
     Attributes:
         name: The library's display name (``"discord.py"``).
-        player_class: Its :class:`FamilyPlayer` subclass (also its ``VoiceProtocol``).
-        relay_class: Its :class:`FamilyRelay` subclass.
+        player_class: Its `FamilyPlayer` subclass (also its ``VoiceProtocol``).
+        relay_class: Its `FamilyRelay` subclass.
         connect_timeout: The library's default ``channel.connect`` timeout, in seconds.
     """
 
@@ -92,7 +92,7 @@ def _channel_id(data: Mapping[str, Any]) -> int | None:
 
 
 class _ProtocolMixin:
-    """Voice-protocol behaviour shared by :class:`FamilyPlayer` and :class:`FamilyRelay`.
+    """Voice-protocol behaviour shared by `FamilyPlayer` and `FamilyRelay`.
 
     ``client`` and ``channel`` are the attributes every ``VoiceProtocol`` has.
     """
@@ -189,7 +189,7 @@ def _adapter_of(client: Any) -> DpyFamilyAdapter:
 
 
 class FamilyPlayer(_ProtocolMixin, CorePlayer):
-    """A :class:`voltricx.Player` that is also the library's ``VoiceProtocol``.
+    """A [`voltricx.Player`][voltricx.Player] that is also the library's ``VoiceProtocol``.
 
     Join with ``player = await channel.connect(cls=<library module>.Player)``;
     the library then returns the player from ``guild.voice_client`` and
@@ -236,7 +236,7 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         Sends op 4 and waits (up to ``timeout``, default: the library's) until
         the node has the voice credentials. On failure the player is
         destroyed, the library's registration removed, and
-        :class:`voltricx.PlayerError` (or the underlying error) raised.
+        [`voltricx.PlayerError`][voltricx.PlayerError] (or the underlying error) raised.
         """
         if await self._send_pending_join():
             return
@@ -276,10 +276,10 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
 
 
 class FamilyRelay(_ProtocolMixin):
-    """The library-side protocol of a plain :class:`voltricx.Player`.
+    """The library-side protocol of a plain [`voltricx.Player`][voltricx.Player].
 
     Registered by the adapter when a player that is not a
-    :class:`FamilyPlayer` joins, so the library routes the voice server
+    `FamilyPlayer` joins, so the library routes the voice server
     update somewhere; it forwards both voice events to the player.
     """
 
@@ -304,7 +304,7 @@ class FamilyRelay(_ProtocolMixin):
 
 
 class DpyFamilyAdapter:
-    """:class:`voltricx.VoiceGateway` and :class:`voltricx.EventSink` for one client.
+    """[`voltricx.VoiceGateway`][voltricx.VoiceGateway] and [`voltricx.EventSink`][voltricx.EventSink] for one client.
 
     Created by the library module's ``adapt(client)``, which
     ``voltricx.Pool.connect(client=bot, ...)`` calls; one per client.
@@ -386,7 +386,7 @@ class DpyFamilyAdapter:
     def make_player(self, guild_id: int, channel_id: int | None, *, node: Node) -> CorePlayer:
         """The library's ``Player`` for a guild the pool restores from its store.
 
-        Only built here; the restorer then re-joins through :meth:`join`, which
+        Only built here; the restorer then re-joins through `join()`, which
         registers it with ``channel.connect(cls=...)``, so ``guild.voice_client``
         is this player, as after a live ``channel.connect(cls=Player)``.
         """

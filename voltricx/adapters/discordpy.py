@@ -1,17 +1,18 @@
 """The discord.py adapter: ``channel.connect(cls=voltricx.adapters.discordpy.Player)``.
 
-::
+```python
+import discord
+import voltricx
+from voltricx.adapters.discordpy import Player
 
-    import discord
-    import voltricx
-    from voltricx.adapters.discordpy import Player
+class Bot(discord.Client):
+    async def setup_hook(self) -> None:      # runs after login
+        nodes = [voltricx.NodeConfig(...)]
+        await voltricx.Pool.connect(client=self, nodes=nodes)
 
-    class Bot(discord.Client):
-        async def setup_hook(self) -> None:      # runs after login
-            await voltricx.Pool.connect(client=self, nodes=[voltricx.NodeConfig(...)])
-
-    player = await voice_channel.connect(cls=Player, self_deaf=True)
-    assert isinstance(player, voltricx.Player) and guild.voice_client is player
+player = await voice_channel.connect(cls=Player, self_deaf=True)
+assert isinstance(player, voltricx.Player) and guild.voice_client is player
+```
 
 Core events arrive through the client's own dispatch as
 ``on_voltricx_<name>`` (``on_voltricx_track_start(payload)``,
@@ -39,7 +40,7 @@ __all__ = ["LIBRARY", "Player", "adapt"]
 
 
 class Player(FamilyPlayer, discord.VoiceProtocol):
-    """A :class:`voltricx.Player` that is discord.py's ``VoiceProtocol``.
+    """A [`voltricx.Player`][voltricx.Player] that is discord.py's ``VoiceProtocol``.
 
     ``player = await channel.connect(cls=Player)``; ``self_deaf`` and
     ``self_mute`` may be given to ``channel.connect`` as usual. Other
@@ -57,7 +58,7 @@ LIBRARY = LibrarySpec(name="discord.py", player_class=Player, relay_class=_Relay
 
 
 def adapt(client: discord.Client) -> DpyFamilyAdapter:
-    """The :class:`voltricx.VoiceGateway` + :class:`voltricx.EventSink` for ``client``.
+    """The [`voltricx.VoiceGateway`][voltricx.VoiceGateway] + [`voltricx.EventSink`][voltricx.EventSink] for ``client``.
 
     Idempotent: the adapter is kept on the client. ``Pool.connect`` calls it.
 

@@ -1,31 +1,33 @@
-"""Point each real Discord library at a :class:`~voltricx.testing.FakeDiscord`.
+"""Point each real Discord library at a [`FakeDiscord`][voltricx.testing.FakeDiscord].
 
-:class:`~voltricx.testing.FakeDiscord` is library-neutral: it speaks Discord's
+[`FakeDiscord`][voltricx.testing.FakeDiscord] is library-neutral: it speaks Discord's
 REST API and gateway over loopback and never imports a Discord library. The
 pieces that do touch a library live here, next to the other adapters:
 
 * ``configure_*`` helpers make the few process-wide overrides a library needs
   to talk to the fake (its REST base URL, its default gateway URL, hikari's
-  update check) and return them as a :class:`LibraryPatch` that undoes itself.
-* Client builders (:func:`discordpy_client`, :func:`nextcord_client`,
-  :func:`disnake_client`, :func:`hikari_bot`) apply that patch, hand it to the
+  update check) and return them as a [`LibraryPatch`][voltricx.testing.discord_gateway.LibraryPatch] that undoes itself.
+* Client builders ([`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client], [`nextcord_client()`][voltricx.adapters.fake_discord_clients.nextcord_client],
+  [`disnake_client()`][voltricx.adapters.fake_discord_clients.disnake_client], [`hikari_bot()`][voltricx.adapters.fake_discord_clients.hikari_bot]) apply that patch, hand it to the
   fake so it is undone when the fake closes, and build a client with test
   friendly defaults.
 
 The usual entry points are the methods of the same names on
-:class:`~voltricx.testing.FakeDiscord` (``fake.discordpy_client()``,
+[`FakeDiscord`][voltricx.testing.FakeDiscord] (``fake.discordpy_client()``,
 ``fake.hikari_bot()``, ...), which call into this module. Importing it imports
 no Discord library: each helper imports its own library when called, so only
 the libraries a test actually uses need to be installed.
 
-Example::
+For example:
 
-    from voltricx.adapters.fake_discord_clients import configure_nextcord
+```python
+from voltricx.adapters.fake_discord_clients import configure_nextcord
 
-    async with FakeDiscord() as fake:
-        with configure_nextcord(fake):
-            client = nextcord.Client(intents=nextcord.Intents.default())
-            ...
+async with FakeDiscord() as fake:
+    with configure_nextcord(fake):
+        client = nextcord.Client(intents=nextcord.Intents.default())
+        ...
+```
 """
 
 from __future__ import annotations
@@ -86,11 +88,11 @@ HikariBot: TypeAlias = "hikari.GatewayBot"
 """``hikari.GatewayBot``."""
 
 DiscordpyClientT = TypeVar("DiscordpyClientT", bound="discord.Client")
-"""A ``discord.Client`` subclass passed to :func:`discordpy_client`."""
+"""A ``discord.Client`` subclass passed to [`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client]."""
 NextcordClientT = TypeVar("NextcordClientT", bound="nextcord.Client")
-"""A ``nextcord.Client`` subclass passed to :func:`nextcord_client`."""
+"""A ``nextcord.Client`` subclass passed to [`nextcord_client()`][voltricx.adapters.fake_discord_clients.nextcord_client]."""
 DisnakeClientT = TypeVar("DisnakeClientT", bound="disnake.Client")
-"""A ``disnake.Client`` subclass passed to :func:`disnake_client`."""
+"""A ``disnake.Client`` subclass passed to [`disnake_client()`][voltricx.adapters.fake_discord_clients.disnake_client]."""
 
 # The fake sends every guild right after READY, so waiting longer for more is pointless.
 _GUILD_READY_TIMEOUT: Final = 0.5
@@ -104,7 +106,7 @@ _GUILD_READY_TIMEOUT: Final = 0.5
 class LibraryPatch:
     """A reversible set of attribute overrides that points one library at a fake.
 
-    Call :meth:`undo` (or use it as a context manager) to restore the library.
+    Call [`undo()`][voltricx.adapters.fake_discord_clients.LibraryPatch.undo] (or use it as a context manager) to restore the library.
     Undoing twice is harmless. An attribute that someone else changed since the
     patch was applied is left alone and a warning is logged.
     """
@@ -196,7 +198,7 @@ def configure_hikari(fake: FakeDiscord) -> LibraryPatch:
     """Turn off hikari's startup update check, which would reach the package index.
 
     hikari needs no URL patch: pass ``rest_url=fake.api_url`` to the bot (as
-    :func:`hikari_bot` does); it finds the gateway via ``GET /gateway/bot``.
+    [`hikari_bot()`][voltricx.adapters.fake_discord_clients.hikari_bot] does); it finds the gateway via ``GET /gateway/bot``.
     ``fake`` is accepted for symmetry with the other helpers.
     """
     del fake
@@ -271,7 +273,7 @@ def nextcord_client(
 ) -> nextcord.Client:
     """Patch nextcord to use ``fake`` and build a client (default ``nextcord.Client``).
 
-    Same defaults and patch lifetime as :func:`discordpy_client`.
+    Same defaults and patch lifetime as [`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client].
     """
     import nextcord
 
@@ -302,7 +304,7 @@ def disnake_client(
 ) -> disnake.Client:
     """Patch disnake to use ``fake`` and build a client (default ``disnake.Client``).
 
-    Same defaults and patch lifetime as :func:`discordpy_client`.
+    Same defaults and patch lifetime as [`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client].
     """
     import disnake
 
@@ -317,7 +319,7 @@ def hikari_bot(fake: FakeDiscord, **options: Any) -> hikari.GatewayBot:
 
     Uses ``fake.bot_token`` and ``rest_url=fake.api_url``; turns off the
     banner, hikari's own logging setup and its update check (the patch is
-    undone when the fake closes). Start it with :func:`start_hikari` or
+    undone when the fake closes). Start it with [`start_hikari()`][voltricx.adapters.fake_discord_clients.start_hikari] or
     ``bot.start(check_for_updates=False)``.
     """
     import hikari

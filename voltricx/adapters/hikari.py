@@ -1,22 +1,22 @@
 """The hikari adapter: voice hand-off through ``update_voice_state``, events as ``hikari.Event``.
 
-::
+```python
+import hikari
+import voltricx
+from voltricx.adapters import hikari as vhikari
 
-    import hikari
-    import voltricx
-    from voltricx.adapters import hikari as vhikari
+bot = hikari.GatewayBot(TOKEN)
 
-    bot = hikari.GatewayBot(TOKEN)
+@bot.listen(hikari.StartedEvent)
+async def started(_: hikari.StartedEvent) -> None:
+    await voltricx.Pool.connect(client=bot, nodes=[voltricx.NodeConfig(...)])
 
-    @bot.listen(hikari.StartedEvent)
-    async def started(_: hikari.StartedEvent) -> None:
-        await voltricx.Pool.connect(client=bot, nodes=[voltricx.NodeConfig(...)])
+@bot.listen(vhikari.TrackStartEvent)
+async def now_playing(event: vhikari.TrackStartEvent) -> None:
+    ...
 
-    @bot.listen(vhikari.TrackStartEvent)
-    async def now_playing(event: vhikari.TrackStartEvent) -> None:
-        ...
-
-    player = await vhikari.join(bot, guild_id, voice_channel_id)
+player = await vhikari.join(bot, guild_id, voice_channel_id)
+```
 
 How it works
 ------------
@@ -37,7 +37,7 @@ endpoint). So the adapter sends gateway op 4 with ``bot.update_voice_state``
   changes nothing);
 * ``GuildLeaveEvent``: the bot left the guild; its player is destroyed;
 * ``StoppingEvent``: the bot is closing; unless ``close_pool_on_stop=False``
-  was passed to :func:`attach`, ``voltricx.Pool.close()`` runs while the
+  was passed to [`attach()`][voltricx.adapters.hikari.attach], ``voltricx.Pool.close()`` runs while the
   shards are still up, so every voice channel is left explicitly (closing
   hikari alone would leave the bot sitting in them).
 
@@ -47,16 +47,16 @@ token, endpoint and channel are all known.
 
 ``attach`` is optional: ``voltricx.Pool.connect(client=bot, ...)`` attaches
 implicitly (and returns the same adapter when ``attach`` was called
-before). Call :func:`attach` yourself to pass options or to have the
+before). Call [`attach()`][voltricx.adapters.hikari.attach] yourself to pass options or to have the
 listeners in place before the pool connects.
 
 Events
 ------
 Every core event (``voltricx.events``) is dispatched on the bot's event
-manager as a subclass of :class:`VoltricxEvent` (itself a ``hikari.Event``)
+manager as a subclass of [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent] (itself a ``hikari.Event``)
 carrying the core event's fields as attributes, so
 ``@bot.listen(voltricx.adapters.hikari.FailoverEvent)`` works and a
-listener on :class:`VoltricxEvent` receives all of them.
+listener on [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent] receives all of them.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class VoltricxEvent(hikari.Event):
 
     Listen on this class to receive every voltricx event. A core event this
     adapter has no dedicated class for (added by a newer voltricx) arrives
-    as a plain :class:`VoltricxEvent`; ``name`` and ``event`` tell what it is.
+    as a plain [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent]; ``name`` and ``event`` tell what it is.
 
     Attributes:
         app: The bot the event was dispatched on.
@@ -250,7 +250,7 @@ class TrackStartEvent(PlayerEvent):
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class TrackEndEvent(PlayerEvent):
-    """``track`` ended on ``player``; ``reason`` is a :class:`voltricx.TrackEndReason` value."""
+    """``track`` ended on ``player``; ``reason`` is a [`voltricx.TrackEndReason`][voltricx.TrackEndReason] value."""
 
     core_type = core.TrackEnd
     track: Track
@@ -441,9 +441,9 @@ _OUT_OF_VOICE: Final = frozenset({"left", "closed", "disconnected", "guild_remov
 
 
 class HikariAdapter:
-    """:class:`voltricx.VoiceGateway` and :class:`voltricx.EventSink` for one ``hikari.GatewayBot``.
+    """[`voltricx.VoiceGateway`][voltricx.VoiceGateway] and [`voltricx.EventSink`][voltricx.EventSink] for one ``hikari.GatewayBot``.
 
-    Create it with :func:`attach` (or let ``voltricx.Pool.connect(client=bot)``
+    Create it with [`attach()`][voltricx.adapters.hikari.attach] (or let ``voltricx.Pool.connect(client=bot)``
     do it); there is one adapter per bot.
     """
 
@@ -474,7 +474,7 @@ class HikariAdapter:
 
     @property
     def close_pool_on_stop(self) -> bool:
-        """Whether ``voltricx.Pool.close()`` runs when the bot stops (see :func:`attach`)."""
+        """Whether ``voltricx.Pool.close()`` runs when the bot stops (see [`attach()`][voltricx.adapters.hikari.attach])."""
         return self._close_pool_on_stop
 
     @property
@@ -527,7 +527,7 @@ class HikariAdapter:
     # -- EventSink ---------------------------------------------------------------------
 
     def emit(self, event: core.Event) -> None:
-        """Dispatch ``event`` on the bot as its :class:`VoltricxEvent` subclass.
+        """Dispatch ``event`` on the bot as its [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent] subclass.
 
         A player destroyed while the bot may still sit in its channel (a failed
         or timed-out join, a failover given up) also makes the bot leave voice.
@@ -685,10 +685,10 @@ async def join(
     region: str | None = None,
     home: Any = None,
 ) -> Player:
-    """Join a voice channel and return the guild's :class:`voltricx.Player`.
+    """Join a voice channel and return the guild's [`voltricx.Player`][voltricx.Player].
 
     Returns once the node has the voice credentials (or raises
-    :class:`voltricx.PlayerError` after ``timeout`` seconds). If the guild
+    [`voltricx.PlayerError`][voltricx.PlayerError] after ``timeout`` seconds). If the guild
     already has a player it is moved to ``channel`` and returned. ``home``
     (usually the text channel id for messages) is stored on ``player.home``.
     ``node``/``region`` choose the node; by default the best connected one.

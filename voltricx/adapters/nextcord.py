@@ -1,18 +1,20 @@
 """The nextcord adapter: ``channel.connect(cls=voltricx.adapters.nextcord.Player)``.
 
-::
+```python
+import functools
+import nextcord
+import voltricx
+from voltricx.adapters.nextcord import Player
 
-    import functools
-    import nextcord
-    import voltricx
-    from voltricx.adapters.nextcord import Player
+# after login (for example in on_ready, guarded to run once):
+await voltricx.Pool.connect(client=bot, nodes=[voltricx.NodeConfig(...)])
 
-    # after login (for example in on_ready, guarded to run once):
-    await voltricx.Pool.connect(client=bot, nodes=[voltricx.NodeConfig(...)])
-
-    # nextcord's channel.connect has no self_deaf/self_mute: pass them to the factory.
-    player = await voice_channel.connect(cls=functools.partial(Player, self_deaf=True))
-    assert isinstance(player, voltricx.Player) and guild.voice_client is player
+# nextcord's channel.connect has no self_deaf/self_mute: pass them
+# to the factory.
+deafened = functools.partial(Player, self_deaf=True)
+player = await voice_channel.connect(cls=deafened)
+assert isinstance(player, voltricx.Player) and guild.voice_client is player
+```
 
 Core events arrive through the client's own dispatch as
 ``on_voltricx_<name>`` (``on_voltricx_track_start(payload)``,
@@ -40,7 +42,7 @@ __all__ = ["LIBRARY", "Player", "adapt"]
 
 
 class Player(FamilyPlayer, nextcord.VoiceProtocol):
-    """A :class:`voltricx.Player` that is nextcord's ``VoiceProtocol``.
+    """A [`voltricx.Player`][voltricx.Player] that is nextcord's ``VoiceProtocol``.
 
     ``player = await channel.connect(cls=Player)``. nextcord's ``connect``
     passes only ``timeout`` and ``reconnect``; give ``self_deaf``,
@@ -58,7 +60,7 @@ LIBRARY = LibrarySpec(name="nextcord", player_class=Player, relay_class=_Relay, 
 
 
 def adapt(client: nextcord.Client) -> DpyFamilyAdapter:
-    """The :class:`voltricx.VoiceGateway` + :class:`voltricx.EventSink` for ``client``.
+    """The [`voltricx.VoiceGateway`][voltricx.VoiceGateway] + [`voltricx.EventSink`][voltricx.EventSink] for ``client``.
 
     Idempotent: the adapter is kept on the client. ``Pool.connect`` calls it.
 

@@ -1,12 +1,10 @@
 """The ``python -m voltricx`` command line.
 
-======================================  ==========================================
-command                                 what it does
-======================================  ==========================================
-``python -m voltricx demo``             three fake nodes, players, a node killed, failover shown
-``python -m voltricx check URI``        step-by-step diagnosis of one Lavalink node
-``python -m voltricx --version``        versions of voltricx, Python and libraries
-======================================  ==========================================
+| command | what it does |
+|---|---|
+| ``python -m voltricx demo`` | three fake nodes, players, a node killed, failover shown |
+| ``python -m voltricx check URI`` | step-by-step diagnosis of one Lavalink node |
+| ``python -m voltricx --version`` | versions of voltricx, Python and libraries |
 
 This package is a console program and writes to stdout; the library
 itself never prints (except the connection report it documents).

@@ -1,11 +1,11 @@
 """``python -m voltricx demo``: fake nodes, players in several regions, a node killed, failover.
 
 Everything runs in this process on 127.0.0.1: three
-:class:`~voltricx.testing.FakeLavalink` servers (US, EU, Asia), a
-:class:`~voltricx.testing.voice.FakeVoiceGateway` in place of Discord, and
-the real :class:`~voltricx.Pool`, nodes and players. Every figure printed is
+[`FakeLavalink`][voltricx.testing.FakeLavalink] servers (US, EU, Asia), a
+[`FakeVoiceGateway`][voltricx.testing.FakeVoiceGateway] in place of Discord, and
+the real [`Pool`][voltricx.Pool], nodes and players. Every figure printed is
 read from them (node status, penalty, player counts and positions, the
-:class:`~voltricx.events.Failover` events); nothing is scripted.
+[`Failover`][voltricx.events.Failover] events); nothing is scripted.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Wire models: msgspec Structs for every Lavalink v4 payload.
 
 Decoding is liberal: unknown keys are ignored, unknown websocket ops and
-event types are kept raw (see :mod:`voltricx.models.ws`). Request bodies
+event types are kept raw (see `voltricx.models.ws`). Request bodies
 use ``msgspec.UNSET`` for "absent" so that ``None`` can mean JSON ``null``.
 """
 

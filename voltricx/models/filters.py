@@ -1,7 +1,7 @@
 """The filters object of a player (wire form).
 
 Every key is optional; an absent key means the filter is off. Sending
-filters replaces the whole set. :class:`voltricx.Filters` builds these
+filters replaces the whole set. [`voltricx.Filters`][voltricx.Filters] builds these
 with validated ranges.
 """
 

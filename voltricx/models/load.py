@@ -93,7 +93,7 @@ _tracks_decoder = msgspec.json.Decoder(list[Track])
 def decode_load_result(body: bytes) -> LoadResult:
     """Decode a loadtracks response body straight from bytes.
 
-    Raises :class:`~voltricx.errors.NodeProtocolError` when the body is not
+    Raises [`NodeProtocolError`][voltricx.NodeProtocolError] when the body is not
     a load result at all.
     """
     try:

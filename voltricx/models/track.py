@@ -1,6 +1,6 @@
 """Track objects as Lavalink sends them.
 
-:class:`Track` is also the public ``voltricx.Playable``: decoding a load
+[`Track`][voltricx.Track] is also the public ``voltricx.Playable``: decoding a load
 result builds these directly from the response bytes, and the convenience
 properties read through to ``info``.
 """
@@ -36,9 +36,9 @@ class TrackInfo(msgspec.Struct, rename="camel", frozen=True):
 class Track(msgspec.Struct, rename="camel", dict=True):
     """One playable track: the ``encoded`` blob to send back, its info, plugin and user data.
 
-    Build one from an encoded string alone with :meth:`from_encoded` (decoded
+    Build one from an encoded string alone with [`from_encoded()`][voltricx.models.Track.from_encoded] (decoded
     locally, no node needed). Tracks that came from a playlist load know it
-    through :attr:`playlist` (not part of the wire form).
+    through [`playlist`][voltricx.models.Track.playlist] (not part of the wire form).
     """
 
     encoded: str
@@ -50,7 +50,7 @@ class Track(msgspec.Struct, rename="camel", dict=True):
     def from_encoded(cls, encoded: str, *, user_data: dict[str, Any] | None = None) -> Track:
         """Decode ``encoded`` locally (no node involved) into a track.
 
-        Raises :class:`~voltricx.errors.TrackCodecError` when the string is
+        Raises [`TrackCodecError`][voltricx.TrackCodecError] when the string is
         not a valid encoded track; for sources whose blob the local codec
         cannot read, ask a node (``node.rest.decode_track``).
         """

@@ -2,11 +2,11 @@
 
 The top level is a tagged union on ``op``. ``playerUpdate`` and ``stats``
 (the frequent ones) decode in a single pass. For ``op == "event"`` the
-first pass reads only ``type`` and ``guildId``; :func:`decode_event`
+first pass reads only ``type`` and ``guildId``; `decode_event()`
 then decodes the full event Struct for that type. Event types we do not
-know (plugins add many) come back as :class:`UnknownEvent` with the raw
+know (plugins add many) come back as `UnknownEvent` with the raw
 payload, so they are never dropped. An unknown ``op`` becomes
-:class:`UnknownOp`.
+[`UnknownOp`][voltricx.node.UnknownOp].
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class PlayerUpdateOp(
 
 
 class StatsOp(Stats, tag_field="op", tag="stats", frozen=True):
-    """Periodic load report of the node: a :class:`~voltricx.models.Stats` with its op tag."""
+    """Periodic load report of the node: a [`Stats`][voltricx.node.Stats] with its op tag."""
 
 
 class EventFrame(msgspec.Struct, tag_field="op", tag="event", rename="camel", frozen=True):
@@ -148,7 +148,7 @@ _event_decoders: dict[str, msgspec.json.Decoder[Any]] = {
 def decode_message(frame: bytes | str) -> WsMessage | UnknownOp:
     """Decode one websocket frame.
 
-    Raises :class:`~voltricx.errors.NodeProtocolError` for frames that are
+    Raises [`NodeProtocolError`][voltricx.NodeProtocolError] for frames that are
     not JSON objects with a string ``op``, or whose known op is malformed.
     """
     try:
@@ -171,8 +171,8 @@ def decode_message(frame: bytes | str) -> WsMessage | UnknownOp:
 def decode_event(frame: bytes | str, head: EventFrame) -> EventPayload:
     """Second pass for an ``event`` op: the full Struct for its ``type``.
 
-    Unknown types come back as :class:`UnknownEvent`. Raises
-    :class:`~voltricx.errors.NodeProtocolError` when a known type is malformed.
+    Unknown types come back as `UnknownEvent`. Raises
+    [`NodeProtocolError`][voltricx.NodeProtocolError] when a known type is malformed.
     """
     decoder = _event_decoders.get(head.type)
     try:

@@ -1,12 +1,12 @@
 """Typed APIs of common Lavalink plugins.
 
-* :mod:`voltricx.plugins.lavasrc`: extended track info, recommendation queries
-* :mod:`voltricx.plugins.lavasearch`: ``fetch_search`` (tracks, albums, artists, playlists, texts)
-* :mod:`voltricx.plugins.lavalyrics`: lyrics and live lyrics events
-* :mod:`voltricx.plugins.sponsorblock`: segment categories and events
+* [`voltricx.plugins.lavasrc`][voltricx.plugins.lavasrc]: extended track info, recommendation queries
+* [`voltricx.plugins.lavasearch`][voltricx.plugins.lavasearch]: ``fetch_search`` (tracks, albums, artists, playlists, texts)
+* [`voltricx.plugins.lavalyrics`][voltricx.plugins.lavalyrics]: lyrics and live lyrics events
+* [`voltricx.plugins.sponsorblock`][voltricx.plugins.sponsorblock]: segment categories and events
 
 Each API checks the node's ``/v4/info`` plugin list first and raises
-:class:`PluginNotAvailable` when the plugin is missing.
+[`PluginNotAvailable`][voltricx.plugins.PluginNotAvailable] when the plugin is missing.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ async def has_plugin(node: Node, key: str) -> bool:
 
 
 async def require_plugin(node: Node, key: str, label: str) -> None:
-    """Raise :class:`PluginNotAvailable` unless ``node`` runs the plugin."""
+    """Raise [`PluginNotAvailable`][voltricx.plugins.PluginNotAvailable] unless ``node`` runs the plugin."""
     if not await has_plugin(node, key):
         info = node.info
         loaded = [p.name for p in info.plugins] if info is not None else []

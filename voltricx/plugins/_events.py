@@ -1,8 +1,8 @@
 """Typed events for the node events of known plugins (LavaLyrics, SponsorBlock).
 
-:func:`plugin_event` turns an event the core does not model into the
+`plugin_event()` turns an event the core does not model into the
 plugin's typed event, or returns ``None`` so the player emits it raw as
-:class:`~voltricx.events.PluginEvent`. A malformed plugin event is also
+[`PluginEvent`][voltricx.node.PluginEvent]. A malformed plugin event is also
 delivered raw rather than dropped.
 """
 

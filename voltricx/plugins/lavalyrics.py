@@ -1,15 +1,18 @@
 """LavaLyrics: lyrics of a track or of what a player plays, and live lyrics events.
 
-::
+```python
+from voltricx.plugins import lavalyrics
 
-    from voltricx.plugins import lavalyrics
-
-    lyrics = await lavalyrics.fetch_lyrics(track)            # any track, any node with the plugin
-    lyrics = await lavalyrics.fetch_player_lyrics(player)    # what the player plays now
-    await lavalyrics.subscribe_lyrics(player)                # LyricsFound / LyricsLine events follow
+# any track, any node with the plugin
+lyrics = await lavalyrics.fetch_lyrics(track)
+# what the player plays now
+lyrics = await lavalyrics.fetch_player_lyrics(player)
+# LyricsFound / LyricsLine events follow
+await lavalyrics.subscribe_lyrics(player)
+```
 
 Each call returns ``None`` when the plugin finds no lyrics. A node without
-the plugin raises :class:`~voltricx.plugins.PluginNotAvailable`.
+the plugin raises [`PluginNotAvailable`][voltricx.plugins.PluginNotAvailable].
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ async def fetch_lyrics(
 async def fetch_player_lyrics(player: Player, *, skip_track_source: bool = False) -> Lyrics | None:
     """Lyrics of the track ``player`` plays now, or ``None``.
 
-    Raises :class:`~voltricx.PlayerError` when nothing is playing.
+    Raises [`PlayerError`][voltricx.PlayerError] when nothing is playing.
     """
     node = player.node
     await require_plugin(node, PLUGIN, "LavaLyrics")

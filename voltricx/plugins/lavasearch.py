@@ -1,16 +1,18 @@
 """LavaSearch: one search returning tracks, albums, artists, playlists and texts.
 
-::
+```python
+from voltricx.plugins import lavasearch
 
-    from voltricx.plugins import lavasearch
+result = await lavasearch.fetch_search(
+    "daft punk", types=["track", "album"], source="spsearch"
+)
+for album in result.albums:
+    await channel.send(f"{album.name}: {album.url}")
+```
 
-    result = await lavasearch.fetch_search("daft punk", types=["track", "album"], source="spsearch")
-    for album in result.albums:
-        await channel.send(f"{album.name}: {album.url}")
-
-Albums, artists and playlists are :class:`~voltricx.Playlist` objects with
+Albums, artists and playlists are [`Playlist`][voltricx.Playlist] objects with
 no tracks (load their ``url`` to get the tracks). A node without the plugin
-raises :class:`~voltricx.plugins.PluginNotAvailable`.
+raises [`PluginNotAvailable`][voltricx.plugins.PluginNotAvailable].
 """
 
 from __future__ import annotations

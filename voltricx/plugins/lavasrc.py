@@ -2,8 +2,8 @@
 
 LavaSrc mirrors Spotify, Apple Music, Deezer, ... tracks to a playable
 source and puts album and artist details into each track's ``pluginInfo``.
-:func:`track_info` reads them as typed fields (falling back to the details
-stored in the encoded track), and :func:`recommendation_query` builds the
+[`track_info()`][voltricx.plugins.lavasrc.track_info] reads them as typed fields (falling back to the details
+stored in the encoded track), and [`recommendation_query()`][voltricx.plugins.lavasrc.recommendation_query] builds the
 LavaSrc query that recommends tracks similar to a seed track.
 """
 
@@ -50,7 +50,7 @@ _RECOMMENDERS = {
 
 
 LavaSrcInfo = LavaSrcDetails
-"""Album and artist details of a LavaSrc track (the codec's :class:`~voltricx.codec.LavaSrcDetails`)."""
+"""Album and artist details of a LavaSrc track (the codec's [`LavaSrcDetails`][voltricx.codec.LavaSrcDetails])."""
 
 
 def _str(info: dict[str, Any], key: str) -> str | None:
@@ -94,7 +94,7 @@ async def available(node: Node | None = None) -> bool:
 
 
 async def require(node: Node | None = None) -> Node:
-    """The node, after checking it runs LavaSrc (else :class:`PluginNotAvailable`)."""
+    """The node, after checking it runs LavaSrc (else [`PluginNotAvailable`][voltricx.plugins.PluginNotAvailable])."""
     target = resolve_node(node)
     await require_plugin(target, PLUGIN, "LavaSrc")
     return target

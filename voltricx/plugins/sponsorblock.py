@@ -1,17 +1,17 @@
 """SponsorBlock plugin: which segment categories a player skips, and its events.
 
-::
+```python
+from voltricx.plugins import sponsorblock
 
-    from voltricx.plugins import sponsorblock
+await sponsorblock.set_categories(player, ["sponsor", "selfpromo"])
+skipped = await sponsorblock.get_categories(player)  # ["sponsor", "selfpromo"]
+await sponsorblock.clear_categories(player)
+```
 
-    await sponsorblock.set_categories(player, ["sponsor", "selfpromo"])
-    skipped = await sponsorblock.get_categories(player)  # ["sponsor", "selfpromo"]
-    await sponsorblock.clear_categories(player)
-
-Events (typed, in :mod:`voltricx.events`): ``SegmentsLoaded``,
+Events (typed, in [`voltricx.events`][voltricx.events]): ``SegmentsLoaded``,
 ``SegmentSkipped``, ``ChaptersLoaded``, ``ChapterStarted``. Only YouTube
 tracks have segments. A node without the plugin raises
-:class:`~voltricx.plugins.PluginNotAvailable`.
+[`PluginNotAvailable`][voltricx.plugins.PluginNotAvailable].
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ async def _path(player: Player) -> tuple[Node, str]:
 
 
 async def get_categories(player: Player) -> list[str]:
-    """The categories ``player`` skips. Raises :class:`~voltricx.PlayerError` without a player on the node."""
+    """The categories ``player`` skips. Raises [`PlayerError`][voltricx.PlayerError] without a player on the node."""
     node, path = await _path(player)
     try:
         _, raw = await node.rest.raw("GET", path)

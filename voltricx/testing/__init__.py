@@ -1,11 +1,11 @@
 """Test helpers for voltricx and for bots built on it.
 
-:class:`FakeLavalink` is a real Lavalink v4 server (REST + websocket) on
+[`FakeLavalink`][voltricx.testing.FakeLavalink] is a real Lavalink v4 server (REST + websocket) on
 127.0.0.1 with a simulated playback clock, a deterministic track catalogue
 and fault injection (kill, restart, stall, auth changes, delays, injected
-error answers, garbage frames). :class:`FakeVoiceGateway` stands in for a
+error answers, garbage frames). [`FakeVoiceGateway`][voltricx.testing.FakeVoiceGateway] stands in for a
 Discord library (it answers joins with voice credentials and records every
-event). :class:`FakeDiscord` is a loopback Discord gateway + REST API that
+event). [`FakeDiscord`][voltricx.testing.FakeDiscord] is a loopback Discord gateway + REST API that
 the real discord.py, nextcord, disnake and hikari log into. Importing this
 package never imports a Discord library.
 """

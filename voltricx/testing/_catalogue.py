@@ -1,4 +1,4 @@
-"""The built-in, deterministic track catalogue of :class:`~voltricx.testing.FakeLavalink`.
+"""The built-in, deterministic track catalogue of [`FakeLavalink`][voltricx.testing.FakeLavalink].
 
 Every track is generated from its query or seed with a hash, so the same
 query gives the same tracks (titles, identifiers, encoded blobs) in every
@@ -97,7 +97,7 @@ class _Playlist:
 
 
 class Catalogue:
-    """The tracks and playlists a :class:`~voltricx.testing.FakeLavalink` can load.
+    """The tracks and playlists a [`FakeLavalink`][voltricx.testing.FakeLavalink] can load.
 
     Built in (all deterministic):
 
@@ -107,12 +107,12 @@ class Catalogue:
     * Any identifier containing the word ``error`` gives ``loadType: error``.
     * Identifiers and URIs of tracks the catalogue holds load one track; an
       unknown identifier gives ``empty``.
-    * Playlists: :attr:`TOP100_URL` (100 tracks) and :attr:`SMALL_PLAYLIST_URL`
-      (5 tracks); :meth:`add_playlist` adds more.
+    * Playlists: [`TOP100_URL`][voltricx.testing.Catalogue.TOP100_URL] (100 tracks) and [`SMALL_PLAYLIST_URL`][voltricx.testing.Catalogue.SMALL_PLAYLIST_URL]
+      (5 tracks); [`add_playlist()`][voltricx.testing.Catalogue.add_playlist] adds more.
     * Mixes: ``https://www.youtube.com/watch?v=ID&list=RDID`` gives a playlist
       ``Mix - TITLE`` of 25 related tracks, the seed first.
     * ``https://...file.mp3`` (also ``.ogg``, ``.flac``, ``.wav``, ``.m4a``)
-      gives an ``http`` track; :attr:`STREAM_URL` a live stream.
+      gives an ``http`` track; [`STREAM_URL`][voltricx.testing.Catalogue.STREAM_URL] a live stream.
     """
 
     TOP100_URL = "https://www.youtube.com/playlist?list=PLvoltricxTop100"
@@ -201,7 +201,7 @@ class Catalogue:
         derived from the title; without ``uri`` a YouTube URL is made for
         ``source="youtube"``. The track loads by identifier and by URI.
         ``behaviour`` chooses what happens when it is played (see
-        :data:`PlayBehaviour`).
+        [`PlayBehaviour`][voltricx.testing.PlayBehaviour]).
         """
         if identifier is None:
             self._custom_count += 1

@@ -1,4 +1,4 @@
-"""Plugin endpoints of :class:`~voltricx.testing.FakeLavalink`.
+"""Plugin endpoints of [`FakeLavalink`][voltricx.testing.FakeLavalink].
 
 Each plugin answers only when the fake lists it in ``plugins`` (matched by a
 substring of its name, as clients detect them): otherwise its routes are

@@ -1,4 +1,4 @@
-"""Server-side state of :class:`~voltricx.testing.FakeLavalink`: sessions, players, requests."""
+"""Server-side state of [`FakeLavalink`][voltricx.testing.FakeLavalink]: sessions, players, requests."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _NO_JSON = _NoJson()
 class RecordedRequest:
     """One HTTP request the fake received (websocket upgrades included).
 
-    ``time`` is :func:`time.monotonic` at arrival. ``headers`` is
+    ``time`` is `time.monotonic()` at arrival. ``headers`` is
     case-insensitive. ``json`` is the decoded body, or ``None`` when the body
     is empty or not JSON.
     """

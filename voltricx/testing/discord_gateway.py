@@ -1,6 +1,6 @@
 """A loopback fake of Discord's REST API and gateway, for testing bots and adapters.
 
-:class:`FakeDiscord` is a real aiohttp server bound to ``127.0.0.1`` on an
+[`FakeDiscord`][voltricx.testing.FakeDiscord] is a real aiohttp server bound to ``127.0.0.1`` on an
 ephemeral port. The real, unmodified Discord libraries (discord.py, nextcord,
 disnake and hikari) log into it, receive READY and GUILD_CREATE for a small
 scripted guild, and can join voice channels. The fake answers gateway opcode 4
@@ -17,28 +17,30 @@ with a new voice session id and a new VOICE_SERVER_UPDATE.
 Tests drive server-side scenarios through Python methods: moving or kicking
 the bot, reallocating the voice server, forcing a reconnect (op 7), invalidating
 the session (op 9) or removing the bot from a guild. Every change of the fake's
-state wakes :meth:`FakeDiscord.wait_for`, so tests never need sleeps.
+state wakes [`FakeDiscord.wait_for()`][voltricx.testing.FakeDiscord.wait_for], so tests never need sleeps.
 
 Pointing a library at the fake needs a few process-wide patches. They live,
 with everything else that touches a Discord library, in
-:mod:`voltricx.adapters.fake_discord_clients` (``configure_discordpy`` and
+[`voltricx.adapters.fake_discord_clients`][voltricx.adapters.fake_discord_clients] (``configure_discordpy`` and
 friends return ``LibraryPatch`` objects that undo themselves). The client
-builders on :class:`FakeDiscord` delegate to that module and undo their
+builders on [`FakeDiscord`][voltricx.testing.FakeDiscord] delegate to that module and undo their
 patches when the fake is closed. The names ``LibraryPatch`` and
 ``configure_*`` are also available from this module, loaded on first use.
 
 Importing this module never imports a Discord library; each helper imports
 its library when called.
 
-Example::
+For example:
 
-    async with FakeDiscord() as fake:
-        client = fake.discordpy_client()
-        task = asyncio.create_task(client.start(fake.bot_token))
-        await fake.wait_for(lambda: fake.connected_shards == {0})
-        ...
-        await client.close()
-        await task
+```python
+async with FakeDiscord() as fake:
+    client = fake.discordpy_client()
+    task = asyncio.create_task(client.start(fake.bot_token))
+    await fake.wait_for(lambda: fake.connected_shards == {0})
+    ...
+    await client.close()
+    await task
+```
 """
 
 from __future__ import annotations
@@ -318,7 +320,7 @@ class FakeDiscord:
 
     Args:
         guild_count: How many guilds to create when ``guild_ids`` is not given.
-        guild_ids: Explicit guild ids; the first one is :attr:`guild_id`.
+        guild_ids: Explicit guild ids; the first one is [`guild_id`][voltricx.testing.FakeDiscord.guild_id].
         shard_count: Shard count advertised by ``GET /gateway/bot``. Sessions
             route a guild to shard ``(guild_id >> 22) % shard_count`` using the
             shard given in their IDENTIFY.
@@ -438,7 +440,7 @@ class FakeDiscord:
 
     @property
     def port(self) -> int:
-        """The TCP port the fake listens on (0 before :meth:`start`)."""
+        """The TCP port the fake listens on (0 before [`start()`][voltricx.testing.FakeDiscord.start])."""
         return self._port
 
     @property
@@ -621,7 +623,7 @@ class FakeDiscord:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
+        """Whether [`close()`][voltricx.testing.FakeDiscord.close] has been called."""
         return self._closing is not None
 
     async def __aenter__(self) -> Self:
@@ -642,7 +644,7 @@ class FakeDiscord:
     # voltricx.adapters.fake_discord_clients; these methods delegate to it.
 
     def keep_patch(self, patch: LibraryPatch) -> LibraryPatch:
-        """Undo ``patch`` when this fake closes (or on :meth:`undo_patches`); returns it."""
+        """Undo ``patch`` when this fake closes (or on [`undo_patches()`][voltricx.testing.FakeDiscord.undo_patches]); returns it."""
         self._patches.append(patch)
         return patch
 
@@ -674,14 +676,14 @@ class FakeDiscord:
 
         ``intents`` default to ``Intents.default()``; ``guild_ready_timeout``
         defaults to 0.5 s because the fake sends every guild right after READY.
-        The patch is undone when the fake closes (or via :meth:`undo_patches`).
+        The patch is undone when the fake closes (or via [`undo_patches()`][voltricx.testing.FakeDiscord.undo_patches]).
         Start it with ``await client.start(fake.bot_token)``.
 
         Tip: the library sleeps 5 s before every non-initial IDENTIFY (after
         an invalidated session, or for shards after the first). Override the
         client's ``before_identify_hook`` to skip that in tests.
 
-        Implemented by :func:`voltricx.adapters.fake_discord_clients.discordpy_client`.
+        Implemented by [`voltricx.adapters.fake_discord_clients.discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client].
         """
         from voltricx.adapters import fake_discord_clients
 
@@ -710,8 +712,8 @@ class FakeDiscord:
     ) -> NextcordClient:
         """Patch nextcord to use this fake and build a client (default ``nextcord.Client``).
 
-        Same defaults and patch lifetime as :meth:`discordpy_client`.
-        Implemented by :func:`voltricx.adapters.fake_discord_clients.nextcord_client`.
+        Same defaults and patch lifetime as [`discordpy_client()`][voltricx.testing.FakeDiscord.discordpy_client].
+        Implemented by [`voltricx.adapters.fake_discord_clients.nextcord_client()`][voltricx.adapters.fake_discord_clients.nextcord_client].
         """
         from voltricx.adapters import fake_discord_clients
 
@@ -740,8 +742,8 @@ class FakeDiscord:
     ) -> DisnakeClient:
         """Patch disnake to use this fake and build a client (default ``disnake.Client``).
 
-        Same defaults and patch lifetime as :meth:`discordpy_client`.
-        Implemented by :func:`voltricx.adapters.fake_discord_clients.disnake_client`.
+        Same defaults and patch lifetime as [`discordpy_client()`][voltricx.testing.FakeDiscord.discordpy_client].
+        Implemented by [`voltricx.adapters.fake_discord_clients.disnake_client()`][voltricx.adapters.fake_discord_clients.disnake_client].
         """
         from voltricx.adapters import fake_discord_clients
 
@@ -752,11 +754,11 @@ class FakeDiscord:
     def hikari_bot(self, **options: Any) -> HikariBot:
         """Build a ``hikari.GatewayBot`` that talks to this fake.
 
-        Uses :attr:`bot_token` and ``rest_url=api_url``; turns off the banner,
+        Uses [`bot_token`][voltricx.testing.FakeDiscord.bot_token] and ``rest_url=api_url``; turns off the banner,
         hikari's own logging setup and its update check (the patch is undone
-        when the fake closes). Start it with :meth:`start_hikari` or
+        when the fake closes). Start it with [`start_hikari()`][voltricx.testing.FakeDiscord.start_hikari] or
         ``bot.start(check_for_updates=False)``.
-        Implemented by :func:`voltricx.adapters.fake_discord_clients.hikari_bot`.
+        Implemented by [`voltricx.adapters.fake_discord_clients.hikari_bot()`][voltricx.adapters.fake_discord_clients.hikari_bot].
         """
         from voltricx.adapters import fake_discord_clients
 
@@ -1521,7 +1523,7 @@ class FakeDiscord:
 
         When not ``resumable`` the sessions are discarded, so clients must IDENTIFY again;
         that new IDENTIFY ends the bot's voice sessions in the shard's guilds
-        (see :attr:`ended_voice_states`).
+        (see [`ended_voice_states`][voltricx.testing.FakeDiscord.ended_voice_states]).
         """
         sessions = self._live_sessions(shard_id)
         for session in sessions:

@@ -75,7 +75,7 @@ _GOOD_ENCODINGS: Final = ("br", "gzip", "deflate")
 
 
 class _Keep:
-    """Marker type: "leave this value as it is" in :meth:`FakeLavalink.set_stats`."""
+    """Marker type: "leave this value as it is" in [`FakeLavalink.set_stats()`][voltricx.testing.FakeLavalink.set_stats]."""
 
     __slots__ = ()
 
@@ -149,7 +149,7 @@ class EmittedEvent:
     guild_id: str
     type: str
     frame: dict[str, Any]
-    """The frame as built (``Track`` values are :class:`~voltricx.models.Track`)."""
+    """The frame as built (``Track`` values are [`Track`][voltricx.Track])."""
 
     @property
     def reason(self) -> str | None:
@@ -184,7 +184,7 @@ class FakeLavalink:
 
     ``password`` is checked on every route (``None`` accepts any request,
     with or without ``Authorization``). ``port=0`` picks a free port;
-    :attr:`uri` and :attr:`port` are valid after :meth:`start`.
+    [`uri`][voltricx.testing.FakeLavalink.uri] and [`port`][voltricx.testing.FakeLavalink.port] are valid after [`start()`][voltricx.testing.FakeLavalink.start].
     ``speed`` multiplies the playback clock (``speed=100`` plays a 3 minute
     track in 1.8 s). ``player_update_interval`` and ``stats_interval`` are in
     seconds. ``route_planner=True`` simulates a ``RotatingIpRoutePlanner``.
@@ -192,7 +192,7 @@ class FakeLavalink:
     ``/v4/info``. With ``require_channel_id`` (Lavalink 4.2) a voice state
     without ``channelId`` is refused with 400. ``profile`` selects server
     quirks: ``"lavalink"`` (default) or ``"nodelink"`` (NodeLink 2.3.0, see
-    :data:`~voltricx.testing.PROFILES`); ``version`` defaults to the profile's.
+    `PROFILES`); ``version`` defaults to the profile's.
     ``ssl_context`` serves TLS (``https``/``wss``) with that server context.
     """
 
@@ -222,7 +222,7 @@ class FakeLavalink:
         self.host = host
         self._wanted_port = port
         self.port = 0
-        """The bound port (after :meth:`start`)."""
+        """The bound port (after [`start()`][voltricx.testing.FakeLavalink.start])."""
         self.stats_interval = stats_interval
         self.player_update_interval = player_update_interval
         self.route_planner = route_planner
@@ -245,7 +245,7 @@ class FakeLavalink:
         self._sessions: dict[str, FakeSession] = {}
         self._requests: list[RecordedRequest] = []
         self.events: list[EmittedEvent] = []
-        """Every ``event`` op produced, in order (cleared by :meth:`clear_requests` too)."""
+        """Every ``event`` op produced, in order (cleared by [`clear_requests()`][voltricx.testing.FakeLavalink.clear_requests] too)."""
         self.connections_while_down = 0
         """TCP connections accepted and dropped while dead behind a proxy (`kill_behind_proxy`)."""
         self._port_holder: socket.socket | None = None
@@ -297,17 +297,17 @@ class FakeLavalink:
 
     @property
     def running(self) -> bool:
-        """True between :meth:`start` and :meth:`close`."""
+        """True between [`start()`][voltricx.testing.FakeLavalink.start] and [`close()`][voltricx.testing.FakeLavalink.close]."""
         return self._server is not None
 
     @property
     def down(self) -> bool:
-        """True after :meth:`kill` until :meth:`restart`."""
+        """True after [`kill()`][voltricx.testing.FakeLavalink.kill] until [`restart()`][voltricx.testing.FakeLavalink.restart]."""
         return self._down
 
     @property
     def stalled(self) -> bool:
-        """True between :meth:`stall` and :meth:`unstall`."""
+        """True between [`stall()`][voltricx.testing.FakeLavalink.stall] and [`unstall()`][voltricx.testing.FakeLavalink.unstall]."""
         return self._stalled
 
     @property
@@ -491,7 +491,7 @@ class FakeLavalink:
         """Wait until ``predicate(self)`` is truthy and return its value.
 
         The predicate is re-checked after every state change (a request, an
-        event, a connection, a session change). Raises :class:`TimeoutError`.
+        event, a connection, a session change). Raises `TimeoutError`.
         """
         async with asyncio.timeout(timeout):
             while True:
@@ -507,8 +507,9 @@ class FakeLavalink:
 
         Nothing listens on the port any more, so a new connection is refused
         (``ECONNREFUSED``), as with a Lavalink process that is gone; the port
-        stays reserved for `restart`. Playback freezes. Sessions are
-        lost unless `restart` keeps them.
+        stays reserved for [`restart()`][voltricx.testing.FakeLavalink.restart].
+        Playback freezes. Sessions are lost unless
+        [`restart()`][voltricx.testing.FakeLavalink.restart] keeps them.
         """
         self._die(refuse=True)
 
@@ -552,7 +553,7 @@ class FakeLavalink:
 
         With ``keep_sessions`` every session that had resuming enabled waits
         ``timeout`` seconds to be resumed with its players (positions continue
-        from where :meth:`kill` froze them); every other session is gone.
+        from where [`kill()`][voltricx.testing.FakeLavalink.kill] froze them); every other session is gone.
         Also ends a stall. Password, delay and pending ``fail_next`` stay.
         """
         if not self._down:
@@ -587,7 +588,7 @@ class FakeLavalink:
     def stall(self) -> None:
         """Become half-open: connections stay up but nothing is answered.
 
-        REST requests and websocket upgrades hang until :meth:`unstall`; no
+        REST requests and websocket upgrades hang until [`unstall()`][voltricx.testing.FakeLavalink.unstall]; no
         frames are sent (``stats``/``playerUpdate`` are skipped, events are
         held and sent on unstall) and client pings get no pong.
         """
@@ -629,7 +630,7 @@ class FakeLavalink:
     ) -> None:
         """Answer the next ``count`` matching REST requests with ``status``.
 
-        ``path`` is an exact path or an :mod:`fnmatch` pattern
+        ``path`` is an exact path or an `fnmatch` pattern
         (``"/v4/sessions/*/players/*"``); ``None`` matches every REST route
         but never the websocket upgrade (pass ``path="/v4/websocket"`` to
         fail upgrades). ``body``: ``None`` gives a Lavalink error body,

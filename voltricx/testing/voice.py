@@ -3,13 +3,15 @@
 It answers every join the way Discord would, by feeding the guild's
 player a voice state update and a voice server update (each from its own
 loop callback, in a configurable order), and records every event the
-core emits so tests can wait for them::
+core emits so tests can wait for them:
 
-    gateway = FakeVoiceGateway()
-    await voltricx.Pool.connect(client=gateway, nodes=[...])
-    player = voltricx.Player(guild_id)
-    await player.connect(channel_id)
-    event = await gateway.wait_for(voltricx.events.TrackStart, timeout=5)
+```python
+gateway = FakeVoiceGateway()
+await voltricx.Pool.connect(client=gateway, nodes=[...])
+player = voltricx.Player(guild_id)
+await player.connect(channel_id)
+event = await gateway.wait_for(voltricx.events.TrackStart, timeout=5)
+```
 """
 
 from __future__ import annotations
