@@ -27,7 +27,7 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
-from voltricx._failover import Recovery
+from voltricx._failover import FAILOVER_WAIT, Recovery
 from voltricx._tasks import TaskTracker
 from voltricx.enums import NodeStatus
 from voltricx.errors import NodeNotFound, NoNodesAvailable, PlayerError, VoltricxError
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from voltricx.node import Node
     from voltricx.player import Player
 
-__all__ = ["Runtime", "runtime"]
+__all__ = ["FAILOVER_WAIT", "Runtime", "runtime"]
 
 _log = logging.getLogger("voltricx.pool")
 

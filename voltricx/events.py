@@ -5,34 +5,6 @@ listener needs. ``name`` is the stable snake_case name adapters build
 native names from: the discord.py family dispatches
 ``on_voltricx_<name>``, hikari gets one ``hikari.Event`` subclass per event.
 
-================  ====================================================
-event                     when
-========================  ====================================================
-``NodeReady``             a node's websocket is ready (every connect and reconnect)
-``NodeDisconnected``      a node's websocket was lost (or the node was closed)
-``NodeStats``             a node sent its periodic load figures
-``Failover``              players moved from a lost node to another one
-``NodeDraining``          a node stopped taking players and is being emptied
-``NodeRemoved``           a node left the pool (closed and forgotten)
-``PlayersMoved``          players moved between two healthy nodes (drain, switch, ...)
-``TrackStart``            a track started playing
-``TrackEnd``              a track ended (``reason``, ``may_start_next``)
-``TrackException``        playback of a track failed
-``TrackStuck``            a track produced no audio for ``threshold_ms``
-``VoiceClosed``           the node's Discord voice connection closed
-``PlayerUpdate``          the node reported a player's position
-``PlayerDestroyed``       a player was destroyed (left, kicked, or closed)
-``InactivePlayer``        a player has played nothing for ``inactive_timeout``
-``PluginEvent``           a node event of a type this version does not know
-``LyricsFound``           LavaLyrics: lyrics for the current track were found
-``LyricsNotFound``        LavaLyrics: no lyrics for the current track
-``LyricsLine``            LavaLyrics: a lyrics line is being sung now
-``SegmentsLoaded``        SponsorBlock: the current track's segments are known
-``SegmentSkipped``        SponsorBlock: a segment was skipped
-``ChaptersLoaded``        SponsorBlock: the current track's chapters are known
-``ChapterStarted``        SponsorBlock: a new chapter started
-========================  ====================================================
-=======
 | event | when |
 |---|---|
 | ``NodeReady`` | a node's websocket is ready (every connect and reconnect) |

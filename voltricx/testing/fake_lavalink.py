@@ -342,7 +342,7 @@ class FakeLavalink:
         return self
 
     async def _listen(self, port: int) -> asyncio.Server:
-        """Bind ``port`` (0: any free one) and serve on it; sets :attr:`port`."""
+        """Bind ``port`` (0: any free one) and serve on it; sets `port`."""
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
@@ -519,7 +519,7 @@ class FakeLavalink:
         That is what a client sees when a load balancer or proxy in front of
         a dead node still accepts TCP: it cannot tell the node is gone, so a
         client gives it its resume grace. Each such connection is counted in
-        :attr:`connections_while_down`.
+        [`connections_while_down`][voltricx.testing.FakeLavalink.connections_while_down].
         """
         self._die(refuse=False)
 
