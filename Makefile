@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-matrix lint typecheck pytest bench docs docs-check fuzz clean
+.PHONY: demo test test-matrix lint typecheck pytest bench docs docs-check fuzz clean conformance test-real
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,19 @@ test-matrix:
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
 	done
 
+# npm's lavalink-client and Shoukaku (pinned in conformance/package-lock.json) against FakeLavalink.
+conformance/node_modules/.installed: conformance/package.json conformance/package-lock.json
+	cd conformance && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+conformance: $(STAMP) conformance/node_modules/.installed
+	$(BIN)/python conformance/run.py
+
+# Only the server-facing tests, against your own node: see docs/testing.md.
+test-real: $(STAMP)
+	@test -n "$$VOLTRICX_TEST_NODE" || { echo "set VOLTRICX_TEST_NODE=http://host:port (and VOLTRICX_TEST_NODE_PASSWORD)"; exit 2; }
+	$(BIN)/python -m pytest -q -m real_server
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
@@ -62,4 +75,4 @@ docs-check: docs
 	$(BIN)/python tools/docs_check.py site
 
 clean:
-	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .ruff_cache site
+	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .ruff_cache site conformance/node_modules

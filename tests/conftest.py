@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings
 
 import voltricx
-from voltricx.testing import FakeLavalink
+from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
 # Hypothesis: no per-example deadline (a loaded 2-core machine makes timings noise), and
@@ -28,6 +28,10 @@ PROFILE_NAMES = ("lavalink", "nodelink")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_server: runs against the node in VOLTRICX_TEST_NODE (make test-real); skipped without it",
+    )
     config.addinivalue_line(
         "markers",
         "server_profiles(*names, reason=None): run the test once per named FakeLavalink profile "
@@ -79,9 +83,16 @@ async def fake_factory(profile: str) -> AsyncIterator[FakeFactory]:
 
 
 @pytest.fixture
-def gateway() -> FakeVoiceGateway:
-    """A fake Discord side that answers joins with voice credentials and records events."""
-    return FakeVoiceGateway()
+async def voice_server() -> AsyncIterator[FakeDiscordVoice]:
+    """A Discord voice server on 127.0.0.1 that nodes really handshake with (NodeLink needs one)."""
+    async with FakeDiscordVoice() as server:
+        yield server
+
+
+@pytest.fixture
+def gateway(voice_server: FakeDiscordVoice) -> FakeVoiceGateway:
+    """A fake Discord side that answers joins with voice credentials (pointing at ``voice_server``)."""
+    return FakeVoiceGateway(endpoint=voice_server.endpoint)
 
 
 @pytest.fixture(autouse=True)

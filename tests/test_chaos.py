@@ -145,11 +145,12 @@ def dead_copies(fake: FakeLavalink) -> int:
 
 
 @pytest.mark.server_profiles("lavalink", "nodelink")
-async def test_chaos(fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture, profile: str) -> None:
+async def test_chaos(
+    fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture, profile: str, gateway: FakeVoiceGateway
+) -> None:
     caplog.set_level("INFO", logger="voltricx")
     baseline = set(asyncio.all_tasks())
     rng = random.Random(SEED)
-    gateway = FakeVoiceGateway()
     fakes = [
         await fake_factory(password=SECRET, stats_interval=0.5, player_update_interval=5.0)
         for _ in range(3)

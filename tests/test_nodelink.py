@@ -21,7 +21,7 @@ from voltricx import NodeStatus
 from voltricx._state import runtime
 from voltricx.events import Failover, NodeReady, TrackEnd, TrackStart, VoiceClosed
 from voltricx.models.player import PlayerUpdatePayload, UpdatePlayerTrack
-from voltricx.testing import FakeLavalink
+from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import PASSWORD, FakeFactory, node_config
@@ -100,6 +100,7 @@ async def test_info_stats_and_version(nodelink: FakeLavalink, http: aiohttp.Clie
         assert r.status == 401
     async with http.get(f"{nodelink.uri}/version", headers=AUTH) as r:
         assert r.status == 200 and await r.text() == "2.3.0"
+        assert "Lavalink-Api-Version" not in r.headers
     async with http.post(f"{nodelink.uri}/v4/info", headers=AUTH) as r:
         assert r.status == 405 and (await r.json())["message"] == "Request method must be GET"
 
@@ -183,7 +184,9 @@ async def test_non_numeric_guild_id_crashes_the_server(nodelink: FakeLavalink, h
     await ws.close()
 
 
-async def test_tracks_wait_for_voice_and_pause_needs_it(nodelink: FakeLavalink, http: aiohttp.ClientSession) -> None:
+async def test_tracks_wait_for_voice_and_pause_needs_it(
+    nodelink: FakeLavalink, http: aiohttp.ClientSession, voice_server: FakeDiscordVoice
+) -> None:
     ws, sid = await ws_connect(nodelink, http)
     first, _ = await two_tracks(http, nodelink)
     status, body = await patch(http, nodelink, sid, {"track": {"encoded": None}})
@@ -193,19 +196,24 @@ async def test_tracks_wait_for_voice_and_pause_needs_it(nodelink: FakeLavalink, 
     status, body = await patch(http, nodelink, sid, {"paused": True})
     assert status == 400 and body["message"] == "The player is not connected to a voice server."
     assert not nodelink.events
-    status, body = await patch(http, nodelink, sid, {"voice": VOICE})
-    assert status == 200 and body["track"]["encoded"] == first
-    event = await next_event(ws)
+    status, body = await patch(http, nodelink, sid, {"voice": {**VOICE, "endpoint": voice_server.endpoint}})
+    assert status == 200 and body["track"] is None and body["state"]["connected"] is False
+    event = await next_event(ws)  # once NodeLink's own voice handshake succeeded
     assert event["type"] == "TrackStartEvent" and event["track"]["encoded"] == first
+    async with http.get(f"{nodelink.uri}/v4/sessions/{sid}/players/{GUILD}", headers=AUTH) as r:
+        body = await r.json()
+    assert body["track"]["encoded"] == first and body["state"]["connected"] is True
+    assert voice_server.connection(GUILD) is not None
     await ws.close()
 
 
 async def test_replace_starts_twice_and_no_replace_is_ignored(
-    nodelink: FakeLavalink, http: aiohttp.ClientSession
+    nodelink: FakeLavalink, http: aiohttp.ClientSession, voice_server: FakeDiscordVoice
 ) -> None:
     ws, sid = await ws_connect(nodelink, http)
     first, second = await two_tracks(http, nodelink)
-    await patch(http, nodelink, sid, {"voice": VOICE, "track": {"encoded": first}})
+    voice = {**VOICE, "endpoint": voice_server.endpoint}
+    await patch(http, nodelink, sid, {"voice": voice, "track": {"encoded": first}})
     assert (await next_event(ws))["type"] == "TrackStartEvent"
     status, body = await patch(http, nodelink, sid, {"track": {"encoded": second}}, query="?noReplace=true")
     assert status == 200 and body["track"]["encoded"] == second

@@ -22,7 +22,7 @@ from voltricx.events import (
 from voltricx.filters import Filters
 from voltricx.models.track import Track
 from voltricx.player import MAX_TRACK_ATTEMPTS
-from voltricx.testing import FakeLavalink
+from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
@@ -64,9 +64,9 @@ def short(fake: FakeLavalink, title: str, length: int = 300, **kw: object) -> Tr
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["state-first", "server-first"])
 async def test_voice_halves_in_either_order_send_one_update_with_channel_id(
-    fake_factory: FakeFactory, reverse: bool
+    fake_factory: FakeFactory, reverse: bool, voice_server: FakeDiscordVoice
 ) -> None:
-    gateway = FakeVoiceGateway(reverse_order=reverse)
+    gateway = FakeVoiceGateway(reverse_order=reverse, endpoint=voice_server.endpoint)
     fake, node = await start(fake_factory, gateway)
     await joined(node)
     await runtime.tasks.wait_idle(timeout=5)

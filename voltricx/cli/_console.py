@@ -82,3 +82,19 @@ class Console:
             self.stream.write(text + "\n")
         self.stream.flush()
         return len(lines)
+
+
+def track_length(length: int, *, is_stream: bool = False) -> str:
+    """A track's length for people: ``3:05``, ``live stream``, or ``unknown length`` for -1.
+
+    NodeLink reports ``length: -1`` for http and local tracks it did not probe;
+    Lavalink reports streams with ``isStream`` and a huge length.
+    """
+    if is_stream:
+        return "live stream"
+    if length < 0:
+        return "unknown length"
+    seconds = length // 1000
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -9,8 +9,10 @@ this), ✗ (fails, with a one-line fix) or - (not applicable), with its time.
 3. TCP: something accepts connections on the port
 4. TLS: the certificate is valid (``https://`` only; errors explained)
 5. HTTP: ``GET /version`` answers like Lavalink (not a web page, not a 404)
-6. Password: ``GET /version`` with the password (401 missing vs 403 wrong)
-7. Version: Lavalink v4 (v3 refused; older than 4.2.0 warned about DAVE)
+6. Password: ``GET /version`` with the password (401 missing or, when one was
+   given, rejected; 403 wrong)
+7. Version: Lavalink v4 (v3 refused; older than 4.2.0 warned about DAVE), or
+   NodeLink (warned about what it lacks)
 8. Websocket: the upgrade with ``Authorization``, ``User-Id``, ``Client-Name``
 9. Ready: the first frame is ``ready`` with a session id
 10. Info: version, source managers, plugins, filters
@@ -39,7 +41,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from voltricx.cli._console import Console
+from voltricx.cli._console import Console, track_length
 from voltricx.config import NodeConfig
 from voltricx.errors import LavalinkHTTPError, NodeAuthError, NodeError, VoltricxError
 from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult, TrackResult
@@ -52,6 +54,10 @@ __all__ = ["DEFAULT_USER_ID", "CheckOptions", "Outcome", "StepResult", "run_chec
 #: User id sent on the websocket when ``--user-id`` is not given (any non-zero snowflake works).
 DEFAULT_USER_ID = 100000000000000001
 
+_NODELINK_LACKS = (
+    "NodeLink has no session resuming (after any drop voltricx rebuilds the players on a new "
+    "session) and no route planner"
+)
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -111,11 +117,6 @@ class _Found:
     warn: str | None = None  # a hint makes the step a warning
     extra: list[str] = field(default_factory=list[str])
     skip: bool = False
-
-
-def _clock(ms: int) -> str:
-    seconds = max(ms, 0) // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _looks_like_html(content_type: str, body: bytes) -> bool:
@@ -548,6 +549,12 @@ class _Checker:
         try:
             self.version_text = await self._rest().version()
         except NodeAuthError as exc:
+            if exc.status == 401 and self.options.password:
+                raise _Failed(
+                    "password rejected (401)",
+                    "it must equal the node's password (Lavalink: lavalink.server.password in "
+                    "application.yml; NodeLink: server.password in config.js)",
+                ) from None
             if exc.status == 401:
                 raise _Failed(
                     "missing password (401)",
@@ -600,8 +607,9 @@ class _Checker:
             raise _Failed(f"version {text}, and GET /v4/info answered {exc.status}") from None
         except NodeError as exc:
             raise _Failed(f"version {text}, and GET /v4/info failed: {exc}") from None
-        kind = "NodeLink" if b"isNodeLink" in raw else "server"
-        return _Found(f"{kind} {text}, speaks the v4 API")
+        if b"isNodeLink" in raw:
+            return _Found(f"NodeLink {text}, speaks the v4 API", warn=_NODELINK_LACKS)
+        return _Found(f"server {text}, speaks the v4 API")
 
     async def check_websocket(self) -> _Found:
         assert self.config is not None
@@ -671,7 +679,8 @@ class _Checker:
             built = time.strftime(", built %Y-%m-%d", time.gmtime(info.build_time / 1000))
         runtime = f", JVM {info.jvm}" if info.jvm and info.jvm != "0.0.0" else ""
         lavaplayer = f", lavaplayer {info.lavaplayer}" if info.lavaplayer and info.lavaplayer != "0.0.0" else ""
-        found = _Found(f"Lavalink {info.version.semver}{built}{runtime}{lavaplayer}")
+        server = "NodeLink" if self._rest().is_nodelink else "Lavalink"
+        found = _Found(f"{server} {info.version.semver}{built}{runtime}{lavaplayer}")
         sources = ", ".join(info.source_managers) or "none"
         plugins = ", ".join(f"{p.name} {p.version}".strip() for p in info.plugins) or "none"
         filters = ", ".join(info.filters) or "none"
@@ -704,7 +713,8 @@ class _Checker:
             raise _Failed(f"loading {query!r} failed: {exc}") from None
         if isinstance(result, TrackResult):
             track = result.data
-            return _Found(f"track {track.title!r} by {track.author} ({_clock(track.length)})")
+            shown = track_length(track.length, is_stream=track.is_stream)
+            return _Found(f"track {track.title!r} by {track.author} ({shown})")
         if isinstance(result, PlaylistResult):
             return _Found(f"playlist {result.data.info.name!r} with {len(result.data.tracks)} track(s)")
         if isinstance(result, SearchResult):

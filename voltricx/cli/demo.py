@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import voltricx
-from voltricx.cli._console import Console
+from voltricx.cli._console import Console, track_length
 from voltricx.enums import NodeStatus
 from voltricx.errors import VoltricxError
 from voltricx.events import Event, Failover, TrackEnd
@@ -303,7 +303,7 @@ class _Demo:
         track = await player.play(tracks[0])
         self.out.line(
             f"  guild {guild_id} region={region:<4} -> node {player.node.identifier:<5} "
-            f"playing {track.title!r} ({_clock(track.length)})"
+            f"playing {track.title!r} ({track_length(track.length, is_stream=track.is_stream)})"
         )
 
     async def kill_and_fail_over(self, victim: str) -> None:

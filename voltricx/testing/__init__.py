@@ -5,7 +5,9 @@
 and fault injection (kill, restart, stall, auth changes, delays, injected
 error answers, garbage frames). [`FakeVoiceGateway`][voltricx.testing.FakeVoiceGateway] stands in for a
 Discord library (it answers joins with voice credentials and records every
-event). [`FakeDiscord`][voltricx.testing.FakeDiscord] is a loopback Discord gateway + REST API that
+event). [`FakeDiscordVoice`][voltricx.testing.FakeDiscordVoice] is a Discord voice server
+(voice gateway + UDP) on loopback that a node really connects to, counting the
+audio packets it receives. [`FakeDiscord`][voltricx.testing.FakeDiscord] is a loopback Discord gateway + REST API that
 the real discord.py, nextcord, disnake and hikari log into. Importing this
 package never imports a Discord library.
 """
@@ -16,6 +18,7 @@ from voltricx.testing._catalogue import STREAM_LENGTH, Catalogue, CatalogueEntry
 from voltricx.testing._profile import PROFILES, Profile
 from voltricx.testing._state import FakePlayer, FakeSession, RecordedRequest
 from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord_voice import FakeDiscordVoice, VoiceConnection
 from voltricx.testing.fake_lavalink import KEEP, EmittedEvent, FakeLavalink
 from voltricx.testing.placement import placement_problems, wait_one_copy
 from voltricx.testing.voice import FakeVoiceGateway, IssuedVoice
@@ -28,6 +31,7 @@ __all__ = [
     "CatalogueEntry",
     "EmittedEvent",
     "FakeDiscord",
+    "FakeDiscordVoice",
     "FakeLavalink",
     "FakePlayer",
     "FakeSession",
@@ -36,6 +40,7 @@ __all__ = [
     "PlayBehaviour",
     "Profile",
     "RecordedRequest",
+    "VoiceConnection",
     "placement_problems",
     "wait_one_copy",
 ]

@@ -28,6 +28,8 @@ from voltricx.models.load import (
 )
 from voltricx.models.track import Track, TrackInfo
 
+_AUDIO_EXTENSIONS = ("mp3", "ogg", "flac", "wav", "m4a")
+
 __all__ = ["STREAM_LENGTH", "Catalogue", "CatalogueEntry", "PlayBehaviour"]
 
 STREAM_LENGTH = (1 << 63) - 1
@@ -123,6 +125,9 @@ class Catalogue:
     """A live stream (``isStream`` true, never ends)."""
 
     def __init__(self) -> None:
+        self.unknown_lengths = False
+        """Load ``http`` URLs and ``local:`` paths unprobed, as NodeLink does: length -1,
+        ``"unknown"`` title/author, not seekable (such tracks play until stopped)."""
         self._by_key: dict[str, CatalogueEntry] = {}
         self._playlists: dict[str, _Playlist] = {}
         self._custom_count = 0
@@ -308,6 +313,10 @@ class Catalogue:
         entry = self._by_key.get(identifier)
         if entry is not None:
             return TrackResult(self._fresh(entry.track))
+        if self.unknown_lengths:
+            unprobed = self._unprobed_track(identifier)
+            if unprobed is not None:
+                return TrackResult(unprobed)
         mix = self._mix(identifier)
         if mix is not None:
             return mix
@@ -315,6 +324,33 @@ class Catalogue:
         if http is not None:
             return TrackResult(http)
         return EmptyResult()
+
+    def _unprobed_track(self, identifier: str) -> Track | None:
+        path = identifier.removeprefix("local:")
+        ext = path.rpartition(".")[2].lower()
+        if identifier.startswith("local:") and path:
+            title, uri, source = path.rsplit("/", 1)[-1] or path, path, "local"
+            author = "unknown"
+        elif urlsplit(identifier).scheme in ("http", "https") and ext in _AUDIO_EXTENSIONS:
+            title = author = "unknown"
+            uri, source = identifier, "http"
+        else:
+            return None
+        info = TrackInfo(
+            identifier="unknown" if source == "http" else path,
+            is_seekable=False,
+            author=author,
+            length=-1,
+            is_stream=False,
+            position=0,
+            title=title,
+            source_name=source,
+            uri=uri,
+            artwork_url=None,
+            isrc=None,
+        )
+        details = http_details(ext if ext in _AUDIO_EXTENSIONS else "wav")
+        return Track(encoded=encode_info(info, details=details), info=info, plugin_info={})
 
     # ------------------------------------------------------------------ helpers
 
@@ -361,7 +397,7 @@ class Catalogue:
             return None
         name = parts.path.rsplit("/", 1)[-1]
         stem, dot, ext = name.rpartition(".")
-        if not dot or ext.lower() not in ("mp3", "ogg", "flac", "wav", "m4a"):
+        if not dot or ext.lower() not in _AUDIO_EXTENSIONS:
             return None
         entry = self._by_key.get(identifier)
         if entry is not None:

@@ -4,8 +4,8 @@ A profile is a set of switches the fake consults. ``"lavalink"`` is
 Lavalink 4.x as documented; ``"nodelink"`` reproduces what NodeLink 2.3.0
 was measured to do (``design/nodelink.md``): no resuming, no route
 planner, a strict handshake, string version parts, duplicate events and
-periodic frames, plain-text 401s, a crash on a non-numeric guild id, and
-more. Each switch names one behaviour so tests can reason about them.
+periodic frames, plain-text 401s, a crash on a non-numeric guild id, a
+real voice handshake before ``connected``, unprobed lengths, and more. Each switch names one behaviour so tests can reason about them.
 """
 
 from __future__ import annotations
@@ -82,6 +82,36 @@ class Profile:
     user_data_bug: bool = False
     """True: a PATCH with ``track.userData`` answers ``"track": {}`` (NodeLink reads the
     user data from the wrong place and leaves an empty object)."""
+    voice_handshake: bool = False
+    """True: a player is ``connected`` only after the server's own voice handshake with the
+    endpoint succeeds (``FakeLavalink(voice_handshake=...)`` overrides it)."""
+    require_channel_id: bool = True
+    """True: a voice object without ``channelId`` is 400 (``FakeLavalink(require_channel_id=...)``
+    overrides it); False: it is accepted."""
+    unknown_length_sources: bool = False
+    """True: ``http`` and ``local:`` loads are not probed: length -1, ``"unknown"`` metadata."""
+    drop_idle_filters: bool = False
+    """True: filters sent while nothing plays are dropped (the next track plays without them)."""
+    lenient_player_patch: bool = False
+    """True: ``endTime: 0``, ``track`` together with ``encodedTrack`` and a ``track.identifier``
+    that does not resolve are accepted with 200 and ignored."""
+    decode_track_alias: bool = True
+    """True: ``/v4/decodetrack`` also takes the ``track`` parameter; False: only ``encodedTrack``."""
+    version_api_header: bool = True
+    """True: ``GET /version`` carries the ``Lavalink-Api-Version`` header."""
+    null_voice_on_new_player: bool = False
+    """True: a new player's voice is ``{"token": null, "endpoint": null, "sessionId": null}``."""
+    bare_decoded_tracks: bool = False
+    """True: ``decodetrack``/``decodetracks`` items have no ``pluginInfo``/``userData``."""
+    raw_system_load: bool = False
+    """True: ``cpu.systemLoad`` is the raw load average (can exceed 1), not a 0-1 fraction."""
+    checks_loopback_urls: bool = False
+    """True: loading an ``http(s)`` URL on a loopback host first sends it a ``HEAD`` request,
+    as NodeLink does: refused or not ``audio/*`` with a 2xx status gives ``loadType: error``.
+    URLs on other hosts are never contacted."""
+    sticky_player_counters: bool = False
+    """True: players destroyed with their session stay counted in ``players``/``playingPlayers``
+    (an idle NodeLink once reported 15/7 after many reconnects)."""
 
 
 PROFILES: dict[str, Profile] = {
@@ -117,5 +147,17 @@ PROFILES: dict[str, Profile] = {
         filters_echoed_only_when_playing=True,
         strict_accept_encoding=True,
         user_data_bug=True,
+        voice_handshake=True,
+        require_channel_id=False,
+        unknown_length_sources=True,
+        drop_idle_filters=True,
+        lenient_player_patch=True,
+        decode_track_alias=False,
+        version_api_header=False,
+        null_voice_on_new_player=True,
+        bare_decoded_tracks=True,
+        raw_system_load=True,
+        sticky_player_counters=True,
+        checks_loopback_urls=True,
     ),
 }

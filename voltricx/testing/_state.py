@@ -19,10 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FakePlayer", "FakeSession", "PlaybackClock", "RecordedRequest"]
 
-#: Where a track of unknown length (``length: -1``) "ends": never, in practice.
-_UNKNOWN_END = (1 << 63) - 1
-
 _json_decode = msgspec.json.decode
+_UNBOUNDED = (1 << 63) - 1
 
 
 class _NoJson:
@@ -110,6 +108,8 @@ class FakePlayer:
         "ever_played",
         "filters",
         "guild_id",
+        "handshake",
+        "link",
         "paused",
         "pending",
         "ping",
@@ -117,6 +117,7 @@ class FakePlayer:
         "token",
         "track",
         "voice",
+        "voice_connected",
         "volume",
     )
 
@@ -137,6 +138,12 @@ class FakePlayer:
         """True once a track was started on this player."""
         self.pending: tuple[Track, int, int | None, bool] | None = None
         """NodeLink profile: a track cached until voice arrives (track, position, end, paused)."""
+        self.voice_connected: bool | None = None
+        """With a voice handshake: whether it succeeded (``None``: no handshake, credentials decide)."""
+        self.handshake: asyncio.Task[None] | None = None
+        """The running voice handshake/connection of this player, if any."""
+        self.link: Any = None
+        """The open voice connection (a ``VoiceLink``) once the handshake succeeded."""
         self._anchor_pos = 0.0
         self._anchor_t = clock.now()
         self._stuck = False
@@ -159,9 +166,8 @@ class FakePlayer:
         if self.track is None:
             return 0
         length = self.track.info.length
-        if length < 0:
-            # Unknown length (NodeLink's http and local sources): it plays until stopped.
-            length = _UNKNOWN_END
+        if length < 0:  # unknown length (NodeLink's http/local tracks): plays until stopped
+            length = _UNBOUNDED
         if self.end_time is not None and self.end_time < length:
             return self.end_time
         return length
@@ -190,7 +196,7 @@ class FakePlayer:
         """Monotonic time at which the track reaches its end, ``None`` if it never will."""
         if not self.advancing or self.track is None or self.track.info.is_stream:
             return None
-        if self.track.info.length < 0 and (self.end_time is None or self.end_time < 0):
+        if self.end_position >= _UNBOUNDED:
             return None
         remaining = self.end_position - self._anchor_pos
         return self._anchor_t + max(0.0, remaining) / (1000.0 * self._clock.speed)
@@ -204,9 +210,12 @@ class FakePlayer:
 
     @property
     def connected(self) -> bool:
-        """True when the player has full voice credentials."""
+        """True when the player has full voice credentials (and, with a handshake, it succeeded)."""
         v = self.voice
-        return bool(v.token and v.endpoint and v.session_id)
+        credentials = bool(v.token and v.endpoint and v.session_id)
+        if self.voice_connected is None:
+            return credentials
+        return credentials and self.voice_connected
 
     @property
     def playing(self) -> bool:

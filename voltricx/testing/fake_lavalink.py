@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
+from urllib.parse import urlsplit
 
+import aiohttp
 import msgspec
 from aiohttp import WSMsgType, web
 from msgspec import UNSET, UnsetType
@@ -33,6 +35,7 @@ from multidict import CIMultiDict
 from voltricx.codec import decode as decode_track
 from voltricx.errors import TrackCodecError
 from voltricx.filters import FILTER_NAMES
+from voltricx.models.common import LavalinkException
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult
 from voltricx.models.node import (
@@ -53,6 +56,7 @@ from voltricx.testing._catalogue import Catalogue
 from voltricx.testing._plugins import PluginError, PluginRoutes
 from voltricx.testing._profile import PROFILES, Profile
 from voltricx.testing._state import FakePlayer, FakeSession, PlaybackClock, RecordedRequest
+from voltricx.testing.voice_client import VoiceHandshakeError, VoiceLink, open_voice_link
 
 __all__ = ["KEEP", "EmittedEvent", "FakeLavalink"]
 
@@ -69,8 +73,24 @@ _NODELINK_NO_SESSION: Final = "The provided session Id doesn't exist."
 _NODELINK_NOT_PLAYING: Final = "The player is not playing."
 _NODELINK_NO_VOICE: Final = "The player is not connected to a voice server."
 _NODELINK_NO_GUILD: Final = "The provided guildId doesn't exist."
+_NODELINK_BAD_VOLUME: Final = "The volume must be between 0 and 1000."
+_NODELINK_BAD_VOICE: Final = "Invalid voice object."
 #: NodeLink error bodies without an ``error`` key.
-_NODELINK_BARE_ERRORS: Final = frozenset({_NODELINK_NO_SESSION, _NODELINK_NOT_PLAYING})
+_NODELINK_BARE_ERRORS: Final = frozenset(
+    {
+        _NODELINK_NO_SESSION,
+        _NODELINK_NOT_PLAYING,
+        _NODELINK_NO_VOICE,
+        _NODELINK_NO_GUILD,
+        _NODELINK_BAD_VOLUME,
+        _NODELINK_BAD_VOICE,
+    }
+)
+#: Filters whose ``null`` is a 400 (the others' ``null`` means "off").
+_NON_NULLABLE_FILTERS: Final = frozenset({"volume", "equalizer"})
+#: ``cpu.systemLoad`` NodeLink reports by default: a raw load average, as measured.
+_NODELINK_LOAD_AVERAGE: Final = 0.87
+_URL_CHECK_TIMEOUT: Final = 5.0
 _GOOD_ENCODINGS: Final = ("br", "gzip", "deflate")
 
 
@@ -190,7 +210,16 @@ class FakeLavalink:
     seconds. ``route_planner=True`` simulates a ``RotatingIpRoutePlanner``.
     ``plugins`` is a list of ``(name, version)`` pairs reported by
     ``/v4/info``. With ``require_channel_id`` (Lavalink 4.2) a voice state
-    without ``channelId`` is refused with 400. ``profile`` selects server
+    without ``channelId`` is refused with 400 (default: the profile's).
+    With ``voice_handshake`` (default: the profile's, on for NodeLink) a
+    player is ``connected`` only after the fake really completes a Discord
+    voice handshake with the endpoint it was given, within ``voice_timeout``
+    seconds; point it at a [FakeDiscordVoice][voltricx.testing.FakeDiscordVoice].
+    With ``send_audio`` as well, a connected player that plays sends one RTP
+    packet every 20 ms, as a real node does (off by default: it costs CPU).
+    Only loopback endpoints are tried: any other endpoint counts as
+    unreachable (``WebSocketClosedEvent``; on NodeLink a cached track fails
+    and playing is refused with 400). ``profile`` selects server
     quirks: ``"lavalink"`` (default) or ``"nodelink"`` (NodeLink 2.3.0, see
     `PROFILES`); ``version`` defaults to the profile's.
     ``ssl_context`` serves TLS (``https``/``wss``) with that server context.
@@ -208,10 +237,13 @@ class FakeLavalink:
         route_planner: bool = False,
         version: str | None = None,
         plugins: Iterable[tuple[str, str] | Plugin] = (),
-        require_channel_id: bool = True,
+        require_channel_id: bool | None = None,
         filters: Iterable[str] = FILTER_NAMES,
         profile: str = "lavalink",
         ssl_context: ssl.SSLContext | None = None,
+        voice_handshake: bool | None = None,
+        voice_timeout: float = 5.0,
+        send_audio: bool = False,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -235,10 +267,25 @@ class FakeLavalink:
         self.plugins: list[Plugin] = [
             p if isinstance(p, Plugin) else Plugin(name=p[0], version=p[1]) for p in plugins
         ]
-        self.require_channel_id = require_channel_id
+        self.require_channel_id = (
+            self.profile.require_channel_id if require_channel_id is None else require_channel_id
+        )
+        self.voice_handshake = (
+            self.profile.voice_handshake if voice_handshake is None else voice_handshake
+        )
+        """True: ``connected`` needs a real voice handshake with the player's endpoint."""
+        self.voice_timeout = voice_timeout
+        self.send_audio = send_audio
+        """Connected, playing players send RTP packets to their voice server (every 20 ms)."""
         self.enabled_filters: list[str] = list(filters)
         self.catalogue = Catalogue()
         """The tracks this server can load (add your own with ``catalogue.add``)."""
+        self.catalogue.unknown_lengths = self.profile.unknown_length_sources
+        self._hang_after_timescale = False
+        self._timescale_guilds: set[str] = set()
+        self._dying: tuple[str | None, str | None] | None = None
+        self._stale_players = 0
+        self._stale_playing = 0
 
         self._clock = PlaybackClock(speed)
         self._enc = msgspec.json.Encoder()
@@ -393,7 +440,9 @@ class FakeLavalink:
         server.close()
         self._abort_all()
         self._unstalled.set()
+        links = [p.link for p in self.players if p.link is not None]
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(cast(VoiceLink, link).close() for link in links))
         with contextlib.suppress(Exception):
             await server.wait_closed()
         if self._web is not None:
@@ -720,6 +769,25 @@ class FakeLavalink:
         """Route planner: add ``address`` to the failing addresses."""
         self._rp_failing[address] = int(time.time() * 1000)
 
+    def hang_play_after_timescale(self, enabled: bool = True) -> None:
+        """Opt-in fault seen on NodeLink: after a ``timescale`` filter, a play is never answered.
+
+        While enabled, a player PATCH that starts a track in a guild that was
+        sent a ``timescale`` filter (since enabling) hangs until the client
+        gives up; nothing changes on the server.
+        """
+        self._hang_after_timescale = enabled
+        self._timescale_guilds.clear()
+
+    def die_during_next_request(self, path: str | None = None, method: str | None = None) -> None:
+        """Opt-in fault: the server process dies while it handles the next matching REST request.
+
+        ``path`` (exact or an ``fnmatch`` pattern) and ``method`` narrow it
+        down. The request gets no answer: every connection drops, as on
+        ``kill()``, and ``crashed`` turns true.
+        """
+        self._dying = (path, method.upper() if method else None)
+
     # ------------------------------------------------------------------ events on demand
 
     async def emit_event(self, guild_id: int | str, event_type: str, **fields: Any) -> None:
@@ -798,6 +866,9 @@ class FakeLavalink:
         if failure is not None:
             return failure
         try:
+            if self._dying is not None and self._matches(request, *self._dying):
+                self._dying = None
+                self._crash(f"process died during {request.method} {path}")
             return await self._route(request, rec)
         except _HTTPError as exc:
             return self._error(request, exc.status, exc.message)
@@ -813,6 +884,12 @@ class FakeLavalink:
         if given != self.password:
             return web.Response(status=401 if websocket else 403, headers=_API_HEADER)
         return None
+
+    @staticmethod
+    def _matches(request: web.BaseRequest, path: str | None, method: str | None) -> bool:
+        if method is not None and method != request.method:
+            return False
+        return path is None or path == request.path or fnmatch.fnmatchcase(request.path, path)
 
     def _take_failure(self, request: web.BaseRequest, *, websocket: bool) -> web.Response | None:
         for failure in self._failures:
@@ -869,7 +946,8 @@ class FakeLavalink:
         method = request.method
         if parts == ["version"]:
             self._allow(method, "GET")
-            return web.Response(text=self.version, content_type="text/plain", headers=_API_HEADER)
+            headers = _API_HEADER if self.profile.version_api_header else None
+            return web.Response(text=self.version, content_type="text/plain", headers=headers)
         if not parts or parts[0] != "v4":
             raise _HTTPError(404, self._not_found)
         rest = parts[1:]
@@ -893,15 +971,19 @@ class FakeLavalink:
                 if identifier is None:
                     raise _HTTPError(400, "Required parameter 'identifier' is not present")
                 loaded = self.plugin_routes.load(identifier)
+                if loaded is None and self.profile.checks_loopback_urls:
+                    loaded = await self._check_loopback_url(identifier)
                 if loaded is None:
                     loaded = self.catalogue.load(identifier)
                 return self._json(self._enc.encode(loaded))
             case ["decodetrack"]:
                 self._allow(method, "GET")
-                encoded = request.query.get("encodedTrack") or request.query.get("track")
+                encoded = request.query.get("encodedTrack")
+                if not encoded and self.profile.decode_track_alias:
+                    encoded = request.query.get("track")
                 if not encoded:
                     raise _HTTPError(400, "No track to decode provided")
-                return self._json(self._enc.encode(self._decode(encoded)))
+                return self._json(self._decoded_body([self._decode(encoded)])[0])
             case ["decodetracks"]:
                 self._allow(method, "POST")
                 try:
@@ -910,7 +992,8 @@ class FakeLavalink:
                     raise _HTTPError(400, f"Invalid request body: {exc}") from None
                 if not items:
                     raise _HTTPError(400, "No tracks to decode provided")
-                return self._json(self._enc.encode([self._decode(e) for e in items]))
+                bodies = self._decoded_body([self._decode(e) for e in items])
+                return self._json(b"[" + b",".join(bodies) + b"]")
             case ["sessions", sid]:
                 self._allow(method, "PATCH")
                 return self._patch_session(self._session(sid), rec)
@@ -993,7 +1076,52 @@ class FakeLavalink:
         payload = player.payload()
         if self.profile.filters_echoed_only_when_playing and player.track is None:
             payload.filters = FiltersPayload()
+        voice = player.voice
+        if self.profile.null_voice_on_new_player and not (voice.token or voice.endpoint):
+            body: dict[str, Any] = msgspec.to_builtins(payload)
+            body["voice"] = {"token": None, "endpoint": None, "sessionId": None}
+            return self._enc.encode(body)
         return self._enc.encode(payload)
+
+    async def _check_loopback_url(self, identifier: str) -> ErrorResult | None:
+        """NodeLink's look at a URL before it loads it (loopback hosts only): ``None`` if playable."""
+        parts = urlsplit(identifier)
+        if parts.scheme not in ("http", "https") or parts.hostname is None:
+            return None
+        host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return None
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return None
+        timeout = aiohttp.ClientTimeout(total=_URL_CHECK_TIMEOUT)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.head(identifier, allow_redirects=True) as response,
+            ):
+                playable = response.ok and response.content_type.startswith("audio/")
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            reason = "ECONNREFUSED" if isinstance(exc, aiohttp.ClientConnectorError) else type(exc).__name__
+            return ErrorResult(
+                LavalinkException(
+                    severity="fault",
+                    message=f"Not possible to connect to the URL: connect {reason} {host}:{port}",
+                    cause="Unknown",
+                )
+            )
+        if playable:
+            return None
+        return ErrorResult(
+            LavalinkException(severity="common", message="URL is not a playable stream.", cause="Invalid URL")
+        )
+
+    def _decoded_body(self, tracks: list[Track]) -> list[bytes]:
+        """Decoded tracks as this profile shows them (NodeLink: no pluginInfo/userData)."""
+        if not self.profile.bare_decoded_tracks:
+            return [self._enc.encode(t) for t in tracks]
+        return [self._enc.encode({"encoded": t.encoded, "info": t.info}) for t in tracks]
 
     def _decode(self, encoded: str) -> Track:
         try:
@@ -1054,6 +1182,8 @@ class FakeLavalink:
         body: dict[str, Any] = msgspec.to_builtins(stats)
         if websocket:
             body["op"] = "stats"
+        elif not profile.rest_frame_stats:
+            body.pop("frameStats", None)  # Lavalink leaves the key out of GET /v4/stats
         frames = body.get("frameStats")
         if isinstance(frames, dict) and profile.name == "nodelink":
             frames["expected"] = cast(int, frames["sent"]) + cast(int, frames["deficit"])
@@ -1068,17 +1198,22 @@ class FakeLavalink:
     def _stats(self, *, frame_stats: bool) -> Stats:
         o = self._stats_override
         all_players = self.players
-        players = int(o.get("players", len(all_players)))
-        playing = int(o.get("playing_players", sum(1 for p in all_players if p.playing)))
+        players = int(o.get("players", len(all_players) + self._stale_players))
+        playing = int(
+            o.get("playing_players", sum(1 for p in all_players if p.playing) + self._stale_playing)
+        )
         frames: FrameStats | None = None
+        totals = self.profile.frame_stats_always
         if frame_stats and (
-            players > 0
+            playing > 0
             or self.profile.rest_frame_stats
-            or self.profile.frame_stats_always
+            or totals
             or any(k in o for k in ("sent", "nulled", "deficit"))
         ):
+            # Lavalink: per-player averages over the last minute (3000 frames of 20 ms),
+            # null while nothing plays; NodeLink: totals, always present.
             frames = FrameStats(
-                sent=int(o.get("sent", playing * 3000)),
+                sent=int(o.get("sent", playing * 3000 if totals else 3000 if playing else 0)),
                 nulled=int(o.get("nulled", 0)),
                 deficit=int(o.get("deficit", 0)),
             )
@@ -1091,7 +1226,12 @@ class FakeLavalink:
             ),
             cpu=Cpu(
                 cores=int(o.get("cores", 4)),
-                system_load=float(o.get("system_load", 0.05)),
+                system_load=float(
+                    o.get(
+                        "system_load",
+                        _NODELINK_LOAD_AVERAGE if self.profile.raw_system_load else 0.05,
+                    )
+                ),
                 lavalink_load=float(o.get("lavalink_load", 0.01)),
             ),
             frame_stats=frames,
@@ -1178,9 +1318,13 @@ class FakeLavalink:
         if session.expiry is not None:
             session.expiry.cancel()
             session.expiry = None
+        if self.profile.sticky_player_counters:
+            self._stale_players += len(session.players)
+            self._stale_playing += sum(1 for p in session.players.values() if p.playing)
         for player in session.players.values():
             player.track = None
             player.token += 1
+            self._close_voice(player)
         session.players.clear()
         session.queued.clear()
         self._sessions.pop(session.session_id, None)
@@ -1190,6 +1334,7 @@ class FakeLavalink:
         if player is not None:
             player.track = None
             player.token += 1
+            self._close_voice(player)
             self._notify()
 
     def _ws_gone(self, session: FakeSession, ws: web.WebSocketResponse) -> None:
@@ -1314,15 +1459,18 @@ class FakeLavalink:
         self, request: web.BaseRequest, session: FakeSession, gid: str, rec: RecordedRequest
     ) -> web.Response:
         try:
-            req = _patch_decoder.decode(rec.body or b"{}")
+            req = _patch_decoder.decode(self._null_filters_off(rec.body or b"{}"))
         except msgspec.DecodeError as exc:
             raise _HTTPError(400, f"JSON decode error: {exc}") from None
+        profile = self.profile
+        lenient = profile.lenient_player_patch
         encoded: str | UnsetType | None = UNSET
         identifier: str | UnsetType = UNSET
         user_data: dict[str, Any] | UnsetType = UNSET
         if not isinstance(req.track, UnsetType):
-            if not isinstance(req.encoded_track, UnsetType) or not isinstance(
-                req.identifier, UnsetType
+            if not lenient and (
+                not isinstance(req.encoded_track, UnsetType)
+                or not isinstance(req.identifier, UnsetType)
             ):
                 raise _HTTPError(400, "Cannot specify both track and encodedTrack/identifier")
             encoded, identifier, user_data = (
@@ -1335,10 +1483,12 @@ class FakeLavalink:
         if not isinstance(encoded, UnsetType) and not isinstance(identifier, UnsetType):
             raise _HTTPError(400, "Cannot specify both encoded and identifier")
         if isinstance(req.end_time, int) and req.end_time <= 0:
-            raise _HTTPError(400, "End time must be greater than 0")
+            if not lenient:
+                raise _HTTPError(400, "End time must be greater than 0")
+            req.end_time = UNSET  # NodeLink accepts and ignores it
         if isinstance(req.volume, int) and not 0 <= req.volume <= 1000:
-            if self.profile.name == "nodelink":
-                raise _HTTPError(400, "The volume must be between 0 and 1000.")
+            if profile.name == "nodelink":
+                raise _HTTPError(400, _NODELINK_BAD_VOLUME)
             raise _HTTPError(400, "Volume must be between 0 and 1000")
         if isinstance(req.position, int) and req.position < 0:
             raise _HTTPError(400, "Position must be greater than or equal to 0")
@@ -1353,6 +1503,8 @@ class FakeLavalink:
                 and isinstance(v.session_id, str)
                 and v.session_id
             ):
+                if profile.name == "nodelink":
+                    raise _HTTPError(400, _NODELINK_BAD_VOICE)
                 raise _HTTPError(400, "Partial Lavalink voice state")
             if isinstance(v.channel_id, UnsetType) and self.require_channel_id:
                 raise _HTTPError(
@@ -1391,25 +1543,53 @@ class FakeLavalink:
             result = self.catalogue.load(identifier)
             if isinstance(result, PlaylistResult | SearchResult):
                 raise _HTTPError(400, "Cannot play a playlist or search result")
-            if isinstance(result, EmptyResult):
+            if lenient and isinstance(result, EmptyResult | ErrorResult):
+                pass  # NodeLink answers 200 and plays nothing
+            elif isinstance(result, EmptyResult):
                 raise _HTTPError(400, f"No matches found for identifier '{identifier}'")
-            if isinstance(result, ErrorResult):
+            elif isinstance(result, ErrorResult):
                 raise _HTTPError(500, f"Failed to load track: {result.data.message}")
-            new_track = Track(
-                encoded=result.data.encoded,
-                info=result.data.info,
-                plugin_info=result.data.plugin_info,
-                user_data={} if isinstance(user_data, UnsetType) else user_data,
-            )
+            else:
+                new_track = Track(
+                    encoded=result.data.encoded,
+                    info=result.data.info,
+                    plugin_info=result.data.plugin_info,
+                    user_data={} if isinstance(user_data, UnsetType) else user_data,
+                )
 
-        now = self._clock.now()
         player = session.players.get(gid)
         if player is None:
             player = FakePlayer(gid, session.session_id, self._clock)
             session.players[gid] = player
+        if self._hang_after_timescale:
+            if not isinstance(req.filters, UnsetType) and not isinstance(req.filters.timescale, UnsetType):
+                self._timescale_guilds.add(gid)
+            if isinstance(new_track, Track) and gid in self._timescale_guilds:
+                _log.debug("FakeLavalink %s: play after timescale never answered", self.port)
+                await asyncio.Event().wait()
+        if self.voice_handshake:
+            retry = player.handshake is None or (
+                player.handshake.done() and player.voice_connected is False
+            )
+            if voice is not None and (voice != player.voice or retry):
+                self._begin_handshake(session, player, voice)
+            handshake = player.handshake
+            if handshake is not None and (
+                isinstance(new_track, Track) or isinstance(req.paused, bool)
+            ):
+                # NodeLink answers a play only once voice is up (or has failed).
+                await asyncio.wait({handshake})
+            if (
+                profile.voice_required_to_play
+                and isinstance(new_track, Track)
+                and player.voice_connected is False
+                and player.voice.token
+            ):
+                raise _HTTPError(400, _NODELINK_NO_VOICE)
+
+        now = self._clock.now()
         frames: list[tuple[FakeSession, bytes]] = []
         send_update = False
-        profile = self.profile
         no_replace = (
             request.query.get("noReplace", "false").lower() == "true" and profile.honour_no_replace
         )
@@ -1438,7 +1618,12 @@ class FakeLavalink:
             and not player.ever_played
         ):
             raise _HTTPError(400, _NODELINK_NOT_PLAYING)
-        if voice is not None and player.pending is not None and isinstance(new_track, UnsetType):
+        if (
+            voice is not None
+            and not self.voice_handshake
+            and player.pending is not None
+            and isinstance(new_track, UnsetType)
+        ):
             track, position, end_time, paused = player.pending
             player.pending = None
             player.voice = voice
@@ -1451,7 +1636,11 @@ class FakeLavalink:
         if isinstance(req.volume, int):
             player.volume = req.volume
         if not isinstance(req.filters, UnsetType):
-            player.filters = req.filters
+            will_play = isinstance(new_track, Track) or (
+                isinstance(new_track, UnsetType) and player.track is not None
+            )
+            if will_play or not profile.drop_idle_filters:
+                player.filters = req.filters
             send_update = player.track is not None
 
         if ignored:
@@ -1498,6 +1687,131 @@ class FakeLavalink:
         if send_update and player.track is not None:
             await self._deliver(session, self._update_frame(player, now), droppable=True)
         return self._json(payload)
+
+    def _null_filters_off(self, body: bytes) -> bytes:
+        """Lavalink reads ``"karaoke": null`` as "filter off": drop such keys before decoding.
+
+        ``volume`` and ``equalizer`` keep their ``null`` (Lavalink refuses it with 400).
+        """
+        if b"null" not in body:
+            return body
+        try:
+            raw = _raw_decoder.decode(body)
+        except msgspec.DecodeError:
+            return body
+        filters = raw.get("filters")
+        if not isinstance(filters, dict):
+            return body
+        given = cast(dict[str, Any], filters)
+        off = [k for k, v in given.items() if v is None and k not in _NON_NULLABLE_FILTERS]
+        if not off:
+            return body
+        for key in off:
+            del given[key]
+        return self._enc.encode(raw)
+
+    # ------------------------------------------------------------------ voice handshake
+
+    def _begin_handshake(self, session: FakeSession, player: FakePlayer, voice: VoiceState) -> None:
+        """Start a real voice handshake with ``voice.endpoint`` (replacing any earlier one)."""
+        player.voice = voice
+        player.voice_connected = False
+        previous = player.handshake
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
+            self._handshake(session, player, voice, previous),
+            name=f"FakeLavalink:{self.port}:voice:{player.guild_id}",
+        )
+        player.handshake = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handshake(
+        self,
+        session: FakeSession,
+        player: FakePlayer,
+        voice: VoiceState,
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        if previous is not None and not previous.done():
+            previous.cancel()
+        link: VoiceLink | None = None
+        try:
+            link = await open_voice_link(
+                voice.endpoint or "",
+                guild_id=player.guild_id,
+                user_id=session.user_id,
+                session_id=voice.session_id or "",
+                token=voice.token or "",
+                timeout=self.voice_timeout,
+            )
+        except VoiceHandshakeError as exc:
+            _log.debug("FakeLavalink %s: voice handshake failed: %s", self.port, exc)
+        if player.handshake is not asyncio.current_task() or (
+            session.players.get(player.guild_id) is not player
+        ):
+            if link is not None:
+                await link.close()
+            return
+        old, player.link = player.link, link
+        if old is not None:
+            await cast(VoiceLink, old).close()
+        player.voice_connected = link is not None
+        if link is not None and self.send_audio:
+            self._spawn(self._stream_audio(player, link))
+        now = self._clock.now()
+        frames: list[tuple[FakeSession, bytes]] = []
+        pending, player.pending = player.pending, None
+        if link is not None:
+            if pending is not None:
+                track, position, end_time, paused = pending
+                frames += self._start_track(
+                    session, player, track, now, position=position, end_time=end_time, paused=paused
+                )
+        else:
+            fields: dict[str, Any] = {"byRemote": True}
+            if self.profile.closed_event_has_code:
+                fields = {"code": 1006, "reason": "", "byRemote": True}
+            frames.append(self._event(session, player.guild_id, "WebSocketClosedEvent", **fields))
+            if pending is not None:
+                frames.append(
+                    self._event(
+                        session,
+                        player.guild_id,
+                        "TrackExceptionEvent",
+                        track=pending[0],
+                        exception={
+                            "message": "The voice connection could not be established.",
+                            "severity": "common",
+                            "cause": "voice handshake failed",
+                        },
+                    )
+                )
+                frames.append(
+                    self._event(
+                        session, player.guild_id, "TrackEndEvent", track=pending[0], reason="loadFailed"
+                    )
+                )
+        self._notify()
+        await self._send_events(frames)
+
+    async def _stream_audio(self, player: FakePlayer, link: VoiceLink) -> None:
+        """Send 20 ms of (dummy) Opus while the player plays, for as long as the link lives."""
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while player.link is link and not link.closed:
+            if player.playing and not self._down:
+                link.send_audio(1)
+            next_at += 0.02
+            await asyncio.sleep(max(0.0, next_at - loop.time()))  # pacing, like a real audio clock
+
+    def _close_voice(self, player: FakePlayer) -> None:
+        """Drop the player's voice connection (its handshake task and open link)."""
+        task, player.handshake = player.handshake, None
+        if task is not None and not task.done():
+            task.cancel()
+        link, player.link = player.link, None
+        if link is not None and self._server is not None:
+            self._spawn(cast(VoiceLink, link).close())
 
     @staticmethod
     def _filter_keys(body: bytes) -> list[str]:
@@ -1602,6 +1916,8 @@ class FakeLavalink:
         self._wake.set()
 
     def _reset_clocks(self) -> None:
+        # A (re)started process: uptime and the counters start again.
+        self._stale_players = self._stale_playing = 0
         now = time.monotonic()
         self._started_at = now
         self._next_update = now + self.player_update_interval
