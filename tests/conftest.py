@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 import voltricx
+from voltricx.search import settings as search_settings
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
@@ -97,8 +98,12 @@ def gateway(voice_server: FakeDiscordVoice) -> FakeVoiceGateway:
 
 @pytest.fixture(autouse=True)
 async def _close_pool() -> AsyncIterator[None]:
+    cache, source = search_settings.cache, search_settings.default_source
     yield
     await voltricx.Pool.close()
+    # Pool.connect(cache_capacity=...) and search.configure change process-wide settings.
+    search_settings.cache, search_settings.default_source = cache, source
+    cache.clear()
 
 
 def node_config(fake: FakeLavalink, identifier: str, region: str | None = None, **kwargs: Any) -> voltricx.NodeConfig:

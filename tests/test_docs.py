@@ -327,7 +327,7 @@ async def test_players_snippets_run(
     snippet.manage_queue(player)
     await snippet.leave(player)
     assert voltricx.Pool.get_player(4242) is None
-    assert "skipped <Track" in capsys.readouterr().out
+    assert "skipped First Song" in capsys.readouterr().out
 
 
 async def test_filters_snippets_run(

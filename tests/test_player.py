@@ -131,7 +131,7 @@ async def test_kick_destroys_the_player_on_the_node_and_locally(fake_factory: Fa
     await player.play(short(fake, "Kicked", length=60_000))
     gateway.kick(GUILD)
     event = await gateway.wait_for(PlayerDestroyed, timeout=5)
-    assert event.player is player and event.reason == "disconnected"
+    assert event.player is player and event.reason == "kicked"
     await fake.wait_for(lambda f: f.player(GUILD) is None)
     assert voltricx.Pool.get_player(GUILD) is None and GUILD not in node.players
     assert player.destroyed and player.current is None
@@ -153,7 +153,7 @@ async def test_play_pause_seek_volume_stop(fake_factory: FakeFactory, gateway: F
     assert player.node is node and player.guild_id == GUILD and player.channel_id == CHANNEL
     assert list(player.queue.history) == [track]
     await player.pause()
-    assert player.paused and not player.playing and fake.player(GUILD).paused  # type: ignore[union-attr]
+    assert player.paused and player.playing and fake.player(GUILD).paused  # type: ignore[union-attr]
     frozen = player.position
     assert player.position == frozen
     await player.resume()
@@ -241,6 +241,7 @@ async def test_auto_advance_plays_the_queue_in_order_and_fills_history(
 ) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     tracks = [short(fake, f"Song {i}") for i in range(3)]
     player.queue.put(tracks[1:])
     await player.play(tracks[0])
@@ -254,6 +255,7 @@ async def test_auto_advance_plays_the_queue_in_order_and_fills_history(
 async def test_skip_plays_next_and_stops_when_queue_is_empty(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Skip A", length=600_000), short(fake, "Skip B", length=600_000)
     player.queue.put(b)
     await player.play(a)
@@ -279,11 +281,13 @@ async def test_autoplay_disabled_does_not_advance(fake_factory: FakeFactory, gat
 async def test_loop_mode_repeats_the_current_track(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Loop A"), short(fake, "Loop B")
     player.queue.mode = QueueMode.LOOP
     player.queue.put(b)
     await player.play(a)
     await gateway.wait_for(TrackStart, lambda e: e.track == a, count=3, timeout=10)
+    player.autoplay = AutoPlayMode.DISABLED  # stop() without advancing
     await player.stop()
     assert all(e.track == a for e in gateway.of_type(TrackStart))
     assert list(player.queue.history) == [a]  # one entry per play-through streak
@@ -293,12 +297,14 @@ async def test_loop_mode_repeats_the_current_track(fake_factory: FakeFactory, ga
 async def test_loop_all_cycles_through_the_queue(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Cycle A"), short(fake, "Cycle B")
     player.queue.mode = QueueMode.LOOP_ALL
     player.queue.put([a, b])
     first = player.queue.get()
     await player.play(first)
     await gateway.wait_for(TrackStart, count=5, timeout=10)
+    player.autoplay = AutoPlayMode.DISABLED  # stop() without advancing
     await player.stop()
     starts = [e.track for e in gateway.of_type(TrackStart)][:5]
     assert starts == [a, b, a, b, a]
@@ -309,6 +315,7 @@ async def test_a_failing_track_in_loop_mode_is_skipped_after_bounded_tries(
 ) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     broken = short(fake, "Broken", behaviour="exception")
     good = short(fake, "Good", length=600_000)
     player.queue.mode = QueueMode.LOOP
@@ -323,6 +330,7 @@ async def test_a_failing_track_in_loop_mode_is_skipped_after_bounded_tries(
 async def test_a_stuck_track_is_skipped(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     fake, node = await start(fake_factory, gateway)
     player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL
     a, b = short(fake, "Will stick", length=600_000), short(fake, "After stuck", length=600_000)
     player.queue.put(b)
     await player.play(a)
@@ -365,8 +373,12 @@ async def test_inactivity_can_be_off_and_is_disarmed_on_destroy(fake_factory: Fa
     assert idle_scheduler.armed(player)
     await player.disconnect()
     assert not idle_scheduler.armed(player)
+    player.inactive_timeout = 0  # as in wavelink: 0 or below turns it off
+    assert player.inactive_timeout is None
+    player.inactive_timeout = -5
+    assert player.inactive_timeout is None
     with pytest.raises(PlayerError):
-        player.inactive_timeout = -1
+        player.inactive_timeout = "soon"  # type: ignore[assignment]
 
 
 # -- filters -------------------------------------------------------------------------
@@ -380,15 +392,15 @@ async def test_filters_are_a_builder_sent_whole_and_validated(fake_factory: Fake
     with pytest.raises(FilterError):
         player.filters.timescale.set(speed=-1.0)
     player.filters.timescale.set(speed=1.25, pitch=1.25)
-    await player.set_filters(seek=True)
+    await player.set_filters(player.filters, seek=True)
     fake_player = fake.player(GUILD)
     assert fake_player is not None and fake_player.filters.timescale.speed == 1.25  # type: ignore[union-attr]
     before = len(fake.requests)
     with pytest.raises(FilterError, match="rotation"):
         await player.set_filters(Filters.eight_d())
     assert len(fake.requests) == before  # refused locally, nothing sent
-    await player.set_filters(Filters())
-    assert player.filters.enabled == []
+    await player.set_filters()  # no argument: every filter off, as in wavelink
+    assert player.filters.enabled == [] and fake_player.filters == Filters().to_payload()  # type: ignore[union-attr]
 
 
 # -- failover state ------------------------------------------------------------------

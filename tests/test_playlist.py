@@ -63,16 +63,16 @@ def test_tracks_list_is_independent_of_the_data() -> None:
 
 def test_selected_is_the_track_at_selected_index() -> None:
     playlist = Playlist.from_data(make_data(3, selected=1))
-    assert playlist.selected == make_track(1)
+    assert playlist.selected_track == make_track(1) and playlist.selected == 1  # wavelink: an index
     assert playlist.selected_index == 1
 
 
 def test_selected_is_none_when_index_is_minus_one() -> None:
-    assert Playlist.from_data(make_data(3, selected=-1)).selected is None
+    assert Playlist.from_data(make_data(3, selected=-1)).selected_track is None
 
 
 def test_selected_is_none_when_index_is_out_of_range() -> None:
-    assert Playlist.from_data(make_data(3, selected=7)).selected is None
+    assert Playlist.from_data(make_data(3, selected=7)).selected_track is None
 
 
 def test_lavasrc_fields_are_typed_properties() -> None:
@@ -169,5 +169,5 @@ def test_builds_from_a_decoded_load_result() -> None:
     result = decode_load_result(body)
     assert isinstance(result, PlaylistResult)
     playlist = Playlist.from_data(result.data)
-    assert playlist.selected == make_track(0)
+    assert playlist.selected_track == make_track(0)
     assert playlist.total_tracks == 12

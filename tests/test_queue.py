@@ -415,9 +415,11 @@ async def test_get_wait_in_loop_mode_returns_current_without_waiting() -> None:
 # -- editing -----------------------------------------------------------------
 
 
-def test_remove_removes_all_equal_tracks_by_default() -> None:
+def test_remove_removes_the_first_equal_track_by_default_and_all_with_none() -> None:
     queue = Queue(tracks(1, 2, 1, 3, 1))
-    assert queue.remove(make_track(1)) == 3
+    assert queue.remove(make_track(1)) == 1  # wavelink's default count=1
+    assert list(queue) == tracks(2, 1, 3, 1)
+    assert queue.remove(make_track(1), None) == 2
     assert list(queue) == tracks(2, 3)
 
 

@@ -27,9 +27,12 @@ from voltricx.errors import (
     QueueEmpty,
     SessionNotFound,
     TrackCodecError,
+    UserDataError,
     VoltricxError,
+    WrongTypeError,
 )
 from voltricx.events import EventSink
+from voltricx.extras import Extras
 from voltricx.filters import Filters
 from voltricx.gateway import PlayerFactory, VoiceGateway
 from voltricx.models.track import Track, TrackInfo
@@ -39,17 +42,21 @@ from voltricx.playlist import Playlist
 from voltricx.pool import Pool
 from voltricx.queue import Queue
 from voltricx.redis_store import RedisStore
-from voltricx.search import TrackSource
+from voltricx.search import LoadedTracks, TrackSource
 from voltricx.store import PlayerSnapshot, PlayerStore, SQLiteStore, StoreError
 
 #: A playable track; the same class as :class:`voltricx.models.Track`.
 Playable = Track
+
+#: What a load gives (wavelink's ``Search``): a list of tracks or a playlist.
+Search = LoadedTracks
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoPlayMode",
     "EventSink",
+    "Extras",
     "FilterError",
     "Filters",
     "LavalinkHTTPError",
@@ -78,6 +85,7 @@ __all__ = [
     "RedisStore",
     "RoutePlannerClass",
     "SQLiteStore",
+    "Search",
     "SessionNotFound",
     "Severity",
     "StoreError",
@@ -86,8 +94,10 @@ __all__ = [
     "TrackEndReason",
     "TrackInfo",
     "TrackSource",
+    "UserDataError",
     "VoiceGateway",
     "VoltricxError",
+    "WrongTypeError",
     "__version__",
     "autoplay",
     "codec",

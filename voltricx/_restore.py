@@ -31,7 +31,8 @@ from typing import Any
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
 from voltricx.errors import VoltricxError
-from voltricx.gateway import PlayerFactory
+from voltricx.extras import json_problem
+from voltricx.gateway import PlayerFactory, UserResolver
 from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
@@ -92,28 +93,48 @@ def _frozen(player: Player) -> bool:
     return player._position_frozen  # pyright: ignore[reportPrivateUsage]
 
 
+def _storable(track: Track, guild_id: int) -> Track:
+    """``track`` itself, or a copy without its ``user_data`` when that is not JSON."""
+    problem = json_problem(track.user_data)
+    if problem is None:
+        return track
+    _log.warning(
+        "store: guild %s: the user_data of %r is not JSON (%s); it is not saved", guild_id, track.title, problem
+    )
+    return Track(encoded=track.encoded, info=track.info, plugin_info=track.plugin_info)
+
+
+def _requester_ids(tracks: list[Track | None]) -> list[int | None]:
+    return [home_id(t.requester) if t is not None else None for t in tracks]
+
+
 def take_snapshot(player: Player, now: float, *, frozen: bool = False) -> PlayerSnapshot:
     """What the store keeps of ``player``, its position read at wall-clock ``now``."""
     queue = player.queue
     node = player.node
+    upcoming = list(queue)
+    history = list(queue.history)
+    current = player.current
+    guild = player.guild_id
     return PlayerSnapshot(
         guild_id=player.guild_id,
         node=node.identifier,
         session_id=node.session_id,
         channel_id=player.channel_id,
-        track=player.current,
+        track=_storable(current, guild) if current is not None else None,
         position=player.position,
         read_at=now,
         frozen=frozen or _frozen(player),
         paused=player.paused,
         volume=player.volume,
         filters=player.filters_payload,
-        queue=list(queue),
-        history=list(queue.history),
+        queue=[_storable(t, guild) for t in upcoming],
+        history=[_storable(t, guild) for t in history],
         history_limit=queue.history_limit,
         queue_mode=queue.mode,
         autoplay=player.autoplay,
         home=home_id(player.home),
+        requester_ids=_requester_ids([current, *upcoming, *history]),
     )
 
 
@@ -241,8 +262,11 @@ class Persister:
             _log.exception("closing the player store failed")
 
 
-def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
-    """Give a freshly built player the saved state (nothing is sent anywhere)."""
+def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> list[tuple[Track, int]]:
+    """Give a freshly built player the saved state (nothing is sent anywhere).
+
+    Returns the tracks whose requester is, for now, a saved id.
+    """
     player.channel_id = snapshot.channel_id
     player.home = snapshot.home
     queue = Queue(snapshot.queue, history_limit=snapshot.history_limit)
@@ -256,6 +280,7 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
     track: Track | None = snapshot.track
     if track is not None and history and history[-1].encoded == track.encoded:
         track = history[-1]  # the same object as queue.current, as after a live play()
+    requesters = _saved_requesters([track, *queue, *queue.history], snapshot.requester_ids)
     player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
         track=track,
         position=snapshot.position_at(now),
@@ -263,6 +288,33 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> None:
         volume=snapshot.volume,
         filters=snapshot.filters,
     )
+    return requesters
+
+
+def _saved_requesters(tracks: list[Track | None], ids: list[int | None]) -> list[tuple[Track, int]]:
+    """Give each track its saved requester id; the adapter resolves them once voice is back."""
+    if len(ids) != len(tracks):
+        return []
+    pending: list[tuple[Track, int]] = []
+    for track, user_id in zip(tracks, ids, strict=True):
+        if track is not None and user_id is not None:
+            track.requester = user_id
+            pending.append((track, user_id))
+    return pending
+
+
+def _resolve_requesters(guild_id: int, pending: list[tuple[Track, int]]) -> None:
+    """Turn saved requester ids into the adapter's member or user objects, where it knows them."""
+    gateway = runtime.gateway
+    if not isinstance(gateway, UserResolver):
+        return
+    for track, user_id in pending:
+        if track.requester != user_id:
+            continue  # the bot set another requester meanwhile
+        try:
+            track.requester = gateway.resolve_user(guild_id, user_id)
+        except Exception:
+            _log.debug("store: resolving requester %s failed", user_id, exc_info=True)
 
 
 def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:
@@ -289,6 +341,7 @@ class Restorer:
         self.store = store
         self.state = state
         self.players: list[Player] = []
+        self.requesters: dict[int, list[tuple[Track, int]]] = {}
         self.resynced = 0
         self.recreated = 0
 
@@ -318,7 +371,7 @@ class Restorer:
             except VoltricxError as exc:
                 _log.warning("store: cannot restore guild %s: %s", guild_id, exc)
                 continue
-            _apply(player, snapshot, now)
+            self.requesters[guild_id] = _apply(player, snapshot, now)
             runtime.adopt(player, node)
             self.players.append(player)
 
@@ -338,6 +391,9 @@ class Restorer:
         await asyncio.gather(*work)
         if rejoin:
             await self._rejoin()
+        for guild_id, pending in self.requesters.items():
+            # After the re-join the library has the guild (and its members) cached.
+            _resolve_requesters(guild_id, pending)
         for player in self.players:
             if not player.destroyed and not player.playing:
                 player._arm_idle()  # pyright: ignore[reportPrivateUsage]

@@ -16,11 +16,18 @@ __all__ = [
 
 
 class NodeStatus(enum.StrEnum):
-    """Connection state of a node: ``connecting -> connected -> disconnected -> ...``."""
+    """Connection state of a node: ``connecting -> connected -> disconnected -> ...``.
+
+    The lower-case spellings (``NodeStatus.connected``) are aliases of the same
+    members, so ``NodeStatus.connected is NodeStatus.CONNECTED``.
+    """
 
     CONNECTING = "connecting"
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
+    connecting = "connecting"
+    connected = "connected"
+    disconnected = "disconnected"
 
 
 class LoadType(enum.StrEnum):
@@ -66,16 +73,30 @@ class RoutePlannerClass(enum.StrEnum):
 
 
 class QueueMode(enum.StrEnum):
-    """Loop behaviour of a [`Queue`][voltricx.Queue]."""
+    """Loop behaviour of a [`Queue`][voltricx.Queue].
+
+    wavelink's spellings (``QueueMode.loop``, ``loop_all``, ``normal``) are
+    aliases of the same members.
+    """
 
     NORMAL = "normal"
     LOOP = "loop"
     LOOP_ALL = "loop_all"
+    normal = "normal"
+    loop = "loop"
+    loop_all = "loop_all"
 
 
 class AutoPlayMode(enum.StrEnum):
-    """What a player does when its queue runs dry."""
+    """What a player does when a track ends (see [Player.autoplay][voltricx.player.Player.autoplay]).
+
+    wavelink's spellings (``AutoPlayMode.enabled``, ``partial``, ``disabled``)
+    are aliases of the same members.
+    """
 
     ENABLED = "enabled"
     PARTIAL = "partial"
     DISABLED = "disabled"
+    enabled = "enabled"
+    partial = "partial"
+    disabled = "disabled"

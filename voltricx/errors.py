@@ -17,7 +17,9 @@ VoltricxError
 ├── FilterError               a filter value is out of its valid range
 ├── QueueEmpty                get()/peek() on a queue with nothing to hand out
 ├── TrackCodecError           an encoded track is not valid
-└── MissingExtraError         a Discord library extra is not installed
+├── MissingExtraError         a Discord library extra is not installed
+└── WrongTypeError            a value of the wrong type was passed or assigned
+    └── UserDataError         a JSON-only field was given a non-JSON value
 ```
 
 Messages say what failed and what to do. None of them ever contains a
@@ -42,7 +44,9 @@ __all__ = [
     "QueueEmpty",
     "SessionNotFound",
     "TrackCodecError",
+    "UserDataError",
     "VoltricxError",
+    "WrongTypeError",
 ]
 
 
@@ -206,3 +210,14 @@ class MissingExtraError(VoltricxError, ImportError):
         super().__init__(
             f"{library} support is not installed; run: pip install 'voltricx[{extra}]'"
         )
+
+
+class WrongTypeError(VoltricxError, TypeError):
+    """A value of the wrong type was passed or assigned; the message says what to use instead."""
+
+
+class UserDataError(WrongTypeError):
+    """A field that is sent to the node as JSON (``track.extras``, ``user_data``) was given a non-JSON value.
+
+    The message names the value and where it sits.
+    """

@@ -181,21 +181,34 @@ class PlayersMoved(Event):
 
 @dataclass(frozen=True, slots=True)
 class TrackStart(Event):
-    """``track`` started playing on ``player``."""
+    """``track`` started playing on ``player``.
+
+    ``track`` is the node's copy; ``original`` is the very object the bot
+    passed to ``play()`` (with its ``requester`` and attributes), or ``None``
+    when the node started a track the bot did not play (wavelink's
+    ``TrackStartEventPayload.original``). ``track.recommended`` says whether
+    autoplay picked it.
+    """
 
     name: ClassVar[str] = "track_start"
     player: Player
     track: Track
+    original: Track | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TrackEnd(Event):
-    """``track`` ended; ``reason`` is a [`TrackEndReason`][voltricx.TrackEndReason] value."""
+    """``track`` ended; ``reason`` is a [`TrackEndReason`][voltricx.TrackEndReason] value.
+
+    ``original`` is the object the bot played (with its ``requester``), or
+    ``None`` when it is not known (wavelink's ``TrackEndEventPayload.original``).
+    """
 
     name: ClassVar[str] = "track_end"
     player: Player
     track: Track
     reason: str
+    original: Track | None = None
 
     @property
     def may_start_next(self) -> bool:
@@ -245,7 +258,14 @@ class PlayerUpdate(Event):
 
 @dataclass(frozen=True, slots=True)
 class PlayerDestroyed(Event):
-    """``player`` was destroyed; ``reason`` says why (``left``, ``kicked``, ``closed``, ...)."""
+    """``player`` was destroyed; ``reason`` says why.
+
+    ``left`` (the bot called ``disconnect()``), ``inactivity`` (``disconnect()``
+    of a player that was inactive: an ``inactive_player`` was emitted and
+    nothing played since), ``kicked`` (someone else disconnected the bot),
+    ``node_removed`` (reserved for a player whose node is removed from the pool), ``closed``
+    (``Pool.close()``), and adapter reasons such as ``guild_removed``.
+    """
 
     name: ClassVar[str] = "player_destroyed"
     player: Player

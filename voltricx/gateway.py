@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from voltricx.node import Node
     from voltricx.player import Player
 
-__all__ = ["PlayerFactory", "VoiceGateway"]
+__all__ = ["PlayerFactory", "UserResolver", "VoiceGateway", "VoiceMembers"]
 
 
 @runtime_checkable
@@ -57,4 +57,28 @@ class PlayerFactory(Protocol):
 
     def make_player(self, guild_id: int, channel_id: int | None, *, node: Node) -> Player:
         """A new, unconnected player for ``guild_id`` on ``node`` (saved channel: ``channel_id``)."""
+        ...
+
+
+@runtime_checkable
+class VoiceMembers(Protocol):
+    """Optional gateway hook: who is in a voice channel (for ``inactive_channel_tokens``).
+
+    The library adapters implement it from their library's voice-state cache.
+    """
+
+    def humans_in_voice(self, guild_id: int, channel_id: int) -> int | None:
+        """How many non-bot users are in ``channel_id``; ``None`` when it cannot tell."""
+        ...
+
+
+@runtime_checkable
+class UserResolver(Protocol):
+    """Optional gateway hook: turn a saved requester id back into the library's object.
+
+    Used when the pool restores players from its store (``track.requester``).
+    """
+
+    def resolve_user(self, guild_id: int, user_id: int) -> object:
+        """The member (or user) with ``user_id``, or ``user_id`` itself when it is not cached."""
         ...

@@ -10,7 +10,8 @@ one of them changes (a move, a new voice server). A ``null`` endpoint means
 Discord is reallocating the voice server: the player waits for the next
 update. A state update with no channel (the bot was disconnected by someone
 else) destroys the player on the node and locally, emitting
-[`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with reason ``disconnected``.
+[`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with reason ``kicked``; with
+``player.auto_rejoin = True`` the player joins the same channel again instead.
 
 Playback and the queue
 ----------------------
@@ -26,11 +27,13 @@ track (no audio for the node's threshold) is skipped.
 
 Inactivity
 ----------
-When nothing plays (no track, or paused) for [`Player.inactive_timeout`][voltricx.player.Player.inactive_timeout]
+When nothing plays (no track loaded; a paused track counts as playing, as
+in wavelink) for [`Player.inactive_timeout`][voltricx.player.Player.inactive_timeout]
 seconds, the player emits [`InactivePlayer`][voltricx.events.InactivePlayer] once; the
 bot decides what to do. The countdown starts again every time playback
-stops again. Idle players share one timer on the event loop; a player owns no
-task or timer of its own.
+stops again. Separately, [`Player.inactive_channel_tokens`][voltricx.player.Player.inactive_channel_tokens]
+counts track starts with no human in the voice channel. Idle players share one
+timer on the event loop; a player owns no task or timer of its own.
 
 Failover and moves
 ------------------
@@ -57,7 +60,14 @@ from voltricx._state import runtime as _default_owner
 from voltricx._tasks import TaskTracker
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus
-from voltricx.errors import FilterError, LavalinkHTTPError, PlayerError, QueueEmpty, VoltricxError
+from voltricx.errors import (
+    FilterError,
+    LavalinkHTTPError,
+    PlayerError,
+    QueueEmpty,
+    VoltricxError,
+    WrongTypeError,
+)
 from voltricx.events import (
     Event,
     EventSink,
@@ -70,8 +80,9 @@ from voltricx.events import (
     TrackStuck,
     VoiceClosed,
 )
+from voltricx.extras import check_json, json_problem
 from voltricx.filters import Filters
-from voltricx.gateway import VoiceGateway
+from voltricx.gateway import VoiceGateway, VoiceMembers
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import (
     PlayerPayload,
@@ -110,6 +121,9 @@ MAX_FAILURE_STREAK = 10
 
 _NO_FILTERS = FiltersPayload()
 _USE_NODE_TIMEOUT = -1.0
+
+DEFAULT_INACTIVE_CHANNEL_TOKENS = 3
+"""Tracks in a row that may start with no human in the voice channel before ``inactive_player``."""
 
 
 class SupportsPayload(Protocol):
@@ -193,7 +207,9 @@ class Player:
     """
 
     __slots__ = (
+        "__dict__",
         "__weakref__",
+        "_alone_fired",
         "_auto_queue",
         "_autoplay",
         "_connect_waiter",
@@ -204,7 +220,11 @@ class Player:
         "_fail_streak",
         "_filters",
         "_filters_obj",
+        "_inactive_channel_count",
+        "_inactive_channel_limit",
+        "_inactive_fired",
         "_inactive_timeout",
+        "_leaving",
         "_migration_failures",
         "_owner",
         "_paused",
@@ -214,6 +234,8 @@ class Player:
         "_preferred_region",
         "_queue",
         "_region_given",
+        "_replaced",
+        "_sent_track",
         "_sent_voice",
         "_updated_at",
         "_voice_connected",
@@ -222,6 +244,7 @@ class Player:
         "_voice_task",
         "_voice_token",
         "_volume",
+        "auto_rejoin",
         "channel_id",
         "guild_id",
         "home",
@@ -231,11 +254,18 @@ class Player:
     def __init__(
         self,
         guild_id: int,
-        *,
+        *wrong: Any,
         node: Node | None = None,
         region: str | None = None,
         owner: PlayerOwner | None = None,
     ) -> None:
+        if wrong:
+            raise WrongTypeError(
+                "voltricx.Player takes one positional argument, the guild id (node= and region= "
+                "are keywords); for channel.connect(cls=...) pass your library's adapter player: "
+                "voltricx.adapters.discordpy.Player, voltricx.adapters.nextcord.Player or "
+                "voltricx.adapters.disnake.Player (hikari: voltricx.adapters.hikari.join)"
+            )
         validate_snowflake(guild_id)
         self.guild_id = int(guild_id)
         self.channel_id: int | None = None
@@ -248,6 +278,8 @@ class Player:
         self._voice_token: str | None = None
         self._voice_endpoint: str | None = None
         self._sent_voice: VoiceState | None = None
+        self._sent_track: Track | None = None
+        self._replaced: Track | None = None
         self._voice_task: asyncio.Task[None] | None = None
         self._connect_waiter: asyncio.Future[None] | None = None
         self._current: Track | None = None
@@ -263,8 +295,14 @@ class Player:
         self._migration_failures = 0
         self._queue: Queue | None = None
         self._auto_queue: Queue | None = None
-        self._autoplay = AutoPlayMode.PARTIAL
+        self._autoplay = AutoPlayMode.DISABLED
         self._inactive_timeout = _USE_NODE_TIMEOUT
+        self._inactive_channel_limit: int | None = DEFAULT_INACTIVE_CHANNEL_TOKENS
+        self._inactive_channel_count = DEFAULT_INACTIVE_CHANNEL_TOKENS
+        self._inactive_fired = False
+        self._alone_fired = False
+        self._leaving = False
+        self.auto_rejoin = False
         self._fail_encoded: str | None = None
         self._fail_count = 0
         self._fail_streak = 0
@@ -285,8 +323,11 @@ class Player:
 
     @property
     def playing(self) -> bool:
-        """True when a track is loaded and not paused."""
-        return self._current is not None and not self._paused
+        """True while a track is loaded, paused or not (as in wavelink).
+
+        ``playing and not paused`` is "audio is going out now".
+        """
+        return self._current is not None
 
     @property
     def paused(self) -> bool:
@@ -374,6 +415,11 @@ class Player:
 
     @queue.setter
     def queue(self, value: Queue) -> None:
+        if not isinstance(value, Queue):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise WrongTypeError(
+                f"player.queue must be a voltricx.Queue, not {type(value).__name__}; "
+                "use player.queue = voltricx.Queue(tracks) or player.queue.put(tracks)"
+            )
         self._queue = value
 
     @property
@@ -389,8 +435,9 @@ class Player:
         """What happens when a track ends: see [`AutoPlayMode`][voltricx.AutoPlayMode].
 
         ``enabled``: play the next queued track, and recommend tracks when the
-        queue runs dry. ``partial`` (default): play the next queued track only.
-        ``disabled``: do nothing; the bot handles ``TrackEnd`` itself.
+        queue runs dry. ``partial``: play the next queued track only.
+        ``disabled`` (the default, as in wavelink): do nothing; the bot handles
+        ``TrackEnd`` itself.
         """
         return self._autoplay
 
@@ -402,8 +449,9 @@ class Player:
     def inactive_timeout(self) -> float | None:
         """Seconds with nothing playing before [`InactivePlayer`][voltricx.events.InactivePlayer].
 
-        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` turns
-        it off for this player. Assigning restarts a running countdown.
+        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` (or,
+        as in wavelink, ``0`` or below) turns it off for this player.
+        Assigning restarts a running countdown.
         """
         value = self._inactive_timeout
         if value == _USE_NODE_TIMEOUT:
@@ -412,12 +460,56 @@ class Player:
 
     @inactive_timeout.setter
     def inactive_timeout(self, value: float | None) -> None:
-        if value is not None and value < 0:
-            raise PlayerError(f"inactive_timeout must be >= 0 seconds or None, got {value}")
-        self._inactive_timeout = value
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise PlayerError(f"inactive_timeout must be seconds (a number) or None, got {value!r}")
+        self._inactive_timeout = value if value is not None and value > 0 else None
         if idle_scheduler.armed(self):
             idle_scheduler.disarm(self)
             self._arm_idle()
+
+    @property
+    def inactive_channel_tokens(self) -> int | None:
+        """Tracks that may start in a row with no human in the voice channel (default 3).
+
+        Each track start while only bots are in the channel uses one token; a
+        human in the channel refills them. When none are left,
+        [InactivePlayer][voltricx.events.InactivePlayer] is emitted and the
+        tokens refill. ``None`` (or, as in wavelink, ``0`` or below) turns it off. It needs an adapter
+        that can see the channel's members (every library adapter can); with
+        other gateways it never fires.
+        """
+        return self._inactive_channel_limit
+
+    @inactive_channel_tokens.setter
+    def inactive_channel_tokens(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise PlayerError(f"inactive_channel_tokens must be an int or None, got {value!r}")
+        limit = value if value is not None and value > 0 else None
+        self._inactive_channel_limit = limit
+        self._inactive_channel_count = limit or 0
+
+    def _use_channel_token(self) -> None:
+        """A track started: count it when nobody but bots hears it."""
+        limit = self._inactive_channel_limit
+        gateway = self._owner.gateway
+        if not limit or self.channel_id is None or not isinstance(gateway, VoiceMembers):
+            return
+        try:
+            humans = gateway.humans_in_voice(self.guild_id, self.channel_id)
+        except Exception:
+            _log.debug("guild %s: counting voice members failed", self.guild_id, exc_info=True)
+            return
+        if humans is None:
+            return
+        if humans > 0:
+            self._inactive_channel_count = limit
+            self._alone_fired = False
+            return
+        self._inactive_channel_count -= 1
+        if self._inactive_channel_count <= 0:
+            self._inactive_channel_count = limit
+            self._alone_fired = True  # until someone is back in the channel
+            self._owner.emit(InactivePlayer(self))
 
     def forget_voice_session(self) -> None:
         """Drop the voice session id, token and endpoint; keep the channel.
@@ -458,7 +550,13 @@ class Player:
         if self._destroyed:
             return
         if channel_id is None:
-            self._owner.tasks.spawn(self.destroy(reason="disconnected"), name=f"player {self.guild_id} kicked")
+            if self._leaving:
+                return  # our own disconnect() is on its way
+            previous = self.channel_id
+            if self.auto_rejoin and previous is not None and self._owner.gateway is not None:
+                self._owner.tasks.spawn(self._rejoin_after_kick(previous), name=f"player {self.guild_id} rejoin")
+                return
+            self._owner.tasks.spawn(self.destroy(reason="kicked"), name=f"player {self.guild_id} kicked")
             return
         self.channel_id = int(channel_id)
         if session_id:
@@ -510,6 +608,20 @@ class Player:
                 self._finish_connect(None)
         finally:
             self._voice_task = None
+
+    async def _rejoin_after_kick(self, channel_id: int) -> None:
+        """``auto_rejoin``: someone disconnected the bot; join the same channel again."""
+        gateway = self._owner.gateway
+        self.forget_voice_session()
+        self._sent_voice = None
+        try:
+            if gateway is None:
+                raise PlayerError("no gateway")
+            _log.info("guild %s: disconnected by someone; rejoining %s", self.guild_id, channel_id)
+            await gateway.join(self.guild_id, channel_id)
+        except Exception as exc:
+            _log.warning("guild %s: rejoining after a kick failed: %s", self.guild_id, exc)
+            await self.destroy(reason="kicked")
 
     def _finish_connect(self, error: BaseException | None) -> None:
         waiter = self._connect_waiter
@@ -593,16 +705,24 @@ class Player:
         await self._owner.require_gateway().join(self.guild_id, int(channel_id))
 
     async def disconnect(self) -> None:
-        """Leave voice, destroy the player on its node and forget it."""
+        """Leave voice, destroy the player on its node and forget it.
+
+        The [PlayerDestroyed][voltricx.events.PlayerDestroyed] reason is
+        ``inactivity`` when the player was inactive (an ``inactive_player``
+        was emitted and, since then, nothing has played or, for the
+        channel-token kind, no human has been seen in the channel), else ``left``.
+        """
         if self._destroyed:
             return
+        self._leaving = True
         gateway = self._owner.gateway
         if gateway is not None:
             try:
                 await gateway.leave(self.guild_id)
             except Exception:
                 _log.exception("guild %s: leaving voice failed", self.guild_id)
-        await self.destroy(reason="left")
+        inactive = self._inactive_fired or self._alone_fired
+        await self.destroy(reason="inactivity" if inactive else "left")
 
     async def destroy(self, *, reason: str = "destroyed") -> None:
         """Destroy the player on its node (best effort, a connected node only) and forget it.
@@ -639,31 +759,44 @@ class Player:
         start: int = 0,
         end: int | None = None,
         volume: int | None = None,
-        paused: bool = False,
+        paused: bool | None = None,
         replace: bool = True,
         add_history: bool = True,
+        filters: Filters | FiltersPayload | SupportsPayload | None = None,
     ) -> Track:
         """Play ``track`` from ``start`` ms (until ``end`` ms when given).
 
-        ``volume`` sets the player volume in the same request; ``paused``
-        starts it paused. ``replace=False`` leaves a playing track alone (the
+        ``volume`` sets the player volume in the same request; ``paused=True``
+        starts it paused, ``False`` playing, and ``None`` (the default, as in
+        wavelink) keeps the player's current paused state. ``replace=False`` leaves a playing track alone (the
         node ignores the new one). ``add_history`` records the track in
-        [`queue`][voltricx.player.Player.queue] history (``queue.mark_played``). Returns the track the
-        node is playing.
+        [`queue`][voltricx.player.Player.queue] history (``queue.mark_played``). ``filters``
+        replaces the filter set in the same request (as
+        [`set_filters()`][voltricx.player.Player.set_filters]). Returns the track the node
+        is playing.
         """
         if start < 0:
             raise PlayerError(f"start must be >= 0 ms, got {start}")
         if end is not None and end <= start:
             raise PlayerError(f"end ({end} ms) must be after start ({start} ms)")
+        if not isinstance(track, Track):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise WrongTypeError(
+                f"play() takes a voltricx.Playable, not {type(track).__name__}; load one with "
+                "await voltricx.Pool.fetch_tracks(query)"
+            )
+        check_json(track.user_data, "track.extras (user_data)")
         payload = PlayerUpdatePayload(
             track=UpdatePlayerTrack(encoded=track.encoded, user_data=track.user_data or UNSET),
             position=start,
-            paused=paused,
         )
+        if paused is not None:
+            payload.paused = paused
         if end is not None:
             payload.end_time = end
         if volume is not None:
             payload.volume = self._check_volume(volume)
+        if filters is not None:
+            payload.filters = self._checked_filters(filters)
         voice = self.voice_state()
         if voice is not None and voice != self._sent_voice:
             payload.voice = voice
@@ -672,10 +805,14 @@ class Player:
             return await self._keep_current(payload)
         self._play_seq += 1
         seq = self._play_seq
+        self._sent_track = track  # its TrackStart may come before the answer
         response = await self._patch(payload, no_replace=not replace)
         if voice is not None:
             self._sent_voice = voice
         self._volume = response.volume
+        if filters is not None and isinstance(payload.filters, FiltersPayload):
+            self._filters = payload.filters
+            self._filters_obj = filters if isinstance(filters, Filters) else None
         started = replace or not was_playing
         if started and add_history:
             self.queue.mark_played(track)
@@ -684,17 +821,19 @@ class Player:
             # track already ended): the events and that call decide the state.
             return response.track or track
         if started:
-            playing = response.track or track
-            if response.track is not None and track.playlist is not None:
-                response.track.playlist = track.playlist
+            # Keep the very object the bot passed (its requester and own attributes)
+            # unless the node plays something else.
+            playing = response.track if response.track is not None and response.track.encoded != track.encoded else track
+            if playing is not track and track.playlist is not None:
+                playing.playlist = track.playlist
+            if self._current is not None and self._current is not playing:
+                self._replaced = self._current  # its TrackEnd(replaced) may come after this answer
             self._current = playing
             self._position = start
             self._updated_at = time.monotonic()
             self._paused = response.paused
-            if paused:
-                self._arm_idle()
-            else:
-                idle_scheduler.disarm(self)
+            self._inactive_fired = False
+            idle_scheduler.disarm(self)
         return self._current or track
 
     async def _keep_current(self, payload: PlayerUpdatePayload) -> Track:
@@ -705,11 +844,17 @@ class Player:
         """
         current = self._current
         assert current is not None
-        kept = PlayerUpdatePayload(volume=payload.volume, voice=payload.voice)
-        if not (isinstance(kept.volume, UnsetType) and isinstance(kept.voice, UnsetType)):
+        kept = PlayerUpdatePayload(volume=payload.volume, voice=payload.voice, filters=payload.filters)
+        if not (
+            isinstance(kept.volume, UnsetType)
+            and isinstance(kept.voice, UnsetType)
+            and isinstance(kept.filters, UnsetType)
+        ):
             response = await self._patch(kept)
             if not isinstance(kept.voice, UnsetType):
                 self._sent_voice = kept.voice
+            if isinstance(kept.filters, FiltersPayload):
+                self._filters, self._filters_obj = kept.filters, None
             self._volume = response.volume
         return self._current or current
 
@@ -720,20 +865,22 @@ class Player:
         self._position = position
         self._updated_at = time.monotonic()
         self._paused = value
-        if value or self._current is None:
+        # As in wavelink, a paused track counts as playing: only "nothing loaded" is idle.
+        if self._current is None:
             self._arm_idle()
-        else:
-            idle_scheduler.disarm(self)
 
     async def resume(self) -> None:
         """Resume playback."""
         await self.pause(False)
 
-    async def seek(self, position: int) -> None:
-        """Jump to ``position`` ms in the current track."""
+    async def seek(self, position: int = 0) -> None:
+        """Jump to ``position`` ms in the current track (default: its start).
+
+        As in wavelink, nothing happens when no track is loaded.
+        """
         track = self._current
         if track is None:
-            raise PlayerError("nothing is playing; there is nothing to seek in")
+            return
         if not track.info.is_seekable:
             raise PlayerError(f"{track.title!r} cannot be seeked (a live stream?)")
         position = max(0, int(position))
@@ -757,12 +904,24 @@ class Player:
     ) -> None:
         """Replace the whole filter set; ``seek=True`` re-seeks so it applies at once.
 
-        Without ``filters`` the current [`filters`][voltricx.player.Player.filters] builder is sent.
-        Filters the node does not allow (its ``/v4/info`` list) raise
+        Without ``filters`` (or with ``None``) every filter is turned off, as in
+        wavelink; to send the player's own builder after editing it, pass it:
+        ``await player.set_filters(player.filters)``. Filters the node does not
+        allow (its ``/v4/info`` list) raise
         [`FilterError`][voltricx.FilterError] before anything is sent.
         """
         if filters is None:
-            filters = self.filters
+            filters = Filters()
+        payload = self._checked_filters(filters)
+        body = PlayerUpdatePayload(filters=payload)
+        if seek and self._current is not None:
+            body.position = self.position
+        await self._patch(body)
+        self._filters = payload
+        self._filters_obj = filters if isinstance(filters, Filters) else None
+
+    def _checked_filters(self, filters: Filters | FiltersPayload | SupportsPayload) -> FiltersPayload:
+        """The wire form of ``filters``; raises FilterError for filters the node does not allow."""
         payload = filters if isinstance(filters, FiltersPayload) else filters.to_payload()
         info = self.node.info
         if info is not None and info.filters:
@@ -773,18 +932,18 @@ class Player:
                     f"node {self.node.identifier!r} does not allow the filter(s) {', '.join(refused)}; "
                     f"it allows: {', '.join(info.filters)}"
                 )
-        body = PlayerUpdatePayload(filters=payload)
-        if seek and self._current is not None:
-            body.position = self.position
-        await self._patch(body)
-        self._filters = payload
-        self._filters_obj = filters if isinstance(filters, Filters) else None
+        return payload
 
-    async def stop(self) -> None:
-        """Stop the current track (the node reports it ended with reason ``stopped``).
+    async def stop(self, *, force: bool = True) -> Track | None:
+        """wavelink's alias of [skip][voltricx.player.Player.skip]: play the next track, or stop when there is none.
 
-        The queue does not advance.
+        To stop without advancing, clear the queue first (``player.queue.clear()``)
+        or pause. Returns the track that was playing.
         """
+        return await self.skip(force=force)
+
+    async def _stop_track(self) -> None:
+        """Stop the current track (the node reports it ended with reason ``stopped``); no advance."""
         self._play_seq += 1
         try:
             await self._patch(PlayerUpdatePayload(track=UpdatePlayerTrack(encoded=None)))
@@ -798,16 +957,22 @@ class Player:
         self._arm_idle()
 
     async def skip(self, *, force: bool = True) -> Track | None:
-        """Play the next track (from the queue, or autoplay's), or stop when there is none.
+        """Stop the current track and, unless [autoplay][voltricx.player.Player.autoplay] is ``disabled``, play the next.
 
-        ``force=True`` skips past a ``loop``-mode repeat. Returns the track
-        that was playing.
+        As in wavelink, the queue advances through autoplay: with ``partial``
+        or ``enabled`` the next track comes from the queue (or, ``enabled``,
+        autoplay's recommendations) and the player stops when there is none;
+        with ``disabled`` (the default) the track just stops. ``force=True``
+        skips past a ``loop``-mode repeat. Returns the track that was playing.
         """
         old = self._current
+        if self._autoplay is AutoPlayMode.DISABLED:
+            await self._stop_track()
+            return old
         following = await self._next_track(force_next=force)
         if following is None:
             if self._current is not None:
-                await self.stop()
+                await self._stop_track()
         else:
             await self.play(following)
         return old
@@ -830,9 +995,11 @@ class Player:
                 _log.warning("guild %s: autoplay could not recommend: %s", self.guild_id, exc)
                 return None
         try:
-            return auto.get()
+            picked = auto.get()
         except QueueEmpty:
             return None
+        picked.recommended = True
+        return picked
 
     async def _advance(self, ended: Track, reason: str) -> None:
         """After ``ended`` finished or failed: play what comes next, or start the idle clock."""
@@ -894,6 +1061,7 @@ class Player:
     def _idle_deadline_passed(self) -> None:
         if self._destroyed or self.playing:
             return
+        self._inactive_fired = True
         self._owner.emit(InactivePlayer(self))
 
     # -- failover and resume ------------------------------------------------------------
@@ -906,7 +1074,8 @@ class Player:
             payload.voice = voice
         track = self._current
         if track is not None:
-            payload.track = UpdatePlayerTrack(encoded=track.encoded, user_data=track.user_data or UNSET)
+            user_data = track.user_data if json_problem(track.user_data) is None else {}
+            payload.track = UpdatePlayerTrack(encoded=track.encoded, user_data=user_data or UNSET)
             payload.position = self.position
         return payload
 
@@ -966,7 +1135,9 @@ class Player:
 
     def _resync(self, remote: PlayerPayload) -> None:
         """Adopt the node's copy after a resume."""
-        self._current = remote.track
+        local = self._current
+        same = local is not None and remote.track is not None and local.encoded == remote.track.encoded
+        self._current = local if same else remote.track
         self._paused = remote.paused
         self._volume = remote.volume
         self._filters = remote.filters
@@ -992,24 +1163,44 @@ class Player:
     def _on_event(self, event: EventPayload) -> None:
         if isinstance(event, TrackStartEvent):
             current = self._current
-            if current is None or current.encoded != event.track.encoded:
-                # Started by the node itself (not by our play()): it starts from 0.
+            sent, self._sent_track = self._sent_track, None
+            original: Track | None = None
+            if current is not None and current.encoded == event.track.encoded:
+                original = current
+            else:
+                # Started before play() got its answer, or by the node itself: from 0.
                 self._position = 0
                 self._updated_at = time.monotonic()
-            elif current.playlist is not None:
-                event.track.playlist = current.playlist
-            self._current = event.track
-            if not self._paused:
-                idle_scheduler.disarm(self)
-            self._owner.emit(TrackStart(self, event.track))
+                if sent is not None and sent.encoded == event.track.encoded:
+                    original = sent
+                self._current = original or event.track
+            if original is not None:
+                # The node's copy carries what the bot put on the object it played.
+                if original.playlist is not None:
+                    event.track.playlist = original.playlist
+                event.track.recommended = original.recommended
+                event.track.requester = original.requester
+            self._inactive_fired = False
+            idle_scheduler.disarm(self)
+            self._owner.emit(TrackStart(self, event.track, original))
+            self._use_channel_token()
         elif isinstance(event, TrackEndEvent):
             current = self._current
+            ended: Track | None = None
+            if current is not None and current.encoded == event.track.encoded:
+                ended = current
+            elif self._replaced is not None and self._replaced.encoded == event.track.encoded:
+                ended = self._replaced
+            if ended is not None:
+                event.track.requester = ended.requester
+                event.track.recommended = ended.recommended
+            self._replaced = None
             if event.reason != "replaced":
                 # Invalidates a play() of this track still waiting for its answer.
                 self._play_seq += 1
                 if current is not None and current.encoded == event.track.encoded:
                     self._current = None
-            end = TrackEnd(self, event.track, event.reason)
+            end = TrackEnd(self, event.track, event.reason, ended)
             self._owner.emit(end)
             if self._current is not None or self._destroyed:
                 return

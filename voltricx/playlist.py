@@ -9,9 +9,10 @@ those as typed properties that are ``None`` when absent or malformed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
+from voltricx.extras import Extras, extras_data
 from voltricx.models.load import PlaylistData, PlaylistInfo
 from voltricx.models.track import Track
 
@@ -28,7 +29,7 @@ class Playlist:
     built from), so editing it does not change the load result.
     """
 
-    __slots__ = ("name", "plugin_info", "selected_index", "tracks")
+    __slots__ = ("_extras", "name", "plugin_info", "selected_index", "tracks")
 
     name: str
     """The playlist's name."""
@@ -51,6 +52,28 @@ class Playlist:
         self.tracks = list(tracks)
         self.selected_index = selected_index
         self.plugin_info = dict(plugin_info) if plugin_info else {}
+        self._extras: dict[str, Any] = {}
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def extras(self) -> Extras:
+        """JSON-only data of this playlist (wavelink's ``Playlist.extras``).
+
+        Assigning (a dict or an [Extras][voltricx.extras.Extras]) also gives
+        every track of the playlist a copy as its ``track.extras``, so it
+        reaches the node with each of them. Non-JSON values raise
+        [UserDataError][voltricx.errors.UserDataError].
+        """
+        return Extras(self._extras)
+
+    @extras.setter
+    def extras(self, value: Extras | Mapping[str, Any]) -> None:
+        data = extras_data(value, "playlist.extras")
+        self._extras = data
+        for track in self.tracks:
+            track.user_data = dict(data)
 
     @classmethod
     def from_data(cls, data: PlaylistData) -> Playlist:
@@ -71,7 +94,15 @@ class Playlist:
         )
 
     @property
-    def selected(self) -> Track | None:
+    def selected(self) -> int:
+        """Index of the track the link pointed at, ``-1`` when none (wavelink's ``Playlist.selected``).
+
+        The same as ``selected_index``; the track itself is ``selected_track``.
+        """
+        return self.selected_index
+
+    @property
+    def selected_track(self) -> Track | None:
         """The track the link pointed at, or ``None`` when none was selected."""
         index = self.selected_index
         if 0 <= index < len(self.tracks):

@@ -35,7 +35,7 @@ from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
 from voltricx.playlist import Playlist
-from voltricx.search import TrackSource, fetch_tracks
+from voltricx.search import TrackSource, configure, fetch_tracks
 from voltricx.selection import best_node
 from voltricx.store import PlayerStore
 
@@ -116,6 +116,7 @@ class Pool:
         report_stream: TextIO | None = None,
         store: PlayerStore | None = None,
         rejoin: bool = True,
+        cache_capacity: int | None = None,
         move_back: bool = True,
     ) -> dict[str, Node]:
         """Connect to ``nodes`` and return every node of the pool by identifier.
@@ -135,6 +136,11 @@ class Pool:
         each voice channel. From then on player state is saved in batches.
         See the persistence guide.
 
+        Calling it again (bots do, in ``on_ready``) is safe: nodes already in
+        the pool are kept as they are (logged once), new ones are added, and
+        every node is returned. ``cache_capacity`` sizes the search cache
+        (as in wavelink; same as ``voltricx.search.configure(cache_size=...)``).
+
         With ``move_back=True`` (the default) a player that failover moved
         out of its region goes back to a node of that region as soon as one
         is ready (one update, at its position); ``False`` leaves it where it is.
@@ -142,13 +148,34 @@ class Pool:
         configs = list(nodes)
         if not configs:
             raise VoltricxError("Pool.connect needs at least one NodeConfig")
+        if cache_capacity is not None:
+            if isinstance(cache_capacity, bool) or not isinstance(cache_capacity, int) or cache_capacity < 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise VoltricxError(f"cache_capacity must be an int >= 0 (0: no cache), got {cache_capacity!r}")
+            configure(cache_size=cache_capacity)
         seen: set[str] = set()
+        kept: list[str] = []
+        fresh: list[NodeConfig] = []
         for config in configs:
-            if config.identifier in seen or config.identifier in runtime.nodes:
+            if config.identifier in seen:
                 raise VoltricxError(f"two nodes are named {config.identifier!r}; identifiers must be unique")
             seen.add(config.identifier)
-        if store is not None and _restore.active_persister() is not None:
+            if config.identifier in runtime.nodes:
+                kept.append(config.identifier)
+            else:
+                fresh.append(config)
+        if kept:
+            _log.info("Pool.connect: node(s) %s already in the pool; kept as they are", ", ".join(map(repr, kept)))
+        configs = fresh
+        persister = _restore.active_persister()
+        if store is not None and persister is not None and persister.store is not store:
             raise VoltricxError("the pool already has a store; call Pool.close() first")
+        if store is not None and persister is not None:
+            store = None  # the same store again: it is already in use
+        if not configs:
+            gateway, _ = resolve_client(client)
+            if runtime.gateway is not None and runtime.gateway is not gateway:
+                raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
+            return dict(runtime.nodes)
         gateway, sink = resolve_client(client)
         restorer = await _restore.Restorer.load(store) if store is not None else None
         if runtime.gateway is not None and runtime.gateway is not gateway:
@@ -252,17 +279,23 @@ class Pool:
 
     @classmethod
     async def fetch_tracks(
-        cls, query: str, *, source: TrackSource | str | None = None, cache: bool = True
+        cls,
+        query: str,
+        *,
+        source: TrackSource | str | None = None,
+        cache: bool = True,
+        node: Node | None = None,
     ) -> list[Track] | Playlist:
         """Load ``query``: a list of [`Playable`][voltricx.Track] (maybe empty) or a [`Playlist`][voltricx.Playlist].
 
         Plain text gets the ``source`` search prefix (default ``ytsearch``,
         see [`voltricx.search.configure()`][voltricx.search.configure]); URLs and prefixed queries
         (``spsearch:...``) go as they are. The best node is asked first; when
-        it fails at the transport level the next healthy node is tried.
+        it fails at the transport level the next healthy node is tried;
+        ``node`` asks only that node (as wavelink's ``node=``).
         Raises [`LoadError`][voltricx.LoadError] when the node reports a load error.
         """
-        return await fetch_tracks(query, source=source, cache=cache)
+        return await fetch_tracks(query, source=source, cache=cache, node=node)
 
     @classmethod
     async def save(cls) -> int:

@@ -159,17 +159,22 @@ class Queue:
 
     # -- adding ------------------------------------------------------------
 
-    def put(self, item: Track | Playlist | Iterable[Track]) -> int:
+    def put(self, item: Track | Playlist | Iterable[Track], *, atomic: bool = True) -> int:
         """Add a track, every track of a playlist, or every track of an iterable to the end.
 
         Returns how many tracks were added. Nothing is added when any item
-        is not a [`Track`][voltricx.Track] (``TypeError``).
+        is not a [`Track`][voltricx.Track] (``TypeError``): every put is atomic, so
+        wavelink's ``atomic`` flag is accepted and changes nothing.
         """
         tracks = _collect(item)
         self._items.extend(tracks)
         if tracks:
             self._wake()
         return len(tracks)
+
+    async def put_wait(self, item: Track | Playlist | Iterable[Track], *, atomic: bool = True) -> int:
+        """wavelink's awaitable ``put``: the same, for code that awaits it. Returns the count."""
+        return self.put(item, atomic=atomic)
 
     def put_at(self, index: int, track: Track) -> None:
         """Insert ``track`` before position ``index`` (like ``list.insert``; 0 plays next)."""
@@ -206,6 +211,22 @@ class Queue:
             self._cycle = []
             raise QueueEmpty("the queue is empty; put a track first or use get_wait()")
         track = self._items.popleft()
+        self._record(track)
+        return track
+
+    def get_at(self, index: int) -> Track:
+        """Hand out the upcoming track at ``index`` (wavelink's ``get_at``), ignoring the loop mode.
+
+        Like ``get``, the track leaves the upcoming tracks, becomes
+        ``current`` and enters ``history``.
+
+        Raises:
+            QueueEmpty: no upcoming track at all.
+            IndexError: the queue is not empty but ``index`` is out of range.
+        """
+        if not self._items:
+            raise QueueEmpty("the queue is empty; nothing to get")
+        track = self.delete(index)
         self._record(track)
         return track
 
@@ -251,6 +272,27 @@ class Queue:
         else:
             self._cycle = []
 
+    @property
+    def loaded(self) -> Track | None:
+        """wavelink's name for ``current``: the track last handed out."""
+        return self._current
+
+    def index(self, track: Track) -> int:
+        """Position of the first upcoming track equal to ``track``.
+
+        Raises:
+            ValueError: ``track`` is not upcoming.
+        """
+        return self._items.index(track)
+
+    def copy(self) -> Queue:
+        """A new queue with the same upcoming tracks, history (and its limit) and mode."""
+        clone = Queue(self._items, history_limit=self.history_limit, mode=self._mode)
+        clone._history.extend(self._history)
+        clone._current = self._current
+        clone._cycle = list(self._cycle)
+        return clone
+
     def peek(self, index: int = 0) -> Track:
         """The upcoming track at ``index`` without removing it (ignores the loop mode).
 
@@ -264,10 +306,11 @@ class Queue:
 
     # -- editing -----------------------------------------------------------
 
-    def remove(self, track: Track, count: int | None = None) -> int:
-        """Remove upcoming tracks equal to ``track`` (first ``count`` of them, or all).
+    def remove(self, track: Track, count: int | None = 1) -> int:
+        """Remove the first ``count`` upcoming tracks equal to ``track`` (default one; ``None``: all).
 
-        Returns how many were removed (0 when none matched).
+        As in wavelink, one copy by default. Returns how many were removed
+        (0 when none matched).
         """
         if count is not None and count < 0:
             raise ValueError(f"count must be >= 0 or None, not {count}")

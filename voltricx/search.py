@@ -12,7 +12,9 @@ if isinstance(result, voltricx.Playlist):
 
 Rules
 -----
-* A URL (``http://``/``https://`` with a host) is sent as it is.
+* A URL (any ``scheme://...``: ``https://``, ``file:///``, ``rtmp://``), a
+  ``local:`` identifier, and an absolute file path (``/music/a.ogg``,
+  ``C:\\music\\a.ogg``) are sent as they are.
 * A query that already carries a search or plugin prefix (``ytsearch:``,
   ``spsearch:``, ``sprec:``, ``dzisrc:``, ``ftts://`` ...) is sent as it is.
 * Any other text gets the ``source`` prefix, by default
@@ -94,7 +96,11 @@ LoadedTracks = list[Track] | Playlist
 
 
 class TrackSource(enum.StrEnum):
-    """Search prefixes (the part before ``:``). Plain strings work too, e.g. ``"amsearch"``."""
+    """Search prefixes (the part before ``:``). Plain strings work too, e.g. ``"amsearch"``.
+
+    wavelink's spellings ``TrackSource.YouTube``, ``YouTubeMusic`` and
+    ``SoundCloud`` are aliases of ``YOUTUBE``, ``YOUTUBE_MUSIC`` and ``SOUNDCLOUD``.
+    """
 
     YOUTUBE = "ytsearch"
     YOUTUBE_MUSIC = "ytmsearch"
@@ -107,6 +113,9 @@ class TrackSource(enum.StrEnum):
     TIDAL = "tdsearch"
     QOBUZ = "qbsearch"
     JIOSAAVN = "jssearch"
+    YouTube = "ytsearch"
+    YouTubeMusic = "ytmsearch"
+    SoundCloud = "scsearch"
 
 
 # Prefixes LavaSrc and friends use that do not end in "search"/"rec"/"isrc".
@@ -122,9 +131,24 @@ def _has_prefix(query: str) -> bool:
     return prefix.endswith(("search", "rec", "isrc")) or prefix in _KNOWN_PREFIXES
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+
+
 def _is_url(query: str) -> bool:
+    if _SCHEME.match(query) is None:
+        return False
     parts = urlsplit(query)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return bool(parts.netloc) or parts.scheme.lower() == "file"
+
+
+def _is_local(query: str) -> bool:
+    """A ``local:`` identifier or an absolute path (POSIX or Windows)."""
+    return (
+        query.lower().startswith("local:")
+        or query.startswith("/")
+        or _WINDOWS_PATH.match(query) is not None
+    )
 
 
 def identifier_for(query: str, source: TrackSource | str | None = None) -> str:
@@ -132,7 +156,7 @@ def identifier_for(query: str, source: TrackSource | str | None = None) -> str:
     text = query.strip()
     if not text:
         raise ValueError("fetch_tracks needs a non-empty query")
-    if _is_url(text) or _has_prefix(text):
+    if _is_url(text) or _is_local(text) or _has_prefix(text):
         return text
     prefix = str(source if source is not None else settings.default_source).rstrip(":")
     return f"{prefix}:{text}"

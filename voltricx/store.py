@@ -78,6 +78,9 @@ class PlayerSnapshot(msgspec.Struct, kw_only=True):
         autoplay: The player's autoplay mode.
         home: ``Player.home`` as an int id: its ``.id`` when it has one, itself when it is
             an int, else ``None``. It is given back as an int.
+        requester_ids: ``track.requester`` of the track, the queue and the history (in
+            that order) as int ids (``.id``, or the int itself; ``None`` otherwise). The
+            adapter turns them back into members or users on restore.
         version: Format version ([`SNAPSHOT_VERSION`][voltricx.store.SNAPSHOT_VERSION]).
     """
 
@@ -98,6 +101,7 @@ class PlayerSnapshot(msgspec.Struct, kw_only=True):
     queue_mode: QueueMode = QueueMode.NORMAL
     autoplay: AutoPlayMode = AutoPlayMode.PARTIAL
     home: int | None = None
+    requester_ids: list[int | None] = msgspec.field(default_factory=list[int | None])
     version: int = SNAPSHOT_VERSION
 
     def position_at(self, when: float) -> int:
@@ -125,8 +129,14 @@ _decoder = msgspec.msgpack.Decoder(PlayerSnapshot)
 
 
 def encode_snapshot(snapshot: PlayerSnapshot) -> bytes:
-    """The compact (msgpack) form of ``snapshot`` that stores keep."""
-    return _encoder.encode(snapshot)
+    """The compact (msgpack) form of ``snapshot`` that stores keep.
+
+    Raises [StoreError][voltricx.StoreError] when a value cannot be encoded.
+    """
+    try:
+        return _encoder.encode(snapshot)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise StoreError(f"the player of guild {snapshot.guild_id} could not be saved: {exc}") from None
 
 
 def decode_snapshot(data: bytes) -> PlayerSnapshot:

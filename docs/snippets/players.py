@@ -48,7 +48,7 @@ async def controls(player: voltricx.Player) -> None:
     await player.set_volume(80)       # 0-1000, 100 is unchanged
     print(player.current, player.position, player.paused)
     print(player.volume, player.ping)
-    # next queued track, or stop when there is none
+    # stop; with autoplay on: the next queued track
     previous = await player.skip()
     print(f"skipped {previous}")
 # --8<-- [end:controls]

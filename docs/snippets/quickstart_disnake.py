@@ -47,6 +47,7 @@ async def play(ctx: commands.Context[Bot], *, query: str) -> None:
         assert channel is not None
         player = await channel.connect(cls=Player)
         player.home = ctx.channel
+        player.autoplay = voltricx.AutoPlayMode.PARTIAL  # play the queue on
     tracks = await voltricx.Pool.fetch_tracks(query)
     if not tracks:
         await ctx.send("Nothing found.")

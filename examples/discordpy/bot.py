@@ -92,6 +92,7 @@ class MusicBot(commands.Bot):
         """The scripted session: join, play one track, wait until it starts, shut down."""
         guild = self.guilds[0]
         player = await guild.voice_channels[0].connect(cls=Player, self_deaf=True)
+        player.autoplay = voltricx.AutoPlayMode.PARTIAL  # play the queue on
         player.home = guild.text_channels[0] if guild.text_channels else None
         tracks = await voltricx.Pool.fetch_tracks(query)
         first = tracks[0]
@@ -117,6 +118,7 @@ class Music(commands.Cog):
             await ctx.send("Join a voice channel first.")
             return None
         player = await voice.channel.connect(cls=Player, self_deaf=True)
+        player.autoplay = voltricx.AutoPlayMode.PARTIAL  # play the queue on
         player.home = ctx.channel
         return player
 

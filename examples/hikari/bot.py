@@ -183,7 +183,8 @@ class MusicBot:
             if state is None or state.channel_id is None:
                 return "Join a voice channel first (or give me its id)."
             channel_id = state.channel_id
-        await vhikari.join(self.bot, event.guild_id, channel_id, self_deaf=True, home=event.channel_id)
+        player = await vhikari.join(self.bot, event.guild_id, channel_id, self_deaf=True, home=event.channel_id)
+        player.autoplay = voltricx.AutoPlayMode.PARTIAL  # play the queue on
         return f"Joined <#{channel_id}>."
 
     async def play(self, event: hikari.GuildMessageCreateEvent, args: str) -> str:

@@ -96,6 +96,7 @@ class MusicBot(commands.Bot):
         guild = self.guilds[0]
         # nextcord's connect() has no self_deaf: give it to the player factory.
         player = await guild.voice_channels[0].connect(cls=functools.partial(Player, self_deaf=True))
+        player.autoplay = voltricx.AutoPlayMode.PARTIAL  # play the queue on
         player.home = guild.text_channels[0] if guild.text_channels else None
         tracks = await voltricx.Pool.fetch_tracks(query)
         first = tracks[0]
@@ -121,6 +122,7 @@ class Music(commands.Cog):
             await ctx.send("Join a voice channel first.")
             return None
         player = await voice.channel.connect(cls=functools.partial(Player, self_deaf=True))
+        player.autoplay = voltricx.AutoPlayMode.PARTIAL  # play the queue on
         player.home = ctx.channel
         return player
 

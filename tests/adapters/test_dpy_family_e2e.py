@@ -167,7 +167,7 @@ async def test_join_play_failover_move_reallocate_resume_kick_close(
     mark = len(bot.observed.events)
     await fake.kick_bot(gid)
     [(destroyed,)] = await bot.wait_event("player_destroyed", mark)
-    assert destroyed.player is player and destroyed.reason == "disconnected"
+    assert destroyed.player is player and destroyed.reason == "kicked"
     assert second.player(gid) is None
     assert voltricx.Pool.get_player(gid) is None
     assert bot.guild().voice_client is None

@@ -58,6 +58,7 @@ async def _first_run(
         result = await player.node.rest.load_tracks("ytsearch:dpy restore")
         assert isinstance(result.data, list) and len(result.data) >= 3
         first, *rest = result.data[:3]
+        first.requester = bot.guild().me  # a Member: the store keeps its id
         player.queue.put(rest)
         await player.play(first, start=30_000)
         await player.set_volume(70)
@@ -105,6 +106,9 @@ async def test_restored_player_is_the_library_player_and_the_guild_voice_client(
         assert player.channel_id == ch1
         # Same track, paused where it was, with its queue and volume.
         assert player.current is not None and player.current.encoded == track
+        # The requester comes back as the library's Member, resolved after the re-join.
+        requester = player.current.requester
+        assert isinstance(requester, bot.lib.Member) and requester.id == fake.bot_id
         assert player.paused
         assert abs(player.position - position) <= TOLERANCE_MS
         assert player.volume == settings["volume"]

@@ -553,3 +553,38 @@ async def test_sharded_login_routes_voice_to_the_owning_shard(library: str) -> N
             )
         finally:
             await lib.close()
+
+
+async def test_a_bot_sends_edits_reacts_and_sees_user_messages(fake: FakeDiscord) -> None:
+    import discord
+
+    alice = fake.add_user("alice")
+    intents = discord.Intents.default()
+    intents.message_content = True
+    client = fake.discordpy_client(intents=intents)
+    seen: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def on_message(message: Any) -> None:
+        await seen.put(message)
+
+    client.event(on_message)
+    task = asyncio.create_task(client.start(fake.bot_token))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 10)
+        assert client.user is not None and client.user.avatar is not None
+        channel = client.get_channel(fake.text_channel_id)
+        sent = await channel.send("hello", embed=discord.Embed(title="Now Playing", description="x"))
+        [record] = fake.bot_messages()
+        assert (record.id, record.content, record.embeds[0]["title"]) == (sent.id, "hello", "Now Playing")
+        await sent.edit(content="edited", embed=None)
+        await sent.add_reaction("\u2705")
+        assert (record.content, record.embeds, record.edits, record.reactions) == ("edited", [], 1, ["\u2705"])
+        echo = await asyncio.wait_for(seen.get(), 10)  # Discord echoes the bot's own message
+        assert echo.id == sent.id and echo.author.id == fake.bot_id
+        posted = await fake.post_command(alice, "play", "a", "song")
+        message = await asyncio.wait_for(seen.get(), 10)
+        assert (message.id, message.content, message.author.id) == (posted.id, "!play a song", alice.id)
+        assert message.author.name == "alice" and not message.author.bot
+    finally:
+        await asyncio.wait_for(client.close(), 10)
+        await asyncio.wait_for(task, 10)

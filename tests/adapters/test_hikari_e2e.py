@@ -152,7 +152,7 @@ async def test_login_join_play_failover_move_kick_close(
         # A moderator disconnects the bot: the player is destroyed everywhere.
         await discord.kick_bot(guild)
         destroyed = await received.wait_for(vhikari.PlayerDestroyedEvent, lambda e: e.player is player)
-        assert destroyed.reason == "disconnected"
+        assert destroyed.reason == "kicked"
         await second.wait_for(lambda f: f.player(guild) is None, timeout=TIMEOUT)
         assert voltricx.Pool.get_player(guild) is None and not nodes["B"].players
 
@@ -248,6 +248,23 @@ async def test_kick_destroys_the_player_and_a_new_join_works(
     assert player.guild_id not in voltricx.Pool.get_node("A").players
     again = await joined(discord, lavalink, gateway_bot)
     assert again is not player and voltricx.Pool.get_player(guild) is again
+
+
+async def test_auto_rejoin_after_a_kick_keeps_the_player_and_its_own_attributes(
+    bot: tuple[hikari.GatewayBot, vhikari.HikariAdapter], discord: FakeDiscord, lavalink: FakeLavalink
+) -> None:
+    gateway_bot, _ = bot
+    player = await joined(discord, lavalink, gateway_bot)
+    player.dj = "someone"  # type: ignore[attr-defined]
+    player.auto_rejoin = True
+    guild, requests = discord.guild_id, len(discord.voice_requests)
+    await discord.kick_bot(guild)
+    await discord.wait_for(lambda: discord.voice_state(guild) is not None, timeout=TIMEOUT)
+    await wait_voice(lavalink, guild, expected_voice(discord, guild))
+    assert len(discord.voice_requests) == requests + 1
+    assert voltricx.Pool.get_player(guild) is player and not player.destroyed
+    assert player.dj == "someone"  # type: ignore[attr-defined]
+    assert deletes(lavalink, guild) == 0
 
 
 async def test_leave_then_join_at_once_keeps_the_new_player(

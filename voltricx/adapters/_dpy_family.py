@@ -61,7 +61,9 @@ _log = logging.getLogger("voltricx.adapters.dpy")
 ADAPTER_ATTRIBUTE = "_voltricx_adapter"
 
 #: Destroy reasons after which the bot has already left voice (or was removed).
-_ALREADY_OUT = frozenset({"disconnected", "left", "closed", "guild_removed", "guild_unavailable"})
+_ALREADY_OUT = frozenset(
+    {"disconnected", "kicked", "left", "inactivity", "closed", "guild_removed", "guild_unavailable"}
+)
 
 
 class _HasId(Protocol):
@@ -220,6 +222,11 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
 
     def _target(self) -> CorePlayer | None:
         return self
+
+    @property
+    def guild(self) -> Any:
+        """The library's ``Guild`` this player plays in (``None`` when the client no longer has it)."""
+        return self.client.get_guild(self.guild_id)
 
     async def connect(
         self,
@@ -394,6 +401,35 @@ class DpyFamilyAdapter:
         if channel is None or getattr(getattr(channel, "guild", None), "id", None) != guild_id:
             channel = _GuildOnly(guild_id)  # the real channel is set when it is joined
         return self._spec.player_class(self._client, channel, node=node)
+
+    # -- VoiceMembers / UserResolver ------------------------------------------------------
+
+    def humans_in_voice(self, guild_id: int, channel_id: int) -> int | None:
+        """Non-bot users in ``channel_id``, from the library's voice-state cache.
+
+        ``None`` when the guild or channel is not cached. A user whose member
+        is not cached counts as a human.
+        """
+        guild = self._client.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild is not None else None
+        states: Mapping[int, Any] | None = getattr(channel, "voice_states", None)
+        if guild is None or states is None:
+            return None
+        own = _logged_in_user_id(self._client)
+        humans = 0
+        for user_id in list(states):
+            if user_id == own:
+                continue
+            member = guild.get_member(user_id)
+            if member is None or not getattr(member, "bot", False):
+                humans += 1
+        return humans
+
+    def resolve_user(self, guild_id: int, user_id: int) -> object:
+        """The cached ``Member`` (or ``User``) with ``user_id``; the id itself when neither is cached."""
+        guild = self._client.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild is not None else None
+        return member or self._client.get_user(user_id) or user_id
 
     async def leave(self, guild_id: int) -> None:
         """Send op 4 with no channel (nothing happens for a guild the client no longer has)."""

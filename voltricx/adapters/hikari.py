@@ -242,10 +242,11 @@ class PlayersMovedEvent(VoltricxEvent):
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class TrackStartEvent(PlayerEvent):
-    """``track`` started playing on ``player``."""
+    """``track`` started playing on ``player``; ``original`` is the object the bot played (or ``None``)."""
 
     core_type = core.TrackStart
     track: Track
+    original: Track | None = None
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -255,6 +256,7 @@ class TrackEndEvent(PlayerEvent):
     core_type = core.TrackEnd
     track: Track
     reason: str
+    original: Track | None = None
 
     @property
     def may_start_next(self) -> bool:
@@ -437,7 +439,7 @@ def to_hikari_event(bot: hikari.GatewayBot, event: core.Event) -> VoltricxEvent:
 # --------------------------------------------------------------------------- adapter
 
 # PlayerDestroyed reasons after which the bot is known to be out of voice already.
-_OUT_OF_VOICE: Final = frozenset({"left", "closed", "disconnected", "guild_removed"})
+_OUT_OF_VOICE: Final = frozenset({"left", "inactivity", "kicked", "closed", "disconnected", "guild_removed"})
 
 
 class HikariAdapter:
@@ -523,6 +525,25 @@ class HikariAdapter:
         """Send op 4 with no channel on the guild's shard."""
         self._options.pop(int(guild_id), None)
         await self._bot.update_voice_state(guild_id, None)
+
+    # -- VoiceMembers / UserResolver ------------------------------------------------------
+
+    def humans_in_voice(self, guild_id: int, channel_id: int) -> int | None:
+        """Non-bot users in ``channel_id``, from hikari's voice-state cache (``inactive_channel_tokens``)."""
+        states = self._bot.cache.get_voice_states_view_for_channel(guild_id, channel_id)
+        humans = 0
+        for user_id, state in states.items():
+            if int(user_id) == self._user_id:
+                continue
+            member: hikari.Member | None = state.member
+            if member is None or not member.is_bot:
+                humans += 1
+        return humans
+
+    def resolve_user(self, guild_id: int, user_id: int) -> object:
+        """The cached member (or user) with ``user_id``; the id itself when neither is cached."""
+        cache = self._bot.cache
+        return cache.get_member(guild_id, user_id) or cache.get_user(user_id) or user_id
 
     # -- EventSink ---------------------------------------------------------------------
 

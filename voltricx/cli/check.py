@@ -675,8 +675,8 @@ class _Checker:
         except NodeError as exc:
             raise _Failed(f"GET /v4/info failed: {exc}") from None
         built = ""
-        if info.build_time > 0:
-            built = time.strftime(", built %Y-%m-%d", time.gmtime(info.build_time / 1000))
+        if info.build_time_ms > 0:
+            built = time.strftime(", built %Y-%m-%d", time.gmtime(info.build_time_ms / 1000))
         runtime = f", JVM {info.jvm}" if info.jvm and info.jvm != "0.0.0" else ""
         lavaplayer = f", lavaplayer {info.lavaplayer}" if info.lavaplayer and info.lavaplayer != "0.0.0" else ""
         server = "NodeLink" if self._rest().is_nodelink else "Lavalink"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import msgspec
 
 from voltricx.enums import RoutePlannerClass
@@ -21,6 +23,10 @@ __all__ = [
     "Stats",
     "Version",
 ]
+
+
+def _from_ms(value: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)
 
 
 class Version(msgspec.Struct, rename="camel", frozen=True):
@@ -50,7 +56,13 @@ class Git(msgspec.Struct, rename="camel", frozen=True):
 
     branch: str = ""
     commit: str = ""
-    commit_time: int = 0
+    commit_time_ms: int = msgspec.field(default=0, name="commitTime")
+    """The commit time as the node sends it: epoch milliseconds."""
+
+    @property
+    def commit_time(self) -> datetime.datetime:
+        """When the commit was made (aware, UTC), as wavelink gives it."""
+        return _from_ms(self.commit_time_ms)
 
 
 class Plugin(msgspec.Struct, frozen=True):
@@ -64,13 +76,19 @@ class Info(msgspec.Struct, rename="camel", frozen=True):
     """``GET /v4/info``: what the server is and what it can do."""
 
     version: Version
-    build_time: int = 0
+    build_time_ms: int = msgspec.field(default=0, name="buildTime")
+    """The build time as the node sends it: epoch milliseconds."""
     git: Git = Git()
     jvm: str = ""
     lavaplayer: str = ""
     source_managers: list[str] = msgspec.field(default_factory=list[str])
     filters: list[str] = msgspec.field(default_factory=list[str])
     plugins: list[Plugin] = msgspec.field(default_factory=list[Plugin])
+
+    @property
+    def build_time(self) -> datetime.datetime:
+        """When the server was built (aware, UTC), as wavelink gives it."""
+        return _from_ms(self.build_time_ms)
 
     def has_plugin(self, name: str) -> bool:
         """True when a plugin of that name (case-insensitive) is loaded."""

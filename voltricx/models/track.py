@@ -7,12 +7,17 @@ properties read through to ``info``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from voltricx.extras import Extras, extras_data
+
 if TYPE_CHECKING:
+    from voltricx.node import Node
     from voltricx.playlist import Playlist
+    from voltricx.search import TrackSource
 
 __all__ = ["Track", "TrackInfo"]
 
@@ -51,12 +56,28 @@ class Track(msgspec.Struct, rename="camel", dict=True):
         """Decode ``encoded`` locally (no node involved) into a track.
 
         Raises [`TrackCodecError`][voltricx.TrackCodecError] when the string is
-        not a valid encoded track; for sources whose blob the local codec
+        not a valid encoded track (and [`UserDataError`][voltricx.UserDataError]
+        when ``user_data`` is not JSON); for sources whose blob the local codec
         cannot read, ask a node (``node.rest.decode_track``).
         """
         from voltricx.codec import decode
 
-        return cls(encoded=encoded, info=decode(encoded).info, user_data=dict(user_data or {}))
+        data = extras_data(user_data or {}, "user_data")
+        return cls(encoded=encoded, info=decode(encoded).info, user_data=data)
+
+    @classmethod
+    async def search(
+        cls, query: str, /, *, source: TrackSource | str = "ytmsearch", node: Node | None = None
+    ) -> list[Track] | Playlist:
+        """wavelink's ``Playable.search``: load ``query`` (YouTube Music search by default).
+
+        The same as ``voltricx.Pool.fetch_tracks(query, source=..., node=...)``
+        with wavelink's default source: URLs and prefixed queries go as they
+        are, other text gets the ``source`` prefix.
+        """
+        from voltricx.search import fetch_tracks
+
+        return await fetch_tracks(query, source=source, node=node)
 
     @property
     def playlist(self) -> Playlist | None:
@@ -67,6 +88,44 @@ class Track(msgspec.Struct, rename="camel", dict=True):
     @playlist.setter
     def playlist(self, value: Playlist | None) -> None:
         setattr(self, "_voltricx_playlist", value)  # noqa: B010  (not a wire field)
+
+    @property
+    def extras(self) -> Extras:
+        """wavelink's attribute namespace over ``user_data`` (sent to the node as ``userData``).
+
+        ``track.extras.requester_id = 1`` sets a key, ``dict(track.extras)``
+        gives them all, ``track.extras = {...}`` (a dict or another track's
+        extras) replaces them. Values must be JSON; anything else raises
+        [UserDataError][voltricx.errors.UserDataError] naming it.
+        """
+        return Extras(self.user_data)
+
+    @extras.setter
+    def extras(self, value: Extras | Mapping[str, Any]) -> None:
+        self.user_data = extras_data(value, "track.extras")
+
+    @property
+    def requester(self) -> Any:
+        """Who asked for this track: any object (a ``Member``, a ``User``, ...), ``None`` by default.
+
+        Kept on this object only, never sent to the node. The player store
+        saves its ``id`` (when it has an int ``id``, or is an int) and the
+        adapter turns that back into a member or user on restore.
+        """
+        return getattr(self, "_voltricx_requester", None)
+
+    @requester.setter
+    def requester(self, value: Any) -> None:
+        setattr(self, "_voltricx_requester", value)  # noqa: B010  (not a wire field)
+
+    @property
+    def recommended(self) -> bool:
+        """True when autoplay picked this track (wavelink's ``Playable.recommended``)."""
+        return bool(getattr(self, "_voltricx_recommended", False))
+
+    @recommended.setter
+    def recommended(self, value: bool) -> None:
+        setattr(self, "_voltricx_recommended", bool(value))  # noqa: B010  (not a wire field)
 
     @property
     def position(self) -> int:
@@ -130,6 +189,9 @@ class Track(msgspec.Struct, rename="camel", dict=True):
 
     def __hash__(self) -> int:
         return hash(self.encoded)
+
+    def __str__(self) -> str:
+        return self.info.title
 
     def __repr__(self) -> str:
         return f"<Track title={self.info.title!r} author={self.info.author!r} source={self.info.source_name!r}>"

@@ -61,6 +61,8 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
 from aiohttp import WSMsgType, web
 
+from voltricx.testing._discord_chat import BOT_AVATAR, ChatLog, FakeUser, SentMessage
+
 if TYPE_CHECKING:
     from voltricx.adapters.fake_discord_clients import (
         DiscordpyClient,
@@ -83,9 +85,11 @@ if TYPE_CHECKING:
 __all__ = [
     "FakeDiscord",
     "FakeGuild",
+    "FakeUser",
     "IdentifyRecord",
     "LibraryPatch",
     "ResumeRecord",
+    "SentMessage",
     "ServerUpdateRecord",
     "VoiceRequest",
     "VoiceStateRecord",
@@ -376,6 +380,9 @@ class FakeDiscord:
                 bot_role_id=ids.next(),
             )
         self._member_of: set[int] = set(self._all_guilds)
+        self.chat = ChatLog(bot_user=self._user_payload, next_id=ids.next)
+        """Users and messages (text side); see ``add_user`` and ``post_message``."""
+        self._user_voice: dict[tuple[int, int], int] = {}
 
         self._counter = itertools.count(1)
         self._voice: dict[int, VoiceStateRecord] = {}
@@ -778,7 +785,7 @@ class FakeDiscord:
             "username": self.bot_name,
             "discriminator": "0",
             "global_name": None,
-            "avatar": None,
+            "avatar": BOT_AVATAR,
             "bot": True,
             "system": False,
             "flags": 0,
@@ -978,12 +985,22 @@ class FakeDiscord:
                 "joined_at": _JOINED_AT,
                 "large": False,
                 "unavailable": False,
-                "member_count": 1,
-                "members": [self._member_payload(guild)],
+                "member_count": 1 + len(self.chat.users),
+                "members": [
+                    self._member_payload(guild),
+                    *(user.member_payload() for user in self.chat.users.values()),
+                ],
                 "channels": self._channels_payload(guild),
                 "threads": [],
                 "presences": [],
-                "voice_states": [self._voice_state_payload(guild, state)] if state else [],
+                "voice_states": [
+                    *([self._voice_state_payload(guild, state)] if state else []),
+                    *(
+                        self._user_voice_payload(guild, self.chat.users[user_id], channel_id)
+                        for (guild_id, user_id), channel_id in self._user_voice.items()
+                        if guild_id == guild.id
+                    ),
+                ],
                 "stage_instances": [],
                 "guild_scheduled_events": [],
                 "soundboard_sounds": [],
@@ -1006,13 +1023,30 @@ class FakeDiscord:
             if auth is not None and auth != f"Bot {self._token}":
                 return _json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         parts = request.path[len(prefix) :].strip("/").split("/")
+        body: object = None
         if request.can_read_body:
-            await request.read()
-        result = self._route(request.method, parts)
+            raw = await request.read()
+            if request.content_type == "application/json" and raw:
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+        result = self._route(request.method, parts, body)
+        self._notify()  # after routing: a message or reaction it recorded is visible to waiters
         if result is None:
             return self._not_found(request)
-        status, body = result
-        return _json_response(body, status=status)
+        status, answer = result
+        if request.method == "POST" and parts[0] == "channels" and parts[2:] == ["messages"] and status == 200:
+            await self._echo_message(answer)
+        return _json_response(answer, status=status)
+
+    async def _echo_message(self, message: object) -> None:
+        """Discord also sends the bot its own new message as MESSAGE_CREATE."""
+        if isinstance(message, dict):
+            payload = cast(_JSON, message)
+            guild_id = payload.get("guild_id")
+            if isinstance(guild_id, str):
+                await self._dispatch_guild(int(guild_id), [("MESSAGE_CREATE", dict(payload))])
 
     def _not_found(self, request: web.Request) -> web.Response:
         _log.warning(
@@ -1021,7 +1055,7 @@ class FakeDiscord:
         self._unhandled.append((request.method, request.path))
         return _json_response({"message": "404: Not Found", "code": 0}, status=404)
 
-    def _route(self, method: str, parts: list[str]) -> tuple[int, object] | None:
+    def _route(self, method: str, parts: list[str], body: object = None) -> tuple[int, object] | None:
         bot = str(self.bot_id)
         match method, parts:
             case "GET", ["users", "@me"]:
@@ -1042,6 +1076,11 @@ class FakeDiscord:
                 return self._guild_route(guild_id, rest)
             case "GET", ["channels", channel_id]:
                 return self._channel_route(channel_id)
+            case _, ["channels", channel_id, *rest] if rest and channel_id.isdigit():
+                guild = self._guild_of_channel(int(channel_id))
+                if guild is None or guild.id not in self._member_of:
+                    return None
+                return self.chat.route(method, int(channel_id), rest, body, guild.id, self.bot_id)
             case _:
                 return None
 
@@ -1071,6 +1110,9 @@ class FakeDiscord:
             case ["members", user_id]:
                 if user_id == str(self.bot_id):
                     return 200, self._member_payload(guild)
+                user = self.chat.users.get(int(user_id)) if user_id.isdigit() else None
+                if user is not None:
+                    return 200, user.member_payload()
                 return 404, {"message": "Unknown Member", "code": 10007}
             case _:
                 return None
@@ -1418,6 +1460,90 @@ class FakeDiscord:
         self._notify()
         return state
 
+    # ------------------------------------------------------------- users, chat
+
+    def _guild_of_channel(self, channel_id: int) -> FakeGuild | None:
+        for guild in self._all_guilds.values():
+            if channel_id == guild.text_channel_id or channel_id in guild.voice_channel_ids:
+                return guild
+        return None
+
+    def _user_voice_payload(self, guild: FakeGuild, user: FakeUser, channel_id: int | None) -> _JSON:
+        return {
+            "guild_id": str(guild.id),
+            "channel_id": str(channel_id) if channel_id is not None else None,
+            "user_id": str(user.id),
+            "member": user.member_payload(),
+            "session_id": f"user-voice-{user.id}",
+            "deaf": False,
+            "mute": False,
+            "self_deaf": False,
+            "self_mute": False,
+            "self_stream": False,
+            "self_video": False,
+            "suppress": False,
+            "request_to_speak_timestamp": None,
+        }
+
+    def add_user(self, name: str = "listener", *, bot: bool = False) -> FakeUser:
+        """Create a user (human unless ``bot``) who is a member of every guild.
+
+        Add users before the bot logs in so its GUILD_CREATE lists them; users
+        added later reach the bot with their first message or voice move.
+        """
+        user = self.chat.add_user(name, bot=bot)
+        self._notify()
+        return user
+
+    @property
+    def messages(self) -> tuple[SentMessage, ...]:
+        """Every message in the fake's channels (the bot's and the posted ones), oldest first."""
+        return tuple(self.chat.messages)
+
+    def bot_messages(self, channel_id: int | None = None) -> list[SentMessage]:
+        """Messages the bot sent (optionally in one channel), oldest first."""
+        return [
+            m
+            for m in self.chat.messages
+            if m.author_id == self.bot_id and (channel_id is None or m.channel_id == channel_id)
+        ]
+
+    async def post_message(
+        self, user: FakeUser, content: str, *, channel_id: int | None = None, guild_id: int | None = None
+    ) -> SentMessage:
+        """``user`` writes ``content`` in a text channel (default: the first guild's): MESSAGE_CREATE.
+
+        A bot's prefix command is just such a message (``"!play song"``).
+        """
+        guild = self._all_guilds[guild_id] if guild_id is not None else self.guild
+        channel = channel_id if channel_id is not None else guild.text_channel_id
+        message = self.chat.post(channel, user.id, content)
+        await self._dispatch_guild(guild.id, [("MESSAGE_CREATE", self.chat.message_payload(message, guild.id))])
+        self._notify()
+        return message
+
+    async def post_command(self, user: FakeUser, command: str, *args: str, prefix: str = "!") -> SentMessage:
+        """``user`` types a prefix command: ``post_command(user, "play", "song")`` posts ``!play song``."""
+        return await self.post_message(user, " ".join([prefix + command, *args]))
+
+    async def move_user(self, user: FakeUser, channel_id: int | None, *, guild_id: int | None = None) -> None:
+        """Put ``user`` in voice channel ``channel_id`` (``None``: out of voice): VOICE_STATE_UPDATE."""
+        guild = self._all_guilds[guild_id] if guild_id is not None else self.guild
+        if channel_id is not None and channel_id not in guild.voice_channel_ids:
+            raise ValueError(f"{channel_id} is not a voice channel of guild {guild.id}")
+        if channel_id is None:
+            self._user_voice.pop((guild.id, user.id), None)
+        else:
+            self._user_voice[(guild.id, user.id)] = channel_id
+        payload = self._user_voice_payload(guild, user, channel_id)
+        await self._dispatch_guild(guild.id, [("VOICE_STATE_UPDATE", payload)])
+        self._notify()
+
+    def user_voice_channel(self, user: FakeUser, guild_id: int | None = None) -> int | None:
+        """The voice channel ``user`` is in, as the fake last told the bot."""
+        guild = guild_id if guild_id is not None else self.guild.id
+        return self._user_voice.get((guild, user.id))
+
     async def kick_bot(self, guild_id: int) -> VoiceStateRecord:
         """Disconnect the bot from voice: a state update with a null channel, nothing else.
 
@@ -1563,6 +1689,8 @@ def _control(op: int, data: object) -> _JSON:
 
 def _json_response(body: object, *, status: int = 200) -> web.Response:
     # The dpy family compares the header to exactly "application/json".
+    if status == 204:
+        return web.Response(status=204)
     return web.Response(
         status=status,
         body=json.dumps(body).encode(),
