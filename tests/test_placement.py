@@ -110,6 +110,7 @@ async def test_a_track_failing_on_the_new_node_advances_the_queue(
     fakes[1].catalogue.add(title="Plays on A", identifier="failsOnB001", length=600_000, behaviour="exception")
     following = fakes[0].catalogue.add(title="Next", identifier="nextTrack01", length=600_000)
     player = voltricx.Player(GUILD, node=a)
+    player.autoplay = voltricx.AutoPlayMode.PARTIAL  # advance through the queue
     await player.connect(CHANNEL)
     await player.play(good)
     player.queue.put(following)
