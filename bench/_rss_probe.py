@@ -52,6 +52,9 @@ class _QuietOwner:
     def node_lost(self, node: Node) -> None:
         """Nothing to do."""
 
+    async def node_closing(self, node: Node) -> None:
+        """Nothing to do."""
+
 
 def rss_bytes() -> int:
     """Current resident set size, from ``/proc/self/statm``."""

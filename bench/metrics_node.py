@@ -48,6 +48,9 @@ class _QuietOwner:
     def node_lost(self, node: Node) -> None:
         """Nothing to do."""
 
+    async def node_closing(self, node: Node) -> None:
+        """Nothing to do."""
+
 
 def player_update_frames(count: int, *, guild_base: int, guilds: int) -> list[str]:
     """``count`` compact ``playerUpdate`` frames, round-robin over ``guilds`` guild ids.

@@ -9,6 +9,10 @@
   pool's migration pass (where the new node is chosen) until it returns,
   which is after the last player's update was acknowledged and the
   ``Failover`` event was emitted.
+* ``failover.crash_to_playing`` kills a FakeLavalink (connections refused,
+  like a crashed Lavalink) under a playing player, with the default
+  ``NodeConfig``, and times kill -> the player's rebuild acknowledged by the
+  second node (the ``Failover`` event).
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ from voltricx.events import Failover
 from voltricx.testing import FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
-__all__ = ["failover_players", "idle_player_memory", "import_time"]
+__all__ = ["crash_failover", "failover_players", "idle_player_memory", "import_time"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 RSS_TARGET_KIB = 400.0
 IMPORT_EXCESS_TARGET = 0.040
 FAILOVER_TARGET = 1.5
+CRASH_FAILOVER_TARGET = 1.0
 
 
 def _run_child(
@@ -197,7 +202,7 @@ async def _one_failover(players_count: int) -> dict[str, Any]:
     first = await FakeLavalink(password=_PASSWORD).start()
     second = await FakeLavalink(password=_PASSWORD).start()
     passes: list[tuple[float, float, int]] = []
-    original: Callable[..., Awaitable[None]] = runtime._migrate  # pyright: ignore[reportPrivateUsage]
+    original: Callable[..., Awaitable[None]] = runtime.recovery._migrate  # pyright: ignore[reportPrivateUsage]
 
     async def timed_migrate(players: list[voltricx.Player], old: voltricx.Node) -> None:
         # Pass-through timer around the pool's migration pass (instrumentation only).
@@ -237,7 +242,7 @@ async def _one_failover(players_count: int) -> dict[str, Any]:
         players = await asyncio.gather(*(start(i) for i in range(players_count)))
         setup = time.perf_counter() - setup_start
         second.clear_requests()
-        runtime._migrate = timed_migrate  # type: ignore[method-assign]  # pyright: ignore[reportPrivateUsage]
+        runtime.recovery._migrate = timed_migrate  # type: ignore[method-assign]  # pyright: ignore[reportPrivateUsage]
         killed = time.monotonic()
         first.kill()
         event = await gateway.wait_for(Failover, timeout=60)
@@ -260,7 +265,7 @@ async def _one_failover(players_count: int) -> dict[str, Any]:
             "setup_seconds": setup,
         }
     finally:
-        runtime.__dict__.pop("_migrate", None)
+        runtime.recovery.__dict__.pop("_migrate", None)
         await voltricx.Pool.close()
         await first.close()
         await second.close()
@@ -298,4 +303,62 @@ def failover_players(config: RunConfig) -> Measurement:
                 r["first_patch_to_event_seconds"] for r in results
             ),
         },
+    )
+
+
+async def _one_crash() -> float:
+    first = await FakeLavalink(password=_PASSWORD).start()
+    second = await FakeLavalink(password=_PASSWORD).start()
+    try:
+        gateway = FakeVoiceGateway()
+        configs = [
+            voltricx.NodeConfig(identifier=name, uri=fake.uri, password=_PASSWORD)
+            for name, fake in (("A", first), ("B", second))
+        ]
+        await voltricx.Pool.connect(client=gateway, nodes=configs, report=False)
+        node_a, node_b = voltricx.Pool.get_node("A"), voltricx.Pool.get_node("B")
+        loaded = await node_a.rest.load_tracks("ytsearch:crash bench")
+        tracks = loaded.data
+        if not isinstance(tracks, list) or not tracks:
+            raise AssertionError("FakeLavalink returned no tracks to play")
+        player = voltricx.Player(_GUILD_BASE, node=node_a)
+        await player.connect(_CHANNEL_BASE)
+        await player.play(tracks[0], start=10_000)
+        killed = time.monotonic()
+        first.kill()
+        await gateway.wait_for(Failover, timeout=30)
+        moved = time.monotonic() - killed
+        if player.node is not node_b or second.player(_GUILD_BASE) is None:
+            raise AssertionError("the player did not move to the second node")
+        return moved
+    finally:
+        await voltricx.Pool.close()
+        await first.close()
+        await second.close()
+
+
+@metric(
+    "failover.crash_to_playing",
+    description="crash failover: kill -> playing on the new node (a killed FakeLavalink "
+    "refuses connections; default NodeConfig; until the rebuild is acknowledged)",
+    target=Target.max_value(CRASH_FAILOVER_TARGET),
+)
+def crash_failover(config: RunConfig) -> Measurement:
+    """Median seconds from a node's crash to its player playing on the other node."""
+    runs = 1 if config.quick else 7
+    logger = logging.getLogger("voltricx")
+    saved = (logger.level, logger.propagate, list(logger.handlers))
+    logger.handlers = [_KeepErrors()]
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        samples = [asyncio.run(_one_crash()) for _ in range(runs)]
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+        logger.handlers = saved[2]
+    return Measurement(
+        ours=statistics.median(samples),
+        samples=runs,
+        notes={"runs": samples, "max": max(samples)},
     )

@@ -25,6 +25,7 @@ EXPECTED_METRICS = {
     "memory.idle_players_1000",
     "import.voltricx",
     "failover.players_1000",
+    "failover.crash_to_playing",
 }
 
 

@@ -1,7 +1,14 @@
 """Chaos: 3 nodes, 1000 players, a node killed or stalled and later restored every few seconds.
 
 The schedule comes from a seeded RNG, so every run injects the same faults
-in the same order. At the end: no player lost, every player on a healthy
+in the same order. Around the faults it also moves players
+(``switch_node``, also towards the failing node), drains and undrains nodes,
+removes a node from the pool once and adds it back, lets players leave and
+new ones join while failovers are in flight, and plays tracks of unknown
+length and tracks that fail to start on one node (so some moves end in a
+failed start and a queue advance). After every step every live player is
+held by exactly one server (its node's session) and every player that left
+by none. At the end: no player lost, every player on a healthy
 node and present there exactly once, position regression at most 1 s per
 failover, no task or session leaked, no unhandled exception logged, and the
 password in no log line. The figures are printed (``pytest -s``) and logged.
@@ -32,9 +39,10 @@ import pytest
 import voltricx
 from voltricx import NodeStatus
 from voltricx._state import runtime
+from voltricx.errors import VoltricxError
 from voltricx.events import Failover, NodeDisconnected, PlayerDestroyed
 from voltricx.models.track import Track
-from voltricx.testing import FakeLavalink, FakePlayer
+from voltricx.testing import FakeLavalink, FakePlayer, wait_one_copy
 from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
@@ -64,6 +72,11 @@ class Figures:
     moved: int = 0
     regressions: list[float] = field(default_factory=list[float])
     recovery: list[float] = field(default_factory=list[float])
+    switches: int = 0
+    drains: int = 0
+    removals: int = 0
+    left: int = 0
+    joined: int = 0
 
     def summary(self) -> str:
         worst = max(self.regressions, default=0.0)
@@ -72,17 +85,24 @@ class Figures:
         return (
             f"chaos[{self.profile}]: {PLAYERS} players, 3 nodes, {self.seconds:g}s: {self.kills} kills, "
             f"{self.stalls} stalls, {self.failovers} Failover events moving {self.moved} players, "
-            f"{self.resumes} resumed sessions; position regression max {worst:.3f}s mean {mean:.3f}s; "
-            f"slowest recovery {slowest:.2f}s"
+            f"{self.resumes} resumed sessions; {self.switches} switch_node, {self.drains} drains, "
+            f"{self.removals} removals, {self.left} players left and {self.joined} joined mid-failover; "
+            f"position regression max {worst:.3f}s mean {mean:.3f}s; slowest recovery {slowest:.2f}s"
         )
+
+
+async def start_player(index: int, node: voltricx.Node, tracks: list[Track]) -> voltricx.Player:
+    player = voltricx.Player(GUILD_BASE + index, node=node)
+    player.autoplay = voltricx.AutoPlayMode.PARTIAL  # a failed start advances the queue
+    await player.connect(CHANNEL_BASE + index)
+    player.queue.put(tracks[1 + index % (len(tracks) - 2)])  # what comes after a failed start
+    await player.play(tracks[index % len(tracks)], start=(index % 30) * 1000)
+    return player
 
 
 async def start_players(nodes: list[voltricx.Node], tracks: list[Track]) -> list[voltricx.Player]:
     async def one(index: int) -> voltricx.Player:
-        player = voltricx.Player(GUILD_BASE + index, node=nodes[index % len(nodes)])
-        await player.connect(CHANNEL_BASE + index)
-        await player.play(tracks[index % len(tracks)], start=(index % 30) * 1000)
-        return player
+        return await start_player(index, nodes[index % len(nodes)], tracks)
 
     players: list[voltricx.Player] = []
     for batch in range(0, PLAYERS, 100):
@@ -136,7 +156,12 @@ async def test_chaos(
         await fake_factory(password=SECRET, stats_interval=0.5, player_update_interval=5.0)
         for _ in range(3)
     ]
-    tracks = [fakes[0].catalogue.add(title=f"Chaos {i}", length=3_600_000) for i in range(10)]
+    # Track 0 has an unknown length (-1); the last one fails to start on N1 only.
+    tracks = [
+        fakes[0].catalogue.add(title=f"Chaos {i}", identifier=f"chaos{i:07d}", length=-1 if i == 0 else 3_600_000)
+        for i in range(10)
+    ]
+    fakes[1].catalogue.add(title="Chaos 9", identifier="chaos0000009", length=3_600_000, behaviour="exception")
     configs = [
         node_config(
             fake, f"N{i}", password=SECRET, heartbeat=0, stall_timeout=1.5, request_timeout=15.0
@@ -147,6 +172,8 @@ async def test_chaos(
     nodes = [voltricx.Pool.get_node(f"N{i}") for i in range(3)]
     fake_of = dict(zip(nodes, fakes, strict=True))
     players = await start_players(nodes, tracks)
+    tracked = list(players)  # every player ever made: the live ones and the ones that left
+    next_index = PLAYERS
     assert len(voltricx.Pool.players()) == PLAYERS
     figures = Figures(profile, SECONDS[profile])
 
@@ -179,9 +206,71 @@ async def test_chaos(
             for p in players
         ) and not runtime.parked
 
+    async def switch_some(avoid: voltricx.Node | None) -> None:
+        """switch_node for a few players, towards any node (a dead or stalled one fails: fine)."""
+        # Not off the failing node either: a DELETE to a stalled node would hang until its timeout.
+        movers = rng.sample([p for p in players if p.node is not avoid], 6)
+        targets = [rng.choice(nodes) for _ in movers]
+
+        async def one(player: voltricx.Player, target: voltricx.Node) -> None:
+            with contextlib.suppress(VoltricxError):  # the target is down, or the player left
+                await player.switch_node(target)
+
+        figures.switches += len(movers)
+        await asyncio.gather(*(one(p, t) for p, t in zip(movers, targets, strict=True) if t is not avoid))
+
+    async def leave_and_join(node: voltricx.Node, victims: list[voltricx.Player]) -> None:
+        """While ``node``'s players are being moved: some leave, new ones join elsewhere."""
+        nonlocal next_index
+        leavers = rng.sample(victims, min(4, len(victims)))
+        for player in leavers:
+            players.remove(player)
+            victims.remove(player)
+        others = [n for n in nodes if n is not node and n.status is NodeStatus.CONNECTED]
+        joins = list(range(next_index, next_index + (3 if others else 0)))
+        next_index += len(joins)
+        joined = await asyncio.gather(
+            *(p.disconnect() for p in leavers),
+            *(start_player(i, rng.choice(others), tracks) for i in joins),
+        )
+        fresh = [p for p in joined if isinstance(p, voltricx.Player)]
+        players.extend(fresh)
+        tracked.extend(fresh)
+        figures.left += len(leavers)
+        figures.joined += len(fresh)
+
+    async def drain_one() -> None:
+        candidates = [n for n in nodes if n.players and n.status is NodeStatus.CONNECTED]
+        if len(candidates) < 1 or sum(n.status is NodeStatus.CONNECTED for n in nodes) < 2:
+            return
+        node = rng.choice(candidates)
+        await voltricx.Pool.drain(node.identifier)
+        figures.drains += 1
+        assert not node.players
+        await wait_one_copy(fakes, tracked, timeout=15)
+        voltricx.Pool.undrain(node.identifier)
+
+    async def remove_and_add_back() -> None:
+        index = rng.randrange(3)
+        node = nodes[index]
+        await voltricx.Pool.remove_node(node.identifier)
+        figures.removals += 1
+        assert node.identifier not in voltricx.Pool.nodes() and all(p.node is not node for p in players)
+        await wait_one_copy(fakes, tracked, timeout=15)
+        await voltricx.Pool.connect(client=gateway, nodes=[configs[index]], report=False)
+        back = voltricx.Pool.get_node(node.identifier)
+        nodes[index] = back
+        fake_of[back] = fake_of.pop(node)
+
     chaos_end = loop.time() + figures.seconds
+    step = 0
     while loop.time() < chaos_end:
         await asyncio.sleep(rng.uniform(0.5, 1.5))  # the schedule itself, not a synchronisation
+        step += 1
+        if step == 3:
+            await remove_and_add_back()
+            await settle(healthy, timeout=15)
+            await wait_one_copy(fakes, tracked, timeout=15)
         index = rng.randrange(3)
         node, fake = nodes[index], fake_of[nodes[index]]
         if not node.players:
@@ -198,6 +287,11 @@ async def test_chaos(
             figures.kills += 1
             fake.kill()
             frozen = server_positions(fake, node.session_id)
+        # While the victims move: others switch nodes, some victims leave, new players join.
+        if rng.random() < 0.5:
+            await switch_some(node)
+        # A leaver's DELETE to a stalled node hangs until its timeout: do not wait for it here.
+        churn = asyncio.ensure_future(leave_and_join(node, victims)) if rng.random() < 0.5 else None
         # Wait for every victim to be rebuilt elsewhere.
         await settle(
             lambda node=node, victims=victims: all(p.node is not node for p in victims) and healthy(),
@@ -225,6 +319,7 @@ async def test_chaos(
             reference = server.position_at(lost)  # a killed node's clock is frozen
             figures.regressions.append(max(0.0, (reference - request.json["position"]) / 1000))
         figures.failovers += len(gateway.of_type(Failover)) - failovers_before
+        await wait_one_copy(fakes, tracked, timeout=15)
         # Restore the node after a while: restart (a real restart or a quick one), or unstall.
         await asyncio.sleep(rng.uniform(0.3, 1.2))  # the schedule
         if stall and rng.random() < 0.5:
@@ -232,9 +327,17 @@ async def test_chaos(
         else:
             await fake.restart(keep_sessions=rng.random() < 0.5)
         await node.wait_for_status(NodeStatus.CONNECTED, timeout=15)
+        if churn is not None:
+            await asyncio.wait_for(churn, timeout=30)
         if node.resumed:
             figures.resumes += 1
         await settle(healthy, timeout=15)
+        await wait_one_copy(fakes, tracked, timeout=15)
+        if rng.random() < 0.3:
+            await drain_one()
+        elif rng.random() < 0.3:
+            await switch_some(None)
+            await wait_one_copy(fakes, tracked, timeout=15)
         if profile == "nodelink":
             # NodeLink destroys a session's players when its websocket closes: no copies linger.
             assert not node.resumed
@@ -243,12 +346,17 @@ async def test_chaos(
             fake_.clear_requests()
 
     figures.moved = sum(len(e.players) for e in gateway.of_type(Failover))
+    figures.failovers = len(gateway.of_type(Failover))  # some land after their step's count
     await runtime.tasks.wait_idle(timeout=30)
     await settle(healthy, timeout=30)
 
     # 0 players lost; every player on a healthy node, exactly once there and nowhere else.
-    assert not gateway.of_type(PlayerDestroyed)
-    assert len(voltricx.Pool.players()) == PLAYERS
+    await wait_one_copy(fakes, tracked, timeout=30)
+    assert {e.reason for e in gateway.of_type(PlayerDestroyed)} <= {"left"}
+    assert len(gateway.of_type(PlayerDestroyed)) == figures.left
+    live = len(players)
+    assert live == PLAYERS - figures.left + figures.joined
+    assert len(voltricx.Pool.players()) == live
     owners: dict[int, list[str]] = {}
     for node in nodes:
         fake = fake_of[node]
@@ -259,11 +367,11 @@ async def test_chaos(
         assert set(remote) == {str(g) for g in node.players}, node.identifier
         for guild in remote:
             owners.setdefault(int(guild), []).append(node.identifier)
-    assert all(len(v) == 1 for v in owners.values()) and len(owners) == PLAYERS
+    assert all(len(v) == 1 for v in owners.values()) and len(owners) == live
     assert all(p.node.players.get(p.guild_id) is p for p in players)
     assert max(figures.regressions, default=0.0) <= 1.0
     assert [dead_copies(f) for f in fakes] == [0, 0, 0]
-    assert sum(len(f.players) for f in fakes) == PLAYERS
+    assert sum(len(f.players) for f in fakes) == live
     if profile == "nodelink":
         assert figures.resumes == 0 and figures.failovers >= figures.kills + figures.stalls
 
@@ -299,7 +407,7 @@ async def test_brief_drop_inside_grace_resumes_without_duplicates(
         await player.play(tracks[0], start=i * 1000)
         players.append(player)
     session = node.session_id
-    fakes[0].kill()
+    fakes[0].kill_behind_proxy()  # the node may still hold the session: the grace applies
     await node.wait_for_status(NodeStatus.DISCONNECTED, timeout=5)
     await fakes[0].restart(keep_sessions=True)
     await gateway.wait_for(voltricx.events.NodeReady, lambda e: e.node is node and e.resumed, timeout=10)

@@ -40,7 +40,16 @@ SNIPPETS = DOCS / "snippets"
 BIN = Path(sys.executable).parent
 
 #: Snippets run against the fakes by a test below.
-RUN = {"connect", "nodes", "players", "filters", "failover", "testing_recipes", "testing_discord"}
+RUN = {
+    "connect",
+    "nodes",
+    "players",
+    "filters",
+    "failover",
+    "node_operations",
+    "testing_recipes",
+    "testing_discord",
+}
 #: Snippets that need a Discord library (or a real node): compiled and type-checked only.
 TYPECHECK_ONLY = {
     "events",
@@ -345,6 +354,24 @@ async def test_failover_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     assert "US -> EU: 1 player(s) moved" in out
     assert "True 70" in out
+
+
+async def test_node_operations_snippets_run(capsys: pytest.CaptureFixture[str]) -> None:
+    import voltricx.regions
+
+    snippet = load_snippet("node_operations")
+    await snippet.upgrade_a_node()
+    assert "US-2 {} {1234: 1}" in capsys.readouterr().out
+    await snippet.remove_and_move()
+    out = capsys.readouterr().out
+    assert "OLD -> NEW switch" in out and "['NEW'] NEW" in out
+    saved = dict(voltricx.regions.VOICE_REGIONS)
+    try:
+        snippet.name_your_regions()
+    finally:
+        voltricx.regions.VOICE_REGIONS.clear()
+        voltricx.regions.VOICE_REGIONS.update(saved)
+    assert capsys.readouterr().out.strip() == "eu-central"
 
 
 async def test_testing_recipes_run() -> None:

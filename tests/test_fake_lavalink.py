@@ -568,11 +568,36 @@ async def test_kill_drops_everything_and_refuses_service(
     msg = await ws.receive(timeout=5)
     assert msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.ERROR)
     assert ws.close_code == 1006
-    with pytest.raises(aiohttp.ClientConnectionError):
+    with pytest.raises(aiohttp.ClientConnectorError) as refused:
         async with http.get(f"{fake.uri}/version", headers=AUTH):
             pass
+    assert isinstance(refused.value.os_error, ConnectionRefusedError)
+    assert fake.connections_while_down == 0  # refused by the kernel: nothing accepted
+    assert len(fake.requests) == recorded and fake.held_guilds() == {}
+    port = fake.port
+    await fake.restart()
+    assert fake.port == port
+    async with http.get(f"{fake.uri}/version", headers=AUTH) as response:
+        assert response.status == 200
+
+
+async def test_kill_behind_proxy_accepts_then_drops(
+    fake: FakeLavalink, http: aiohttp.ClientSession
+) -> None:
+    ws, _ = await connect(fake, http)
+    recorded = len(fake.requests)
+    fake.kill_behind_proxy()
+    await ws.receive(timeout=5)
+    assert ws.close_code == 1006
+    with pytest.raises(aiohttp.ClientConnectionError) as dropped:
+        async with http.get(f"{fake.uri}/version", headers=AUTH):
+            pass
+    assert not isinstance(dropped.value, aiohttp.ClientConnectorError)  # accepted, then dropped
     assert fake.connections_while_down >= 1
     assert len(fake.requests) == recorded
+    await fake.restart()
+    async with http.get(f"{fake.uri}/version", headers=AUTH) as response:
+        assert response.status == 200
 
 
 async def test_restart_without_sessions(fake: FakeLavalink, http: aiohttp.ClientSession) -> None:

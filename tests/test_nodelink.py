@@ -322,7 +322,7 @@ async def test_brief_drop(fake_factory: FakeFactory, gateway: FakeVoiceGateway, 
     node = voltricx.Pool.get_node("US")
     players = await start_players(node, 5)
     session = node.session_id
-    fake.kill()
+    fake.kill_behind_proxy()  # the node may still hold the session: the grace applies
     await node.wait_for_status(NodeStatus.DISCONNECTED, timeout=5)
     await fake.restart(keep_sessions=True)
     if profile == "lavalink":

@@ -406,7 +406,7 @@ async def test_filters_are_a_builder_sent_whole_and_validated(fake_factory: Fake
 # -- failover state ------------------------------------------------------------------
 
 
-async def test_migrate_rebuilds_in_one_update_and_keeps_home(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
+async def test_switch_node_rebuilds_in_one_update_and_keeps_home(fake_factory: FakeFactory, gateway: FakeVoiceGateway) -> None:
     a, b = await fake_factory(), await fake_factory()
     await voltricx.Pool.connect(client=gateway, nodes=[node_config(a, "A"), node_config(b, "B")], report=False)
     node_a, node_b = voltricx.Pool.get_node("A"), voltricx.Pool.get_node("B")
@@ -415,7 +415,7 @@ async def test_migrate_rebuilds_in_one_update_and_keeps_home(fake_factory: FakeF
     track = short(a, "Migrating", length=600_000)
     await player.play(track, start=5000, volume=70)
     b.clear_requests()
-    await player.migrate(node_b)
+    await player.switch_node(node_b)
     patches = [r for r in b.requests if r.method == "PATCH"]
     assert len(patches) == 1
     body = patches[0].json
@@ -423,3 +423,7 @@ async def test_migrate_rebuilds_in_one_update_and_keeps_home(fake_factory: FakeF
     assert player.node is node_b and player.home == "text-channel" and player.volume == 70
     remote = b.player(GUILD)
     assert remote is not None and remote.track is not None and remote.track.encoded == track.encoded
+    # The old copy is gone: A got a DELETE, and no node but B holds the guild.
+    assert any(r.method == "DELETE" and r.path.endswith(f"/players/{GUILD}") for r in a.requests)
+    assert a.held_guilds() == {} and b.held_guilds() == {GUILD: 1}
+    assert GUILD not in node_a.players and node_b.players[GUILD] is player

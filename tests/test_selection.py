@@ -67,3 +67,14 @@ def test_no_stats_at_all_is_zero() -> None:
 
 def test_disconnected_penalty_value() -> None:
     assert pytest.approx(9e30) == DISCONNECTED_PENALTY
+
+
+def test_raw_load_average_is_divided_by_cores() -> None:
+    # NodeLink reports the load average (4.0 on 8 cores: half busy); Lavalink a fraction.
+    nodelink = Stats(players=0, playing_players=0, uptime=1, cpu=Cpu(cores=8, system_load=4.0))
+    lavalink = Stats(players=0, playing_players=0, uptime=1, cpu=Cpu(cores=8, system_load=0.5))
+    assert math.isclose(stats_penalty(nodelink), CPU_HALF_LOAD, rel_tol=1e-9)
+    assert math.isclose(stats_penalty(lavalink), CPU_HALF_LOAD, rel_tol=1e-9)
+    # A fraction (<= 1.0) is never divided: 0.87 stays 0.87 whatever the cores.
+    fraction = Stats(players=0, playing_players=0, uptime=1, cpu=Cpu(cores=4, system_load=0.87))
+    assert math.isclose(stats_penalty(fraction), cpu_penalty(0.87), rel_tol=1e-9)

@@ -141,7 +141,7 @@ def failover_timeline() -> str:
         d.box(at(t0), y, at(t1) - at(t0), 46, lines, fill=fill, size=12, rx=4)
 
     band(0, grace, 120, [f"grace period: resume_grace = {grace:g} s",
-                         "the node resumes: nothing moves"], "server")
+                         "(none if refused); resumed: nothing moves"], "server")
     band(grace, end, 120, [f"only if no node is healthy: wait up to {wait:g} s",
                            "players stay parked until a node is ready"], "warn")
     d.box(at(0), 182, max(at(first_retry) - at(0), 4), 20, [""], fill="core", rx=2)

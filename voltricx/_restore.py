@@ -172,7 +172,7 @@ def _fingerprint(player: Player, frozen: bool) -> Hashable:
 def _expected(snapshot: PlayerSnapshot, now: float) -> int:
     position = snapshot.position_at(now)
     track = snapshot.track
-    if track is not None and not track.is_stream:
+    if track is not None and not track.is_stream and track.length >= 0:
         position = min(position, track.length)
     return position
 
@@ -469,8 +469,7 @@ class Restorer:
                 _log.warning("store: cannot restore guild %s: %s: %s", guild_id, type(exc).__name__, exc)
                 continue
             self.requesters[guild_id] = _apply(player, snapshot, now)
-            runtime.players[guild_id] = player
-            node.players[guild_id] = player
+            runtime.adopt(player, node)
             self.players.append(player)
 
     async def finish(self, *, rejoin: bool = True) -> None:
@@ -485,7 +484,7 @@ class Restorer:
                 work.append(self._on_node(node, players))
             else:
                 # Never connected: park them; they move when a node is healthy.
-                runtime.tasks.spawn(runtime.failover(node), name=f"restore {node.identifier}")
+                runtime.failover(node)
         await asyncio.gather(*work)
         if rejoin:
             await self._rejoin()
@@ -521,8 +520,14 @@ class Restorer:
 
     async def _recreate(self, player: Player, node: Node) -> None:
         track = player.current
-        # ``position`` is clamped to the track's length, so this says "it ran to the end".
-        ended = track is not None and not track.is_stream and player.position >= track.length
+        # ``position`` is clamped to the track's length, so this says "it ran to the end"
+        # (a track of unknown length, -1, never ends this way).
+        ended = (
+            track is not None
+            and not track.is_stream
+            and track.length >= 0
+            and player.position >= track.length
+        )
         if ended:
             player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
                 track=None,
@@ -532,12 +537,13 @@ class Restorer:
                 filters=player.filters_payload,
             )
         try:
-            await player.migrate(node)
+            async with runtime.placement(player.guild_id):
+                if player.destroyed or node.players.get(player.guild_id) is not player:
+                    return
+                await runtime.move(player, node, delete_old=False)
         except VoltricxError as exc:
             _log.warning("store: re-creating the player of guild %s failed: %s", player.guild_id, exc)
-            if node.players.get(player.guild_id) is player:
-                del node.players[player.guild_id]
-            runtime.parked[player.guild_id] = player
+            runtime.park(player)
             return
         self.recreated += 1
         if ended and track is not None:

@@ -1,9 +1,22 @@
-"""The pool's runtime state: nodes, players, the adapter, and failover.
+"""The pool's runtime: the one owner of where every player lives.
 
-``voltricx.Pool`` is the public, class-level face of the single
-`runtime` defined here. Nodes report to it (it is their
-[`NodeOwner`][voltricx.node.NodeOwner]); players find their gateway and event
-sink through it.
+A [Runtime][voltricx._state.Runtime] holds the nodes, the players by guild,
+the players waiting for a node (parked), the adapter and the event sink. It
+is the only code that writes those maps and every ``node.players``. Nodes
+reach it through [NodeOwner][voltricx.node.NodeOwner], players through
+[PlayerOwner][voltricx.player.PlayerOwner]; neither imports this module's
+default instance.
+
+Every change of a guild's placement (a move, a failover rebuild, a drain,
+a removal, a move back home, a restore, a stray sweep, a destroy) runs
+inside `Runtime.placement` for that guild, one at a time and in
+order, so at every moment exactly one node holds each live guild's player.
+Player commands (``play``, ``pause``, ...) take the same per-guild turn, so
+a move never rebuilds a player from state a command is about to change.
+
+``voltricx.Pool`` is the class-level face of the default runtime,
+`runtime`. What happens when a node is lost is in
+`voltricx._failover`.
 """
 
 from __future__ import annotations
@@ -11,12 +24,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
+from voltricx._failover import FAILOVER_WAIT, Recovery
 from voltricx._tasks import TaskTracker
 from voltricx.enums import NodeStatus
-from voltricx.errors import NoNodesAvailable, VoltricxError
-from voltricx.events import Event, EventSink, Failover
+from voltricx.errors import NodeNotFound, NoNodesAvailable, PlayerError, VoltricxError
+from voltricx.events import (
+    Event,
+    EventSink,
+    NodeDraining,
+    NodeRemoved,
+    PlayerDestroyed,
+    PlayersMoved,
+)
 from voltricx.gateway import VoiceGateway
 from voltricx.selection import best_node
 
@@ -24,28 +46,65 @@ if TYPE_CHECKING:
     from voltricx.node import Node
     from voltricx.player import Player
 
-__all__ = ["Runtime", "runtime"]
+__all__ = ["FAILOVER_WAIT", "Runtime", "runtime"]
 
 _log = logging.getLogger("voltricx.pool")
 
-#: Seconds failover waits for a healthy node before parking the players.
-FAILOVER_WAIT = 5.0
-#: A player whose migration failed this many times in a row is given up.
-MAX_MIGRATION_FAILURES = 3
+
+class _Turn:
+    """One guild's queue of placement changes: a lock and how many wait for it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
 
 
 class Runtime:
-    """State behind ``voltricx.Pool`` (one per process)."""
+    """Nodes, players and the adapter of one pool; the only writer of placement.
+
+    Attributes:
+        gateway: The adapter's voice gateway (``None`` before ``Pool.connect``).
+        sink: Where events go (``None`` before ``Pool.connect``).
+        nodes: Every node of the pool by identifier.
+        players: Every live player by guild id.
+        parked: Players whose node was lost and that wait for a healthy node.
+        move_back: Whether players go back to a node of their own region when one is ready.
+    """
 
     def __init__(self) -> None:
         self.gateway: VoiceGateway | None = None
         self.sink: EventSink | None = None
         self.nodes: dict[str, Node] = {}
         self.players: dict[int, Player] = {}
-        self.tasks = TaskTracker("pool")
         self.parked: dict[int, Player] = {}
-        self._grace: dict[str, asyncio.Task[None]] = {}
+        self.tasks = TaskTracker("pool")
+        self.move_back = True
+        self.recovery = Recovery(self)
+        self._turns: dict[int, _Turn] = {}
         self._node_up: asyncio.Event | None = None
+
+    # -- per-guild order ---------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def placement(self, guild_id: int) -> AsyncGenerator[None]:
+        """Hold ``guild_id``'s turn: placement changes and commands of a guild run one at a time."""
+        turn = self._turns.get(guild_id)
+        if turn is None:
+            turn = self._turns[guild_id] = _Turn()
+        turn.users += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.users -= 1
+            if turn.users == 0 and self._turns.get(guild_id) is turn:
+                del self._turns[guild_id]
+
+    def busy(self, guild_id: int) -> bool:
+        """True while some placement change or command of ``guild_id`` runs or waits."""
+        return guild_id in self._turns
 
     # -- NodeOwner -------------------------------------------------------------------
 
@@ -60,37 +119,237 @@ class Runtime:
             _log.exception("event sink failed on %s", type(event).__name__)
 
     def node_ready(self, node: Node, resumed: bool) -> None:
-        """A node connected: wake failover waiters and re-home parked players."""
+        """A node connected: wake failover waiters, re-home parked players, sweep strays."""
         if self._node_up is not None:
             self._node_up.set()
-        if self.parked:
-            self.tasks.spawn(self._migrate_parked(), name="migrate parked players")
-        if resumed:
-            # A resumed session may still hold players that failed over meanwhile; those
-            # copies go. Players still owned by this node (or being moved) are kept, and
-            # every migration pass sweeps again once its players have a home.
-            self.tasks.spawn(self.drop_strays(node), name=f"strays {node.identifier}")
+        self.recovery.node_ready(node, resumed)
 
     def node_lost(self, node: Node) -> None:
-        """A node's websocket dropped: give it ``resume_grace`` seconds, then fail over."""
-        if not node.players:
-            return
-        for player in node.players.values():
-            player._freeze()  # pyright: ignore[reportPrivateUsage]
-        previous = self._grace.get(node.identifier)
-        if previous is not None and not previous.done():
-            return
-        self._grace[node.identifier] = self.tasks.spawn(
-            self._grace_then_failover(node), name=f"grace {node.identifier}"
-        )
+        """A node's websocket dropped: resume it or fail its players over."""
+        self.recovery.node_lost(node)
 
-    # -- helpers ---------------------------------------------------------------------
+    async def node_closing(self, node: Node) -> None:
+        """``node.close()`` was called on a node of this pool: move its players, then forget it."""
+        if self.nodes.get(node.identifier) is not node:
+            return
+        await self._empty(node, reason="remove", strict=False)
+        session = node.session_id
+        if session is not None and node.status is NodeStatus.CONNECTED and node.resuming_supported:
+            # Nothing will resume this session: let the server free it now.
+            try:
+                await node.rest.update_session(session, resuming=False)
+            except VoltricxError as exc:
+                _log.debug("node %s: could not turn resuming off before closing: %s", node.identifier, exc)
+        if self.nodes.get(node.identifier) is node:
+            del self.nodes[node.identifier]
+            self.emit(NodeRemoved(node))
+
+    # -- PlayerOwner -----------------------------------------------------------------
 
     def require_gateway(self) -> VoiceGateway:
         """The adapter, or a clear error when ``Pool.connect`` has not run."""
         if self.gateway is None:
             raise VoltricxError("call voltricx.Pool.connect(client=..., nodes=[...]) first")
         return self.gateway
+
+    def choose_node(self, region: str | None = None) -> Node:
+        """The best connected node of the pool (``region`` preferred)."""
+        return best_node(self.nodes.values(), region=region)
+
+    def get_player(self, guild_id: int) -> Player | None:
+        """The live player of ``guild_id``."""
+        return self.players.get(guild_id)
+
+    def attach(self, player: Player) -> None:
+        """Make ``player`` the guild's player, held by ``player.node``."""
+        existing = self.players.get(player.guild_id)
+        if existing is not None and existing is not player:
+            raise PlayerError(f"guild {player.guild_id} already has a player; disconnect it first")
+        self.players[player.guild_id] = player
+        player.node.players[player.guild_id] = player
+
+    async def release(self, player: Player, reason: str) -> None:
+        """Destroy ``player``: off every registry, DELETE where it landed, then the event.
+
+        Waits for an in-flight move of the guild, so the copy it created is the one deleted.
+        """
+        guild_id = player.guild_id
+        if self.players.get(guild_id) is player:
+            del self.players[guild_id]
+        if self.parked.get(guild_id) is player:
+            del self.parked[guild_id]
+        async with self.placement(guild_id):
+            holders = [n for n in self.nodes.values() if n.players.get(guild_id) is player]
+            node = player.node
+            if node not in holders:
+                holders.append(node)
+            for holder in holders:
+                if holder.players.get(guild_id) is player:
+                    del holder.players[guild_id]
+            for holder in holders:
+                if holder.status is NodeStatus.CONNECTED and holder.session_id is not None:
+                    try:
+                        await holder.rest.destroy_player(holder.session_id, guild_id)
+                    except VoltricxError as exc:
+                        _log.debug("guild %s: destroy on node %s failed: %s", guild_id, holder.identifier, exc)
+        self.emit(PlayerDestroyed(player, reason))
+
+    async def switch(self, player: Player, node: Node, *, reason: str = "switch") -> None:
+        """Move ``player`` to ``node`` in its guild's turn (see ``Player.switch_node``)."""
+        async with self.placement(player.guild_id):
+            old = player.node
+            if old is node and node.players.get(player.guild_id) is player:
+                return
+            await self.move(player, node)
+        if old is not node:
+            self.emit(PlayersMoved(old, node, (player,), reason))
+
+    async def move(self, player: Player, target: Node, *, delete_old: bool = True) -> None:
+        """Rebuild ``player`` on ``target`` with one update; call inside the guild's turn.
+
+        The player is in ``target.players`` before the update is sent, so what the
+        target says about the guild meanwhile (a failed start) reaches it. On
+        success the old node forgets it and, when it can be reached and
+        ``delete_old`` is set, is sent a DELETE; on failure the target forgets it.
+        """
+        guild_id = player.guild_id
+        if player.destroyed:
+            raise PlayerError(f"the player of guild {guild_id} was destroyed")
+        old = player.node
+        session = target.require_session()
+        position = player.position
+        payload = player.rebuild_payload()
+        registered = target.players.get(guild_id) is player
+        target.players[guild_id] = player
+        try:
+            response = await target.rest.update_player(session, guild_id, payload)
+        except BaseException:
+            if not registered and target is not old and target.players.get(guild_id) is player:
+                del target.players[guild_id]
+            raise
+        for node in self.nodes.values():
+            if node is not target and node.players.get(guild_id) is player:
+                del node.players[guild_id]
+        if old is not target and old.players.get(guild_id) is player:
+            del old.players[guild_id]
+        if self.parked.get(guild_id) is player:
+            del self.parked[guild_id]
+        player._placed(target, payload, position, response)  # pyright: ignore[reportPrivateUsage]
+        if (
+            delete_old
+            and old is not target
+            and old.status is NodeStatus.CONNECTED
+            and old.session_id is not None
+        ):
+            try:
+                await old.rest.destroy_player(old.session_id, guild_id)
+            except VoltricxError as exc:
+                # The copy stays until the next stray sweep of that node.
+                _log.debug("guild %s: removing the old copy on %s failed: %s", guild_id, old.identifier, exc)
+
+    def adopt(self, player: Player, node: Node) -> None:
+        """Register a restored player on ``node`` (before any request)."""
+        self.players[player.guild_id] = player
+        node.players[player.guild_id] = player
+
+    def park(self, player: Player) -> None:
+        """``player`` has no node for now; it moves when a node is healthy."""
+        guild_id = player.guild_id
+        if player.destroyed:
+            return
+        for node in self.nodes.values():
+            if node.players.get(guild_id) is player:
+                del node.players[guild_id]
+        if player.node.players.get(guild_id) is player:
+            del player.node.players[guild_id]
+        self.parked[guild_id] = player
+
+    # -- node operations ---------------------------------------------------------------
+
+    def node(self, identifier: str) -> Node:
+        """The node called ``identifier`` or [NodeNotFound][voltricx.NodeNotFound]."""
+        node = self.nodes.get(identifier)
+        if node is None:
+            raise NodeNotFound(identifier)
+        return node
+
+    async def drain(self, identifier: str) -> None:
+        """Stop choosing the node and move its players to the best other nodes, one by one."""
+        node = self.node(identifier)
+        if not node.draining:
+            node.draining = True
+            self.emit(NodeDraining(node))
+        try:
+            await self._empty(node, reason="drain", strict=True)
+        except NoNodesAvailable:
+            node.draining = False
+            raise NoNodesAvailable(
+                f"node {identifier!r} cannot be drained: no other node is connected; "
+                "connect another node first"
+            ) from None
+
+    def undrain(self, identifier: str) -> None:
+        """Let the node be chosen again."""
+        self.node(identifier).draining = False
+
+    async def remove_node(self, identifier: str, *, move_players: bool = True) -> None:
+        """Drain (or destroy the players of) the node, then close and forget it."""
+        node = self.node(identifier)
+        if not node.draining:
+            node.draining = True
+            self.emit(NodeDraining(node))
+        if not move_players:
+            players = [p for p in self.players.values() if p.node is node]
+            await asyncio.gather(*(p.destroy(reason="node_removed") for p in players))
+        await node.close()
+
+    async def _empty(self, node: Node, *, reason: str, strict: bool) -> None:
+        """Move every player of ``node`` elsewhere (best node each time); park what cannot move.
+
+        ``strict``: raise [NoNodesAvailable][voltricx.NoNodesAvailable] when there is nowhere to go.
+        """
+        moved: dict[Node, list[Player]] = {}
+        tally: dict[Node, float] = {}
+        tried: set[int] = set()
+        while True:
+            pending = [
+                p
+                for p in self.players.values()
+                if p.node is node and not p.destroyed and p.guild_id not in tried
+            ]
+            if not pending:
+                break
+            others = [n for n in self.nodes.values() if n is not node and not n.draining]
+            try:
+                target = best_node(others, region=pending[0].region, extra=tally)
+            except NoNodesAvailable:
+                if strict:
+                    raise
+                for player in pending:
+                    self.park(player)
+                _log.warning(
+                    "node %s removed with %d players and no other node: they wait for one",
+                    node.identifier,
+                    len(pending),
+                )
+                break
+            player = pending[0]
+            tried.add(player.guild_id)
+            tally[target] = tally.get(target, 0.0) + 1.5
+            try:
+                async with self.placement(player.guild_id):
+                    if player.node is node and not player.destroyed:
+                        await self.move(player, target, delete_old=True)
+                        moved.setdefault(target, []).append(player)
+            except VoltricxError as exc:
+                _log.warning("moving player %s off %s failed: %s", player.guild_id, node.identifier, exc)
+                self.park(player)
+                if node.players.get(player.guild_id) is player:
+                    del node.players[player.guild_id]
+        for target, group in moved.items():
+            self.emit(PlayersMoved(node, target, tuple(group), reason))
+
+    # -- helpers ---------------------------------------------------------------------
 
     def node_up_event(self) -> asyncio.Event:
         """An event set whenever any node becomes ready."""
@@ -116,171 +375,9 @@ class Runtime:
             except TimeoutError:
                 return any(n.status is NodeStatus.CONNECTED for n in self.nodes.values())
 
-    # -- resume or failover ------------------------------------------------------------
-
-    async def _grace_then_failover(self, node: Node) -> None:
-        grace = node.config.resume_grace if node.resuming_supported is not False else 0.0
-        if grace > 0 and node.config.resume:
-            with contextlib.suppress(TimeoutError):
-                await node.wait_for_status(NodeStatus.CONNECTED, timeout=grace)
-        if node.status is NodeStatus.CONNECTED and node.resumed:
-            await self.resync(node)
-            return
-        await self.failover(node)
-
-    def _stray(self, node: Node, guild_id: int) -> bool:
-        """True when the node's copy of ``guild_id`` is not ours to keep there.
-
-        A player that lives on another connected node (or no longer exists) is
-        a stray; one being moved away from a lost node is not touched.
-        """
-        if guild_id in node.players:
-            return False
-        player = self.players.get(guild_id)
-        return player is None or (
-            player.node is not node and player.node.status is NodeStatus.CONNECTED
-        )
-
-    async def drop_strays(self, node: Node) -> None:
-        """Destroy the players a resumed session still holds for guilds now played elsewhere."""
-        try:
-            session = node.require_session()
-            remote = await node.fetch_players()
-        except VoltricxError as exc:
-            _log.debug("node %s: could not list players to remove strays: %s", node.identifier, exc)
-            return
-        strays: list[int] = []
-        for copy in remote:
-            try:
-                guild_id = int(copy.guild_id)
-            except ValueError:
-                continue
-            if self._stray(node, guild_id):
-                strays.append(guild_id)
-
-        async def drop(guild_id: int) -> None:
-            try:
-                await node.rest.destroy_player(session, guild_id)
-            except VoltricxError as exc:
-                _log.debug("could not remove stray player %s: %s", guild_id, exc)
-
-        await asyncio.gather(*(drop(g) for g in strays))
-        if strays:
-            _log.info("node %s: removed %d players that now play elsewhere", node.identifier, len(strays))
-
-    async def resync(self, node: Node) -> None:
-        """After a resume: align local players with the node's copy; rebuild missing ones."""
-        try:
-            remote = {int(p.guild_id): p for p in await node.fetch_players()}
-        except VoltricxError as exc:
-            _log.warning("node %s: re-sync after resume failed (%s); failing over", node.identifier, exc)
-            await self.failover(node)
-            return
-        missing: list[Player] = []
-        for guild_id, player in list(node.players.items()):
-            copy = remote.pop(guild_id, None)
-            if copy is None:
-                missing.append(player)
-            else:
-                player._resync(copy)  # pyright: ignore[reportPrivateUsage]
-        for guild_id in remote:
-            if self._stray(node, guild_id):
-                try:
-                    await node.rest.destroy_player(node.require_session(), guild_id)
-                except VoltricxError as exc:
-                    _log.debug("could not remove stray player %s: %s", guild_id, exc)
-        if missing:
-            await asyncio.gather(*(p.migrate(node) for p in missing), return_exceptions=True)
-        _log.info(
-            "node %s resumed: %d players re-synced, %d rebuilt",
-            node.identifier,
-            len(node.players) - len(missing),
-            len(missing),
-        )
-
-    async def failover(self, old: Node) -> None:
-        """Move every player of ``old`` to healthy nodes, never calling ``old``."""
-        players = list(old.players.values())
-        if not players:
-            return
-        for player in players:
-            old.players.pop(player.guild_id, None)
-            self.parked[player.guild_id] = player
-        if not await self.wait_for_healthy(FAILOVER_WAIT):
-            _log.warning(
-                "no healthy node for %d players of %s; they wait for the next node to connect",
-                len(players),
-                old.identifier,
-            )
-            return
-        await self._migrate(players, old)
-
-    async def _migrate_parked(self) -> None:
-        players = list(self.parked.values())
-        by_old: dict[str, list[Player]] = {}
-        for player in players:
-            by_old.setdefault(player.node.identifier, []).append(player)
-        for identifier, group in by_old.items():
-            old = self.nodes.get(identifier) or group[0].node
-            await self._migrate(group, old)
-
-    async def _migrate(self, players: list[Player], old: Node) -> None:
-        candidates = [n for n in self.nodes.values() if n.status is NodeStatus.CONNECTED]
-        if not candidates:
-            return
-        # Claim the players so a concurrent pass does not move them twice.
-        claimed = [p for p in players if self.parked.pop(p.guild_id, None) is p]
-        tally: dict[Node, float] = {}
-        groups: dict[Node, list[Player]] = {}
-        for player in claimed:
-            try:
-                target = best_node(candidates, region=player.region, extra=tally)
-            except NoNodesAvailable:
-                self.parked[player.guild_id] = player
-                continue
-            tally[target] = tally.get(target, 0.0) + 1.5
-            groups.setdefault(target, []).append(player)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-
-        async def move(player: Player, target: Node) -> Player | None:
-            try:
-                await player.migrate(target)
-            except VoltricxError as exc:
-                player._migration_failures += 1  # pyright: ignore[reportPrivateUsage]
-                if player._migration_failures >= MAX_MIGRATION_FAILURES:  # pyright: ignore[reportPrivateUsage]
-                    _log.error("giving up on player %s after failed migrations: %s", player.guild_id, exc)
-                    await player.destroy(reason="failover_failed")
-                else:
-                    _log.warning("moving player %s to %s failed: %s", player.guild_id, target.identifier, exc)
-                    self.parked[player.guild_id] = player
-                return None
-            player._migration_failures = 0  # pyright: ignore[reportPrivateUsage]
-            return player
-
-        results = await asyncio.gather(
-            *(move(p, target) for target, group in groups.items() for p in group)
-        )
-        moved = [p for p in results if p is not None]
-        for target in groups:
-            group_moved = tuple(p for p in moved if p.node is target)
-            if group_moved:
-                self.emit(Failover(old, target, group_moved))
-        _log.info(
-            "failover from %s: %d of %d players moved in %.3fs",
-            old.identifier,
-            len(moved),
-            len(claimed),
-            loop.time() - started,
-        )
-        if moved:
-            # A rebuild request that failed on our side may still have created the player on
-            # a node that later resumed; once the players have a home, sweep such copies.
-            self.tasks.spawn(self._sweep_strays(), name="sweep stray players")
-
-    async def _sweep_strays(self) -> None:
-        connected = [n for n in self.nodes.values() if n.status is NodeStatus.CONNECTED]
-        await asyncio.gather(*(self.drop_strays(n) for n in connected))
+    def failover(self, node: Node) -> asyncio.Task[None]:
+        """Start moving every player of ``node`` to healthy nodes (never calling ``node``)."""
+        return self.tasks.spawn(self.recovery.failover(node), name=f"failover {node.identifier}")
 
     async def reset(self) -> None:
         """Forget everything (after close)."""
@@ -288,11 +385,13 @@ class Runtime:
         self.nodes.clear()
         self.players.clear()
         self.parked.clear()
-        self._grace.clear()
+        self.recovery.reset()
+        self._turns.clear()
         self.gateway = None
         self.sink = None
         self._node_up = None
+        self.move_back = True
 
 
-#: The single runtime behind ``voltricx.Pool``.
+#: The default runtime behind ``voltricx.Pool``.
 runtime = Runtime()

@@ -11,6 +11,9 @@ native names from: the discord.py family dispatches
 | ``NodeDisconnected`` | a node's websocket was lost (or the node was closed) |
 | ``NodeStats`` | a node sent its periodic load figures |
 | ``Failover`` | players moved from a lost node to another one |
+| ``NodeDraining`` | a node stopped taking players and is being emptied |
+| ``NodeRemoved`` | a node left the pool (closed and forgotten) |
+| ``PlayersMoved`` | players moved between two healthy nodes (drain, switch, ...) |
 | ``TrackStart`` | a track started playing |
 | ``TrackEnd`` | a track ended (``reason``, ``may_start_next``) |
 | ``TrackException`` | playback of a track failed |
@@ -54,10 +57,13 @@ __all__ = [
     "LyricsLine",
     "LyricsNotFound",
     "NodeDisconnected",
+    "NodeDraining",
     "NodeReady",
+    "NodeRemoved",
     "NodeStats",
     "PlayerDestroyed",
     "PlayerUpdate",
+    "PlayersMoved",
     "PluginEvent",
     "SegmentSkipped",
     "SegmentsLoaded",
@@ -129,6 +135,48 @@ class Failover(Event):
 
     def args(self) -> tuple[Any, ...]:
         return (self.old_node, self.new_node, list(self.players))
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDraining(Event):
+    """``node`` stopped taking new players; its players are being moved to other nodes."""
+
+    name: ClassVar[str] = "node_draining"
+    node: Node
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.node,)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRemoved(Event):
+    """``node`` was closed and removed from the pool; it holds no player any more."""
+
+    name: ClassVar[str] = "node_removed"
+    node: Node
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.node,)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayersMoved(Event):
+    """``players`` moved from ``old_node`` to ``new_node`` while both could be reached.
+
+    ``reason`` says why: ``"switch"`` ([Player.switch_node][voltricx.player.Player.switch_node]),
+    ``"drain"`` ([Pool.drain][voltricx.pool.Pool.drain]), ``"remove"``
+    ([Pool.remove_node][voltricx.pool.Pool.remove_node]) or ``"move_back"`` (back to a
+    node of the player's own region).
+    """
+
+    name: ClassVar[str] = "players_moved"
+    old_node: Node
+    new_node: Node
+    players: tuple[Player, ...]
+    reason: str
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.old_node, self.new_node, list(self.players), self.reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,10 @@ class NodeOwner(Protocol):
         """The node's websocket was lost."""
         ...
 
+    async def node_closing(self, node: Node) -> None:
+        """``node.close()`` was called: take the node's players elsewhere before it closes."""
+        ...
+
 
 class _Lost(Exception):
     """Internal: the websocket ended; carries the close code and a reason."""
@@ -112,6 +116,11 @@ class Node:
         self.resumed = False
         #: ``False`` once the node answered that it cannot resume sessions (NodeLink).
         self.resuming_supported: bool | None = None
+        #: True while the node is being emptied (``Pool.drain``): it is never chosen.
+        self.draining = False
+        #: True when the last connection attempt was refused: no process listens, so
+        #: whatever session the node had is gone.
+        self.refused = False
         self.rest = RestClient(
             node=config.identifier,
             base_url=config.rest_uri,
@@ -129,6 +138,7 @@ class Node:
         self._supervisor: asyncio.Task[None] | None = None
         self._first_attempt: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
+        self._attempt_done: asyncio.Event | None = None
         self._closing = False
         self._messages = 0
         self._attempts = 0
@@ -174,8 +184,8 @@ class Node:
 
     @property
     def penalty(self) -> float:
-        """Load penalty from the latest stats (lower is better; 9e30 when not connected)."""
-        if self._status is not NodeStatus.CONNECTED:
+        """Load penalty from the latest stats (lower is better; 9e30 when not connected or draining)."""
+        if self._status is not NodeStatus.CONNECTED or self.draining:
             return DISCONNECTED_PENALTY
         return stats_penalty(self.stats)
 
@@ -197,6 +207,19 @@ class Node:
         finally:
             if entry in self._status_waiters:
                 self._status_waiters.remove(entry)
+
+    async def wait_for_attempt(self, *, timeout: float | None = None) -> None:
+        """Wait until the next connection attempt has succeeded or failed."""
+        event = self._attempt_done
+        if event is None:
+            event = self._attempt_done = asyncio.Event()
+        async with asyncio.timeout(timeout):
+            await event.wait()
+
+    def _attempt_finished(self) -> None:
+        event, self._attempt_done = self._attempt_done, None
+        if event is not None:
+            event.set()
 
     async def fetch_info(self) -> Info:
         """``GET /v4/info``: version, source managers, filters and plugins (cached in ``info``)."""
@@ -269,7 +292,19 @@ class Node:
         return self._first_attempt
 
     async def close(self) -> None:
-        """Stop the supervisor, close the websocket and the HTTP session. Idempotent."""
+        """Take the node out of its pool, then stop it. Idempotent.
+
+        A node of the pool first hands its players to the other nodes (or, when
+        there is none, parks them until one connects), exactly like
+        [Pool.remove_node][voltricx.pool.Pool.remove_node]; then the supervisor stops
+        and the websocket and the HTTP session are closed.
+        """
+        if not self._closing:
+            await self._owner.node_closing(self)
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop the supervisor, close the websocket and the HTTP session (players untouched)."""
         self._closing = True
         self._wake.set()
         await self._tasks.cancel_all()
@@ -321,14 +356,19 @@ class Node:
             try:
                 ws = await self._connect()
             except NodeAuthError as exc:
+                self._attempt_finished()
                 self.auth_error = exc
                 self.last_error = exc.reason
                 self._set_status(NodeStatus.DISCONNECTED)
                 _log.error("%s; not retrying until the configuration is fixed", exc)
                 self._resolve_first()
                 return
-            except (NodeError, TimeoutError, aiohttp.ClientError, OSError):
+            except (NodeError, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                self.refused = isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
+                    exc.os_error, ConnectionRefusedError
+                )
                 self._set_status(NodeStatus.DISCONNECTED)
+                self._attempt_finished()
                 if failures == 0 or _log.isEnabledFor(logging.DEBUG):
                     _log.warning("node %s: connection failed: %s", self.identifier, self.last_error)
                 self._resolve_first()
@@ -593,8 +633,10 @@ class Node:
         )
         self._resolve_first()
         assert self.session_id is not None
+        self.refused = False
         self._owner.emit(NodeReady(self, self.resumed, self.session_id))
         self._owner.node_ready(self, self.resumed)
+        self._attempt_finished()
         watchdog = self._tasks.spawn(self._watch(ws), name=f"node {self.identifier} watchdog")
         try:
             while True:

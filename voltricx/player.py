@@ -35,11 +35,13 @@ stops again. Separately, [`Player.inactive_channel_tokens`][voltricx.player.Play
 counts track starts with no human in the voice channel. Idle players share one
 timer on the event loop; a player owns no task or timer of its own.
 
-Failover
---------
+Failover and moves
+------------------
 Everything the node needs to rebuild the player (voice, track, position,
-volume, filters, paused) is kept here, so [`Player.migrate()`][voltricx.player.Player.migrate] can recreate
-it on another node in one request.
+volume, filters, paused) is kept here, so [`Player.switch_node()`][voltricx.player.Player.switch_node]
+(and failover, drain, move back home) can recreate it on another node in one
+request. Moves and commands of one guild take turns through the player's
+owner (the pool), so a move never races a ``play`` or a destroy.
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ import asyncio
 import logging
 import math
 import time
+import warnings
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from msgspec import UNSET, UnsetType
 
 from voltricx._idle import idle_scheduler
-from voltricx._state import runtime
+from voltricx._state import runtime as _default_owner
+from voltricx._tasks import TaskTracker
 from voltricx.autoplay import recommend
 from voltricx.enums import AutoPlayMode, NodeStatus
 from voltricx.errors import (
@@ -66,8 +71,9 @@ from voltricx.errors import (
     WrongTypeError,
 )
 from voltricx.events import (
+    Event,
+    EventSink,
     InactivePlayer,
-    PlayerDestroyed,
     PlayerUpdate,
     PluginEvent,
     TrackEnd,
@@ -99,13 +105,13 @@ from voltricx.models.ws import (
 )
 from voltricx.plugins._events import plugin_event
 from voltricx.queue import Queue
+from voltricx.regions import region_from_endpoint
 from voltricx.rest import validate_snowflake
-from voltricx.selection import best_node
 
 if TYPE_CHECKING:
     from voltricx.node import Node
 
-__all__ = ["MAX_FAILURE_STREAK", "MAX_TRACK_ATTEMPTS", "Player", "SupportsPayload"]
+__all__ = ["MAX_FAILURE_STREAK", "MAX_TRACK_ATTEMPTS", "Player", "PlayerOwner", "SupportsPayload"]
 
 _log = logging.getLogger("voltricx.player")
 
@@ -145,6 +151,62 @@ class SupportsPayload(Protocol):
         ...
 
 
+class PlayerOwner(Protocol):
+    """What a player reports to and asks (the pool's runtime).
+
+    The owner is the only writer of where players live (``node.players``,
+    the pool's player map); the player asks it to attach, move and release
+    it, and takes its guild's turn (`placement`) for every request.
+    """
+
+    @property
+    def gateway(self) -> VoiceGateway | None:
+        """The adapter, once the pool is connected."""
+        ...
+
+    @property
+    def sink(self) -> EventSink | None:
+        """Where events go, once the pool is connected."""
+        ...
+
+    @property
+    def tasks(self) -> TaskTracker:
+        """Background tasks of the pool (cancelled on close)."""
+        ...
+
+    def emit(self, event: Event) -> None:
+        """Deliver an event to the user's sink."""
+        ...
+
+    def require_gateway(self) -> VoiceGateway:
+        """The adapter, or a clear error before ``Pool.connect``."""
+        ...
+
+    def choose_node(self, region: str | None = None) -> Node:
+        """The best connected node (``region`` preferred)."""
+        ...
+
+    def get_player(self, guild_id: int) -> Player | None:
+        """The live player of ``guild_id``."""
+        ...
+
+    def attach(self, player: Player) -> None:
+        """Make ``player`` its guild's player, held by ``player.node``."""
+        ...
+
+    def placement(self, guild_id: int) -> AbstractAsyncContextManager[None]:
+        """The guild's turn: held by every placement change and every request."""
+        ...
+
+    async def switch(self, player: Player, node: Node, *, reason: str = "switch") -> None:
+        """Move ``player`` to ``node`` in its guild's turn."""
+        ...
+
+    async def release(self, player: Player, reason: str) -> None:
+        """Forget ``player`` everywhere and delete it where it lives, then emit ``PlayerDestroyed``."""
+        ...
+
+
 class Player:
     """Playback in one guild.
 
@@ -181,12 +243,14 @@ class Player:
         "_inactive_timeout",
         "_leaving",
         "_migration_failures",
+        "_owner",
         "_paused",
         "_ping",
         "_play_seq",
         "_position",
         "_preferred_region",
         "_queue",
+        "_region_given",
         "_replaced",
         "_sent_track",
         "_sent_voice",
@@ -205,7 +269,12 @@ class Player:
     )
 
     def __init__(
-        self, guild_id: int, *wrong: Any, node: Node | None = None, region: str | None = None
+        self,
+        guild_id: int,
+        *wrong: Any,
+        node: Node | None = None,
+        region: str | None = None,
+        owner: PlayerOwner | None = None,
     ) -> None:
         if wrong:
             raise WrongTypeError(
@@ -218,8 +287,10 @@ class Player:
         self.guild_id = int(guild_id)
         self.channel_id: int | None = None
         self.home: Any = None
-        self.node: Node = node or best_node(runtime.nodes.values(), region=region)
-        self._preferred_region = region
+        self._owner: PlayerOwner = owner if owner is not None else _default_owner
+        self.node: Node = node or self._owner.choose_node(region)
+        self._region_given = region is not None
+        self._preferred_region = region if region is not None else self.node.region
         self._voice_session: str | None = None
         self._voice_token: str | None = None
         self._voice_endpoint: str | None = None
@@ -324,20 +395,31 @@ class Player:
 
     @property
     def region(self) -> str | None:
-        """Region this player prefers: the one asked for, else its node's."""
-        return self._preferred_region or self.node.region
+        """Region this player prefers; it stays the player's own through every move.
+
+        The one asked for (``region=``), else the one of the Discord voice
+        server (see [voltricx.regions][voltricx.regions]), else the region
+        of the node it first joined.
+        """
+        return self._preferred_region
 
     @property
     def position(self) -> int:
-        """Playback position in ms, interpolated since the last update and clamped to the track."""
+        """Playback position in ms, interpolated since the last update.
+
+        Clamped to the track's length when it is known; a track of unknown
+        length (``-1``) keeps whatever the node reported, interpolated.
+        """
         track = self._current
         if track is None:
             return 0
         position = self._position
         if not self._paused and self._updated_at:
             position += int((time.monotonic() - self._updated_at) * 1000)
-        if not track.info.is_stream:
-            position = min(position, track.info.length)
+        length = track.info.length
+        if not track.info.is_stream and length >= 0:
+            # A track of unknown length (-1, e.g. NodeLink's http source) is never clamped.
+            position = min(position, length)
         return max(position, 0)
 
     @property
@@ -433,7 +515,7 @@ class Player:
     def _use_channel_token(self) -> None:
         """A track started: count it when nobody but bots hears it."""
         limit = self._inactive_channel_limit
-        gateway = runtime.gateway
+        gateway = self._owner.gateway
         if not limit or self.channel_id is None or not isinstance(gateway, VoiceMembers):
             return
         try:
@@ -451,7 +533,7 @@ class Player:
         if self._inactive_channel_count <= 0:
             self._inactive_channel_count = limit
             self._alone_fired = True  # until someone is back in the channel
-            runtime.emit(InactivePlayer(self))
+            self._owner.emit(InactivePlayer(self))
 
     def forget_voice_session(self) -> None:
         """Drop the voice session id, token and endpoint; keep the channel.
@@ -495,10 +577,10 @@ class Player:
             if self._leaving:
                 return  # our own disconnect() is on its way
             previous = self.channel_id
-            if self.auto_rejoin and previous is not None and runtime.gateway is not None:
-                runtime.tasks.spawn(self._rejoin_after_kick(previous), name=f"player {self.guild_id} rejoin")
+            if self.auto_rejoin and previous is not None and self._owner.gateway is not None:
+                self._owner.tasks.spawn(self._rejoin_after_kick(previous), name=f"player {self.guild_id} rejoin")
                 return
-            runtime.tasks.spawn(self.destroy(reason="kicked"), name=f"player {self.guild_id} kicked")
+            self._owner.tasks.spawn(self.destroy(reason="kicked"), name=f"player {self.guild_id} kicked")
             return
         self.channel_id = int(channel_id)
         if session_id:
@@ -515,6 +597,10 @@ class Player:
             return
         self._voice_token = token
         self._voice_endpoint = endpoint
+        if not self._region_given:
+            derived = region_from_endpoint(endpoint)
+            if derived is not None:
+                self._preferred_region = derived
         self._voice_changed()
 
     def _voice_changed(self) -> None:
@@ -523,7 +609,7 @@ class Player:
             return
         task = self._voice_task
         if task is None or task.done():
-            self._voice_task = runtime.tasks.spawn(
+            self._voice_task = self._owner.tasks.spawn(
                 self._send_voice(), name=f"player {self.guild_id} voice"
             )
 
@@ -549,7 +635,7 @@ class Player:
 
     async def _rejoin_after_kick(self, channel_id: int) -> None:
         """``auto_rejoin``: someone disconnected the bot; join the same channel again."""
-        gateway = runtime.gateway
+        gateway = self._owner.gateway
         self.forget_voice_session()
         self._sent_voice = None
         try:
@@ -578,12 +664,8 @@ class Player:
         self_mute: bool = False,
     ) -> None:
         """Join ``channel_id`` and wait until the node has the voice credentials."""
-        gateway = runtime.require_gateway()
-        existing = runtime.players.get(self.guild_id)
-        if existing is not None and existing is not self:
-            raise PlayerError(f"guild {self.guild_id} already has a player; disconnect it first")
-        runtime.players[self.guild_id] = self
-        self.node.players[self.guild_id] = self
+        gateway = self._owner.require_gateway()
+        self._owner.attach(self)
         try:
             async with asyncio.timeout(timeout):
                 await self._join_and_wait(gateway, channel_id, self_deaf=self_deaf, self_mute=self_mute)
@@ -647,7 +729,7 @@ class Player:
         channel_id = int(validate_snowflake(channel_id, "channel id"))
         if self._destroyed:
             raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        await runtime.require_gateway().join(self.guild_id, int(channel_id))
+        await self._owner.require_gateway().join(self.guild_id, int(channel_id))
 
     async def disconnect(self) -> None:
         """Leave voice, destroy the player on its node and forget it.
@@ -660,7 +742,7 @@ class Player:
         if self._destroyed:
             return
         self._leaving = True
-        gateway = runtime.gateway
+        gateway = self._owner.gateway
         if gateway is not None:
             try:
                 await gateway.leave(self.guild_id)
@@ -674,34 +756,28 @@ class Player:
 
         Voice is left alone: [`disconnect()`][voltricx.player.Player.disconnect] also leaves the channel. Emits
         [`PlayerDestroyed`][voltricx.events.PlayerDestroyed] with ``reason``. Idempotent.
+        A move of this player still in flight (failover, drain) is waited
+        for, and the copy it created is the one deleted.
         """
         if self._destroyed:
             return
         self._destroyed = True
         idle_scheduler.disarm(self)
-        node = self.node
-        if node.players.get(self.guild_id) is self:
-            del node.players[self.guild_id]
-        if runtime.players.get(self.guild_id) is self:
-            del runtime.players[self.guild_id]
-        runtime.parked.pop(self.guild_id, None)
-        if node.status is NodeStatus.CONNECTED and node.session_id is not None:
-            try:
-                await node.rest.destroy_player(node.session_id, self.guild_id)
-            except VoltricxError as exc:
-                _log.debug("guild %s: destroy on node failed: %s", self.guild_id, exc)
         self._current = None
-        runtime.emit(PlayerDestroyed(self, reason))
+        await self._owner.release(self, reason)
 
     # -- playback --------------------------------------------------------------------
 
     async def _patch(self, payload: PlayerUpdatePayload, *, no_replace: bool = False) -> PlayerPayload:
         if self._destroyed:
             raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        node = self.node
-        return await node.rest.update_player(
-            node.require_session(), self.guild_id, payload, no_replace=no_replace
-        )
+        async with self._owner.placement(self.guild_id):
+            if self._destroyed:
+                raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
+            node = self.node
+            return await node.rest.update_player(
+                node.require_session(), self.guild_id, payload, no_replace=no_replace
+            )
 
     async def play(
         self,
@@ -1010,7 +1086,7 @@ class Player:
 
     def _arm_idle(self) -> None:
         """Start (or restart) the inactivity countdown, if this player has one."""
-        if self._destroyed or runtime.players.get(self.guild_id) is not self:
+        if self._destroyed or self._owner.get_player(self.guild_id) is not self:
             return
         timeout = self.inactive_timeout
         if timeout is None:
@@ -1021,7 +1097,7 @@ class Player:
         if self._destroyed or self.playing:
             return
         self._inactive_fired = True
-        runtime.emit(InactivePlayer(self))
+        self._owner.emit(InactivePlayer(self))
 
     # -- failover and resume ------------------------------------------------------------
 
@@ -1038,22 +1114,58 @@ class Player:
             payload.position = self.position
         return payload
 
+    async def switch_node(self, node: Node) -> None:
+        """Move this player to ``node``: one update there, then a DELETE on the old node.
+
+        The new node gets everything in one request (voice, track at the
+        current position, volume, filters, paused) and is routed this guild's
+        events before that request goes out, so a track that fails to start
+        there advances the queue as usual. The old node, when it can be
+        reached, is then told to destroy its copy; at no moment do two nodes
+        play the guild. Emits [PlayersMoved][voltricx.events.PlayersMoved]
+        with reason ``"switch"``. Waits for a move or command of this guild
+        already in flight. Raises [PlayerError][voltricx.PlayerError] for a
+        destroyed player or when it already is on ``node`` (as wavelink does),
+        and [NodeError][voltricx.NodeError] when ``node`` is not connected.
+        """
+        if self._destroyed:
+            raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
+        if node is self.node:
+            raise PlayerError(
+                f"the player of guild {self.guild_id} already is on node {node.identifier!r}; "
+                "pass another node"
+            )
+        await self._owner.switch(self, node)
+
     async def migrate(self, node: Node) -> None:
-        """Rebuild this player on ``node`` with one update, then make it the player's node."""
-        position = self.position
-        payload = self.rebuild_payload()
-        session = node.require_session()
-        response = await node.rest.update_player(session, self.guild_id, payload)
-        old = self.node
-        if old is not node and old.players.get(self.guild_id) is self:
-            del old.players[self.guild_id]
-        node.players[self.guild_id] = self
+        """Deprecated alias of [switch_node][voltricx.player.Player.switch_node]."""
+        warnings.warn(
+            "Player.migrate is deprecated; use Player.switch_node", DeprecationWarning, stacklevel=2
+        )
+        await self.switch_node(node)
+
+    def _placed(
+        self, node: Node, payload: PlayerUpdatePayload, position: int, response: PlayerPayload
+    ) -> None:
+        """The owner rebuilt this player on ``node`` from ``payload``; adopt the node's answer."""
         self.node = node
         self._sent_voice = payload.voice if isinstance(payload.voice, VoiceState) else None
         self._position = position
         self._updated_at = time.monotonic()
         self._volume = response.volume
         self._paused = response.paused
+        sent = payload.track
+        current = self._current
+        if (
+            response.track is None
+            and isinstance(sent, UpdatePlayerTrack)
+            and current is not None
+            and current.encoded == sent.encoded
+        ):
+            # The node does not play it (it failed to start there): never claim it does.
+            # The node's TrackEnd, whenever it comes, advances the queue.
+            self._current = None
+            self._arm_idle()
         self._finish_connect(None)
 
     def _resync(self, remote: PlayerPayload) -> None:
@@ -1079,8 +1191,9 @@ class Player:
         self._updated_at = time.monotonic()
         self._voice_connected = state.connected
         self._ping = state.ping
-        if runtime.sink is not None:
-            runtime.emit(PlayerUpdate(self, state))
+        owner = self._owner
+        if owner.sink is not None:
+            owner.emit(PlayerUpdate(self, state))
 
     def _on_event(self, event: EventPayload) -> None:
         if isinstance(event, TrackStartEvent):
@@ -1104,7 +1217,7 @@ class Player:
                 event.track.requester = original.requester
             self._inactive_fired = False
             idle_scheduler.disarm(self)
-            runtime.emit(TrackStart(self, event.track, original))
+            self._owner.emit(TrackStart(self, event.track, original))
             self._use_channel_token()
         elif isinstance(event, TrackEndEvent):
             current = self._current
@@ -1123,24 +1236,24 @@ class Player:
                 if current is not None and current.encoded == event.track.encoded:
                     self._current = None
             end = TrackEnd(self, event.track, event.reason, ended)
-            runtime.emit(end)
+            self._owner.emit(end)
             if self._current is not None or self._destroyed:
                 return
             if end.may_start_next and self._autoplay is not AutoPlayMode.DISABLED:
-                runtime.tasks.spawn(
+                self._owner.tasks.spawn(
                     self._advance(event.track, event.reason), name=f"player {self.guild_id} advance"
                 )
             else:
                 self._arm_idle()
         elif isinstance(event, TrackExceptionEvent):
-            runtime.emit(TrackException(self, event.track, event.exception))
+            self._owner.emit(TrackException(self, event.track, event.exception))
         elif isinstance(event, TrackStuckEvent):
-            runtime.emit(TrackStuck(self, event.track, event.threshold_ms))
+            self._owner.emit(TrackStuck(self, event.track, event.threshold_ms))
             if self._autoplay is not AutoPlayMode.DISABLED:
-                runtime.tasks.spawn(self._skip_stuck(event.track), name=f"player {self.guild_id} stuck")
+                self._owner.tasks.spawn(self._skip_stuck(event.track), name=f"player {self.guild_id} stuck")
         elif isinstance(event, WebSocketClosedEvent):
             self._voice_connected = False
-            runtime.emit(VoiceClosed(self, event.code, event.reason, event.by_remote))
+            self._owner.emit(VoiceClosed(self, event.code, event.reason, event.by_remote))
         elif isinstance(event, UnknownEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
             typed = plugin_event(self, event)
-            runtime.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))
+            self._owner.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))

@@ -8,6 +8,9 @@ nodes = await voltricx.Pool.connect(client=bot, nodes=[
 node = voltricx.Pool.get_node()             # lowest penalty, connected
 node = voltricx.Pool.get_node("US")         # by identifier
 node = voltricx.Pool.get_node(region="us")  # lowest penalty in region
+await voltricx.Pool.drain("US")             # move its players away first
+voltricx.Pool.undrain("US")                 # let it take players again
+await voltricx.Pool.remove_node("US")       # move players, close, forget
 await voltricx.Pool.close()
 ```
 """
@@ -128,6 +131,7 @@ class Pool:
         store: PlayerStore | None = None,
         rejoin: bool = True,
         cache_capacity: int | None = None,
+        move_back: bool = True,
     ) -> dict[str, Node]:
         """Connect to ``nodes`` and return every node of the pool by identifier.
 
@@ -150,6 +154,10 @@ class Pool:
         the pool are kept as they are (logged once), new ones are added, and
         every node is returned. ``cache_capacity`` sizes the search cache
         (as in wavelink; same as ``voltricx.search.configure(cache_size=...)``).
+
+        With ``move_back=True`` (the default) a player that failover moved
+        out of its region goes back to a node of that region as soon as one
+        is ready (one update, at its position); ``False`` leaves it where it is.
         """
         if timeout is not None and not _positive_number(timeout):
             raise InvalidArgument(f"Pool.connect timeout must be a number of seconds above 0, got {timeout!r}")
@@ -201,6 +209,7 @@ class Pool:
             raise
         runtime.gateway = gateway
         runtime.sink = sink
+        runtime.move_back = move_back
         runtime.node_up_event()
         for node in created:
             runtime.nodes[node.identifier] = node
@@ -235,9 +244,51 @@ class Pool:
         return best_node(runtime.nodes.values(), region=region)
 
     @classmethod
+    async def drain(cls, identifier: str) -> None:
+        """Empty a node before taking it down (a Lavalink upgrade): move every player away.
+
+        The node stops being chosen for new players (its penalty becomes 9e30;
+        its status is unchanged and it stays connected). Its players move one
+        by one to the best other nodes, each starting at its current position,
+        and the call returns when the node holds no player. Emits
+        [NodeDraining][voltricx.events.NodeDraining], then one
+        [PlayersMoved][voltricx.events.PlayersMoved] per target node with
+        reason ``"drain"``. [Pool.undrain][voltricx.pool.Pool.undrain] reverses it.
+
+        Raises [NodeNotFound][voltricx.NodeNotFound] for an unknown identifier
+        and [NoNodesAvailable][voltricx.NoNodesAvailable] when no other node is
+        connected (the node is then not left draining).
+        """
+        await runtime.drain(identifier)
+
+    @classmethod
+    def undrain(cls, identifier: str) -> None:
+        """Let a drained node take players again (players that moved away stay where they are)."""
+        runtime.undrain(identifier)
+
+    @classmethod
+    async def remove_node(cls, identifier: str, *, move_players: bool = True) -> None:
+        """Take a node out of the pool: drain it, close it and forget it.
+
+        With ``move_players=True`` its players move to the other nodes first
+        (parked until a node connects when there is none); with ``False``
+        they are destroyed, each with a
+        [PlayerDestroyed][voltricx.events.PlayerDestroyed] of reason
+        ``"node_removed"``. Ends with [NodeRemoved][voltricx.events.NodeRemoved].
+        ``await node.close()`` on a node of the pool does the same with
+        ``move_players=True``.
+        """
+        await runtime.remove_node(identifier, move_players=move_players)
+
+    @classmethod
     def nodes(cls) -> dict[str, Node]:
         """Every node of the pool by identifier (a copy)."""
         return dict(runtime.nodes)
+
+    @classmethod
+    def gateway(cls) -> VoiceGateway | None:
+        """The [VoiceGateway][voltricx.VoiceGateway] (adapter) the pool talks to Discord through; ``None`` before connect."""
+        return runtime.gateway
 
     @classmethod
     def get_player(cls, guild_id: int) -> Player | None:
@@ -298,5 +349,6 @@ class Pool:
                 _log.warning("closing: some players could not be destroyed in time")
         await runtime.tasks.cancel_all()
         nodes = list(runtime.nodes.values())
-        await asyncio.gather(*(node.close() for node in nodes), return_exceptions=True)
+        runtime.nodes.clear()
+        await asyncio.gather(*(node.shutdown() for node in nodes), return_exceptions=True)
         await runtime.reset()

@@ -23,6 +23,7 @@ __all__ = [
     "best_node",
     "cpu_penalty",
     "deficit_penalty",
+    "normalised_load",
     "nulled_penalty",
     "player_penalty",
     "stats_penalty",
@@ -81,11 +82,25 @@ def player_penalty(playing_players: int) -> float:
     return _bounded(lambda: players * 1.5)
 
 
+def normalised_load(stats: Stats) -> float:
+    """``cpu.systemLoad`` as a 0-1 fraction: a value above 1.0 is divided by ``cpu.cores``.
+
+    Lavalink reports a fraction; NodeLink reports the raw load average
+    (``4.2`` on a busy 8-core machine), which the seed's CPU formula would
+    treat as 420 %.
+    """
+    load = stats.cpu.system_load
+    cores = stats.cpu.cores
+    if load > 1.0 and cores > 0:
+        load /= cores
+    return load
+
+
 def stats_penalty(stats: Stats | None) -> float:
     """Total penalty of a connected node with these stats (missing stats count as zero)."""
     if stats is None:
         return 0.0
-    total = player_penalty(stats.playing_players) + cpu_penalty(stats.cpu.system_load)
+    total = player_penalty(stats.playing_players) + cpu_penalty(normalised_load(stats))
     frames = stats.frame_stats
     if frames is not None:
         total += deficit_penalty(frames.deficit) + nulled_penalty(frames.nulled)

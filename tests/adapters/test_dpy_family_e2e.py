@@ -180,6 +180,42 @@ async def test_join_play_failover_move_reallocate_resume_kick_close(
     assert fake.unhandled_requests == ()
 
 
+async def test_node_operations_arrive_as_native_events(
+    bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    gid = fake.guild_id
+    first, second = await fake_factory(), await fake_factory()
+    await start_pool(bot, first, second)
+    await bot.wait_event("node_ready", count=2)
+    n0, n1 = voltricx.Pool.get_node("N0"), voltricx.Pool.get_node("N1")
+    player = await join(bot, node=n0)
+    result = await player.node.rest.load_tracks("ytsearch:node operations")
+    assert isinstance(result.data, list)
+    await player.play(result.data[0])
+
+    # switch_node: on_voltricx_players_moved(old, new, players, reason); the old copy is gone.
+    mark = len(bot.observed.events)
+    await player.switch_node(n1)
+    [(old, new, moved, reason)] = await bot.wait_event("players_moved", mark)
+    assert (old, new, moved, reason) == (n0, n1, [player], "switch")
+    assert first.player(gid) is None and second.player(gid) is not None
+
+    # drain: on_voltricx_node_draining(node), then the move with reason "drain".
+    mark = len(bot.observed.events)
+    await voltricx.Pool.drain("N1")
+    [(draining,)] = await bot.wait_event("node_draining", mark)
+    [(old, new, moved, reason)] = await bot.wait_event("players_moved", mark)
+    assert draining is n1 and (old, new, moved, reason) == (n1, n0, [player], "drain")
+
+    # remove_node: its players stay with the library; on_voltricx_node_removed(node).
+    voltricx.Pool.undrain("N1")
+    mark = len(bot.observed.events)
+    await voltricx.Pool.remove_node("N1")
+    [(removed,)] = await bot.wait_event("node_removed", mark)
+    assert removed is n1 and player.node is n0 and bot.guild().voice_client is player
+    assert first.held_guilds() == {gid: 1} and second.held_guilds() == {}
+
+
 async def test_reversed_order_and_a_plain_core_player(
     bot: DpyBot, fake: FakeDiscord, fake_factory: FakeFactory
 ) -> None:

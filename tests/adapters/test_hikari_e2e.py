@@ -126,6 +126,22 @@ async def test_login_join_play_failover_move_kick_close(
         assert moved is not None and moved.track is not None and moved.track.encoded == track.encoded
         assert voice_patches(second, guild)[-1] == issued
 
+        # Node operations arrive as native events: switch back, drain, remove.
+        await first.restart()
+        await nodes["A"].wait_for_status(voltricx.NodeStatus.CONNECTED, timeout=TIMEOUT)
+        await player.switch_node(nodes["A"])
+        switched = await received.wait_for(vhikari.PlayersMovedEvent, lambda e: e.reason == "switch")
+        assert (switched.old_node, switched.new_node, switched.players) == (nodes["B"], nodes["A"], (player,))
+        assert switched.app is gateway_bot and second.player(guild) is None
+        await voltricx.Pool.drain("A")
+        draining = await received.wait_for(vhikari.NodeDrainingEvent)
+        drained = await received.wait_for(vhikari.PlayersMovedEvent, lambda e: e.reason == "drain")
+        assert draining.node is nodes["A"] and drained.new_node is nodes["B"] and drained.players == (player,)
+        await voltricx.Pool.remove_node("A")
+        removed = await received.wait_for(vhikari.NodeRemovedEvent)
+        assert removed.node is nodes["A"] and "A" not in voltricx.Pool.nodes()
+        assert player.node is nodes["B"] and first.held_guilds() == {} and second.held_guilds() == {guild: 1}
+
         # A moderator moves the bot: the new channel reaches the new node.
         await discord.move_bot(guild, voice_b)
         moved_voice = expected_voice(discord, guild)

@@ -38,11 +38,11 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from voltricx._state import runtime
 from voltricx._tasks import TaskTracker
 from voltricx.errors import PlayerError, VoltricxError
 from voltricx.events import Event, PlayerDestroyed
 from voltricx.player import Player as CorePlayer
+from voltricx.pool import Pool
 
 if TYPE_CHECKING:
     from voltricx.node import Node
@@ -184,7 +184,7 @@ class _ProtocolMixin:
 
 
 def _adapter_of(client: Any) -> DpyFamilyAdapter:
-    adapter = runtime.gateway
+    adapter = Pool.gateway()
     if isinstance(adapter, DpyFamilyAdapter) and adapter.client is client:
         return adapter
     raise VoltricxError("call voltricx.Pool.connect(client=bot, nodes=[...]) before joining voice")
@@ -254,7 +254,7 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         adapter = _adapter_of(self.client)
         target = int(channel_id) if channel_id is not None else int(self.channel.id)
         wait = timeout if timeout is not None else adapter.spec.connect_timeout
-        existing = runtime.players.get(self.guild_id)
+        existing = Pool.get_player(self.guild_id)
         if existing is not None and existing is not self:
             self._unregister()
             raise PlayerError(f"guild {self.guild_id} already has a player; disconnect it first")
@@ -295,7 +295,7 @@ class FamilyRelay(_ProtocolMixin):
         self._guild_id = int(channel.guild.id)
 
     def _target(self) -> CorePlayer | None:
-        return runtime.players.get(self._guild_id)
+        return Pool.get_player(self._guild_id)
 
     async def connect(self, **_: Any) -> None:
         """Send the op 4 the adapter armed; the core player does the waiting."""
@@ -348,7 +348,7 @@ class DpyFamilyAdapter:
     # -- VoiceGateway ---------------------------------------------------------------------
 
     def _protocol_for(self, guild_id: int) -> _ProtocolMixin:
-        player = runtime.players.get(guild_id)
+        player = Pool.get_player(guild_id)
         if isinstance(player, FamilyPlayer):
             return player
         relay = self._relays.get(guild_id)
@@ -456,17 +456,17 @@ class DpyFamilyAdapter:
             player._unregister()  # pyright: ignore[reportPrivateUsage]
         else:
             relay = self._relays.get(player.guild_id)
-            if relay is not None and runtime.players.get(player.guild_id) in (None, player):
+            if relay is not None and Pool.get_player(player.guild_id) in (None, player):
                 del self._relays[player.guild_id]
                 relay._unregister()  # pyright: ignore[reportPrivateUsage]
         if reason not in _ALREADY_OUT:
             # e.g. a failed connect or failover: do not leave the bot sitting in voice.
             self._spawn(self._leave_quietly(player.guild_id), f"leave {player.guild_id}")
-        if not runtime.players:
+        if not Pool.players():
             self._stop_watching()
 
     async def _leave_quietly(self, guild_id: int) -> None:
-        if guild_id in runtime.players:
+        if Pool.get_player(guild_id) is not None:
             return  # a new player joined meanwhile
         try:
             await self.leave(guild_id)
@@ -503,7 +503,7 @@ class DpyFamilyAdapter:
 
     def _after_ready(self, _: Any) -> None:
         # After a fresh IDENTIFY the library has silently emptied its voice map.
-        for guild_id, player in list(runtime.players.items()):
+        for guild_id, player in list(Pool.players().items()):
             guild = self._client.get_guild(guild_id)
             if guild is None:
                 self._spawn(player.destroy(reason="guild_unavailable"), f"destroy {guild_id}")
@@ -538,7 +538,7 @@ class DpyFamilyAdapter:
             await player.destroy(reason="rejoin_failed")
 
     def _after_guild_remove(self, guild: Any) -> None:
-        player = runtime.players.get(int(guild.id))
+        player = Pool.get_player(int(guild.id))
         if player is not None:
             self._spawn(player.destroy(reason="guild_removed"), f"destroy {guild.id}")
 

@@ -71,7 +71,7 @@ import hikari
 from hikari.api import GatewayShard
 
 from voltricx import events as core
-from voltricx._state import runtime
+from voltricx._tasks import TaskTracker
 from voltricx.errors import VoltricxError
 from voltricx.models.common import LavalinkException
 from voltricx.models.node import Stats
@@ -93,12 +93,15 @@ __all__ = [
     "LyricsLineEvent",
     "LyricsNotFoundEvent",
     "NodeDisconnectedEvent",
+    "NodeDrainingEvent",
     "NodeEvent",
     "NodeReadyEvent",
+    "NodeRemovedEvent",
     "NodeStatsEvent",
     "PlayerDestroyedEvent",
     "PlayerEvent",
     "PlayerUpdateEvent",
+    "PlayersMovedEvent",
     "PluginEvent",
     "SegmentSkippedEvent",
     "SegmentsLoadedEvent",
@@ -210,6 +213,31 @@ class FailoverEvent(VoltricxEvent):
     old_node: Node
     new_node: Node
     players: tuple[Player, ...]
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class NodeDrainingEvent(NodeEvent):
+    """A node stopped taking new players; its players are being moved to other nodes."""
+
+    core_type = core.NodeDraining
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class NodeRemovedEvent(NodeEvent):
+    """A node was closed and removed from the pool."""
+
+    core_type = core.NodeRemoved
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class PlayersMovedEvent(VoltricxEvent):
+    """``players`` moved from ``old_node`` to ``new_node``; ``reason`` says why (``"drain"``, ...)."""
+
+    core_type = core.PlayersMoved
+    old_node: Node
+    new_node: Node
+    players: tuple[Player, ...]
+    reason: str
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -363,6 +391,9 @@ EVENT_TYPES: Final[dict[type[core.Event], type[VoltricxEvent]]] = {
         NodeDisconnectedEvent,
         NodeStatsEvent,
         FailoverEvent,
+        NodeDrainingEvent,
+        NodeRemovedEvent,
+        PlayersMovedEvent,
         TrackStartEvent,
         TrackEndEvent,
         TrackExceptionEvent,
@@ -418,10 +449,11 @@ class HikariAdapter:
     do it); there is one adapter per bot.
     """
 
-    __slots__ = ("_bot", "_close_pool_on_stop", "_listeners", "_options", "_user_id")
+    __slots__ = ("_bot", "_close_pool_on_stop", "_listeners", "_options", "_tasks", "_user_id")
 
     def __init__(self, bot: hikari.GatewayBot, *, close_pool_on_stop: bool = True) -> None:
         self._bot = bot
+        self._tasks = TaskTracker("hikari adapter")
         self._close_pool_on_stop = close_pool_on_stop
         self._user_id: int | None = None
         # guild id -> (self_deaf, self_mute) of the last join, re-sent after a fresh IDENTIFY
@@ -450,7 +482,7 @@ class HikariAdapter:
     @property
     def active(self) -> bool:
         """True while ``voltricx.Pool`` is connected through this adapter."""
-        return runtime.gateway is self
+        return Pool.gateway() is self
 
     def _subscribe(self) -> None:
         for event_type, callback in self._listeners:
@@ -523,11 +555,11 @@ class HikariAdapter:
         """
         if isinstance(event, core.PlayerDestroyed) and event.reason not in _OUT_OF_VOICE:
             guild_id = event.player.guild_id
-            runtime.tasks.spawn(self._leave_if_unused(guild_id), name=f"leave voice {guild_id}")
+            self._tasks.spawn(self._leave_if_unused(guild_id), name=f"leave voice {guild_id}")
         self._bot.dispatch(to_hikari_event(self._bot, event))
 
     async def _leave_if_unused(self, guild_id: int) -> None:
-        if runtime.players.get(guild_id) is not None or not self._bot.is_alive:
+        if Pool.get_player(guild_id) is not None or not self._bot.is_alive:
             return  # a new player took the guild over, or the bot is gone
         try:
             await self.leave(guild_id)
@@ -537,9 +569,9 @@ class HikariAdapter:
     # -- listeners ---------------------------------------------------------------------
 
     def _player(self, guild_id: int) -> Player | None:
-        if runtime.gateway is not self:
+        if Pool.gateway() is not self:
             return None
-        return runtime.players.get(int(guild_id))
+        return Pool.get_player(int(guild_id))
 
     async def _on_voice_state(self, event: hikari.VoiceStateUpdateEvent) -> None:
         state = event.state
@@ -567,13 +599,13 @@ class HikariAdapter:
 
     async def _on_shard_ready(self, event: hikari.ShardReadyEvent) -> None:
         self._user_id = int(event.my_user.id)
-        if runtime.gateway is not self:
+        if Pool.gateway() is not self:
             return
         shard = event.shard
         count = shard.shard_count
         stale = [
             p
-            for p in list(runtime.players.values())
+            for p in list(Pool.players().values())
             if p.channel_id is not None
             and hikari.snowflakes.calculate_shard_id(count, p.guild_id) == shard.id
         ]
@@ -607,7 +639,7 @@ class HikariAdapter:
         await player.destroy(reason="guild_removed")
 
     async def _on_stopping(self, _: hikari.StoppingEvent) -> None:
-        if self._close_pool_on_stop and runtime.gateway is self:
+        if self._close_pool_on_stop and Pool.gateway() is self:
             _log.info("bot is stopping: closing the voltricx pool (leaving voice channels)")
             await Pool.close()
 
@@ -690,7 +722,7 @@ async def join(
         )
     guild_id = int(hikari.Snowflake(guild))
     channel_id = int(hikari.Snowflake(channel))
-    existing = runtime.players.get(guild_id)
+    existing = Pool.get_player(guild_id)
     if existing is not None:
         if home is not None:
             existing.home = home
@@ -706,8 +738,8 @@ async def join(
 async def leave(bot: hikari.GatewayBot, guild: hikari.SnowflakeishOr[hikari.PartialGuild]) -> None:
     """Leave voice in ``guild``: destroy its player, or just send op 4 when there is none."""
     guild_id = int(hikari.Snowflake(guild))
-    player = runtime.players.get(guild_id)
-    if player is not None and runtime.gateway is _adapters.get(id(bot)):
+    player = Pool.get_player(guild_id)
+    if player is not None and Pool.gateway() is _adapters.get(id(bot)):
         await player.disconnect()
         return
     await bot.update_voice_state(guild_id, None)

@@ -310,10 +310,11 @@ class _Demo:
         node = voltricx.Pool.get_node(victim)
         fake = self.fakes[victim]
         on_victim = sorted(node.players.values(), key=lambda p: p.guild_id)
-        self.out.section(f"Killing {victim} (like SIGKILL: connections dropped, no close frame)")
+        self.out.section(f"Killing {victim} (like SIGKILL: connections dropped, no close frame, new ones refused)")
         for player in on_victim:
             self.out.line(f"  guild {player.guild_id} on {victim} at {_clock(player.position)}")
         self.gateway.killed_at = time.monotonic()
+        attempts = node.connection_attempts
         fake.kill()
         victims = {p.guild_id for p in on_victim}
 
@@ -343,7 +344,7 @@ class _Demo:
             )
         self.out.line(
             f"  {len(moved)} of {len(victims)} player(s) moved without a single request to "
-            f"{victim}; it refused {fake.connections_while_down} reconnect attempt(s) meanwhile"
+            f"{victim}; it refused {node.connection_attempts - attempts} reconnect attempt(s) meanwhile"
         )
 
     async def bring_back(self, victim: str) -> None:
@@ -356,8 +357,8 @@ class _Demo:
             self.out.line(self.out.paint(f"  {victim} did not reconnect within 10s", "red"))
             return
         self.out.line(
-            f"  {victim} reconnected ({node.connection_attempts} connection attempts in all); moved "
-            "players stay where they are, new players may use it again"
+            f"  {victim} reconnected ({node.connection_attempts} connection attempts in all); players "
+            "of its region move back to it, new players may use it again"
         )
         region = dict(self.layout)[victim]
         guild_id = _GUILD_BASE + self.options.players

@@ -20,6 +20,7 @@ from voltricx.testing._state import FakePlayer, FakeSession, RecordedRequest
 from voltricx.testing.discord_gateway import FakeDiscord
 from voltricx.testing.discord_voice import FakeDiscordVoice, VoiceConnection
 from voltricx.testing.fake_lavalink import KEEP, EmittedEvent, FakeLavalink
+from voltricx.testing.placement import placement_problems, wait_one_copy
 from voltricx.testing.voice import FakeVoiceGateway, IssuedVoice
 
 __all__ = [
@@ -40,4 +41,6 @@ __all__ = [
     "Profile",
     "RecordedRequest",
     "VoiceConnection",
+    "placement_problems",
+    "wait_one_copy",
 ]

@@ -188,7 +188,7 @@ class _Failure:
 
 
 class _RefusingProtocol(asyncio.Protocol):
-    """Accepts a TCP connection and drops it at once (the node is "dead")."""
+    """Accepts a TCP connection and drops it at once (a proxy in front of a dead node)."""
 
     def __init__(self, owner: FakeLavalink) -> None:
         self._owner = owner
@@ -294,7 +294,9 @@ class FakeLavalink:
         self.events: list[EmittedEvent] = []
         """Every ``event`` op produced, in order (cleared by [`clear_requests()`][voltricx.testing.FakeLavalink.clear_requests] too)."""
         self.connections_while_down = 0
-        """TCP connections accepted (and dropped) while the server was killed."""
+        """TCP connections accepted and dropped while dead behind a proxy (`kill_behind_proxy`)."""
+        self._port_holder: socket.socket | None = None
+        self._refusing = False
         self.ignored_pings = 0
         """Websocket pings left unanswered because the server was stalled."""
 
@@ -375,31 +377,54 @@ class FakeLavalink:
         """Bind the port and start serving. Returns ``self``."""
         if self._server is not None:
             raise RuntimeError("FakeLavalink is already running")
-        loop = asyncio.get_running_loop()
         self._web = web.Server(self._handle, handler_cancellation=True, access_log=None)
+        self._server = await self._listen(self._wanted_port)
+        self._closing = False
+        self._down = False
+        self._reset_clocks()
+        self._ticker = asyncio.get_running_loop().create_task(
+            self._run_ticker(), name=f"FakeLavalink:{self.port}"
+        )
+        _log.debug("FakeLavalink listening on %s", self.uri)
+        return self
+
+    async def _listen(self, port: int) -> asyncio.Server:
+        """Bind ``port`` (0: any free one) and serve on it; sets `port`."""
+        loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self._wanted_port))
+            sock.bind((self.host, port))
             sock.listen(512)
             sock.setblocking(False)
         except OSError:
             sock.close()
             raise
-        self._server = await loop.create_server(
-            self._protocol_factory, sock=sock, ssl=self.ssl_context
-        )
+        server = await loop.create_server(self._protocol_factory, sock=sock, ssl=self.ssl_context)
         self.port = sock.getsockname()[1]
-        self._closing = False
-        self._down = False
-        self._reset_clocks()
-        self._ticker = loop.create_task(self._run_ticker(), name=f"FakeLavalink:{self.port}")
-        _log.debug("FakeLavalink listening on %s", self.uri)
-        return self
+        return server
+
+    def _hold_port(self) -> None:
+        """Keep the (closed) port bound without listening: connections to it are refused."""
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            holder.bind((self.host, self.port))
+        except OSError:
+            holder.close()
+            _log.debug("FakeLavalink %s: could not hold the port while dead", self.port)
+            return
+        self._port_holder = holder
+
+    def _release_port(self) -> None:
+        holder, self._port_holder = self._port_holder, None
+        if holder is not None:
+            holder.close()
 
     async def close(self) -> None:
         """Stop serving and free the port; idempotent. Connections are dropped."""
         server = self._server
+        self._release_port()
         if server is None:
             return
         self._closing = True
@@ -479,6 +504,21 @@ class FakeLavalink:
         """Every player of every session."""
         return [p for s in self._sessions.values() for p in s.players.values()]
 
+    def held_guilds(self) -> dict[int, int]:
+        """Guild id -> how many copies of its player this server holds now (0 while dead).
+
+        Every session counts, also one waiting to be resumed: its players are
+        still there. A dead server holds nothing it could play.
+        """
+        held: dict[int, int] = {}
+        if self._down:
+            return held
+        for session in self._sessions.values():
+            for gid in session.players:
+                guild_id = int(gid)
+                held[guild_id] = held.get(guild_id, 0) + 1
+        return held
+
     def player(self, guild_id: int | str, session_id: str | None = None) -> FakePlayer | None:
         """The player of ``guild_id`` (in ``session_id``, or in any session)."""
         gid = str(guild_id)
@@ -514,11 +554,27 @@ class FakeLavalink:
     def kill(self) -> None:
         """Die like SIGKILL: drop every connection without a close frame and refuse new ones.
 
-        The port stays bound; new TCP connections are accepted and aborted
-        at once, and counted in [`connections_while_down`][voltricx.testing.FakeLavalink.connections_while_down]. Playback
-        freezes. Sessions are lost unless [`restart()`][voltricx.testing.FakeLavalink.restart] keeps them.
+        Nothing listens on the port any more, so a new connection is refused
+        (``ECONNREFUSED``), as with a Lavalink process that is gone; the port
+        stays reserved for [`restart()`][voltricx.testing.FakeLavalink.restart].
+        Playback freezes. Sessions are lost unless
+        [`restart()`][voltricx.testing.FakeLavalink.restart] keeps them.
         """
-        if self._server is None:
+        self._die(refuse=True)
+
+    def kill_behind_proxy(self) -> None:
+        """Die behind a proxy: like `kill`, but new connections are accepted, then dropped.
+
+        That is what a client sees when a load balancer or proxy in front of
+        a dead node still accepts TCP: it cannot tell the node is gone, so a
+        client gives it its resume grace. Each such connection is counted in
+        [`connections_while_down`][voltricx.testing.FakeLavalink.connections_while_down].
+        """
+        self._die(refuse=False)
+
+    def _die(self, *, refuse: bool) -> None:
+        server = self._server
+        if server is None:
             raise RuntimeError("FakeLavalink is not running")
         if self._down:
             return
@@ -535,6 +591,10 @@ class FakeLavalink:
                 session.expiry.cancel()
                 session.expiry = None
         self._abort_all()
+        if refuse:
+            server.close()
+            self._hold_port()
+            self._refusing = True
         self._notify()
 
     async def restart(self, keep_sessions: bool = False) -> None:
@@ -547,6 +607,14 @@ class FakeLavalink:
         """
         if not self._down:
             self.kill()
+        if self._refusing:
+            self._refusing = False
+            self._release_port()
+            old = self._server
+            self._server = await self._listen(self.port)
+            if old is not None:
+                with contextlib.suppress(Exception):
+                    await old.wait_closed()
         for session in list(self._sessions.values()):
             if keep_sessions and session.resuming:
                 self._arm_expiry(session)

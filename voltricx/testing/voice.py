@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from voltricx._state import runtime
 from voltricx.events import Event
+from voltricx.pool import Pool
 
 __all__ = ["FakeVoiceGateway", "IssuedVoice"]
 
@@ -107,13 +107,13 @@ class FakeVoiceGateway:
 
     @staticmethod
     def _state(guild_id: int, session_id: str, channel_id: int | None) -> None:
-        player = runtime.players.get(guild_id)
+        player = Pool.get_player(guild_id)
         if player is not None:
             player.on_voice_state(session_id=session_id, channel_id=channel_id)
 
     @staticmethod
     def _server(guild_id: int, token: str, endpoint: str | None) -> None:
-        player = runtime.players.get(guild_id)
+        player = Pool.get_player(guild_id)
         if player is not None:
             player.on_voice_server(token=token, endpoint=endpoint)
 
