@@ -402,6 +402,9 @@ class _FlakyOwner:
         self.lost += 1
         self.changed.set()
 
+    async def node_closing(self, node: Node) -> None:
+        return None
+
 
 async def test_any_exception_ends_only_the_connection_and_the_supervisor_reconnects(
     fake_factory: FakeFactory, caplog: pytest.LogCaptureFixture

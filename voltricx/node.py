@@ -391,6 +391,7 @@ class Node:
                 code, reason = lost.code, lost.reason
             except Exception as exc:
                 crashed = True
+                self._attempt_finished()
                 reason = f"unexpected {type(exc).__name__} while handling a message"
                 _log.error(
                     "node %s: %s; dropping this connection and reconnecting (players fail over "
@@ -417,7 +418,9 @@ class Node:
     def _connect_crashed(self, failures: int, exc: Exception) -> None:
         """An attempt ended by an exception nothing expected: logged with its traceback once per streak."""
         self.last_error = f"unexpected {type(exc).__name__} while connecting"
+        self.refused = False
         self._set_status(NodeStatus.DISCONNECTED)
+        self._attempt_finished()
         if failures == 0:
             _log.error(
                 "node %s: connection failed: %s; retrying with backoff. This is a voltricx bug "
