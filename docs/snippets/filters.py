@@ -45,7 +45,8 @@ async def tweak_current(player: voltricx.Player) -> None:
     # the player's own builder, edited in place
     player.filters.timescale.set(speed=1.1)
     try:
-        await player.set_filters(player.filters)  # sends it (no argument: all filters off)
+        # sends it (called with no argument, it turns every filter off)
+        await player.set_filters(player.filters)
     # e.g. a filter this node does not allow
     except FilterError as exc:
         print(exc)

@@ -26,7 +26,9 @@ For example:
 
 ```python
 async def test_play_command(voltricx_discord, voltricx_lavalink):
-    bot = voltricx_discord.discordpy_client(commands.Bot, command_prefix="!", intents=intents)
+    bot = voltricx_discord.discordpy_client(
+        commands.Bot, command_prefix="!", intents=intents
+    )
     ...
 ```
 """
