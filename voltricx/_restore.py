@@ -68,6 +68,15 @@ DRIFT_MS = 750
 REJOIN_TIMEOUT = 15.0
 """Seconds ``Pool.connect`` waits for the adapter to re-join the restored players' channels."""
 
+LOAD_TIMEOUT = 5.0
+"""Seconds ``Pool.connect`` waits for the store's first read before going on without it."""
+
+RETRY_FIRST = 1.0
+"""Seconds before the first retry of an unreachable store (doubled on each failure)."""
+
+RETRY_MAX = 8.0
+"""The longest wait (seconds) between two tries of an unreachable store."""
+
 _persister: Persister | None = None
 
 
@@ -184,14 +193,56 @@ def _raise_typed(exc: Exception) -> NoReturn:
     raise StoreError(f"the player store raised {type(exc).__name__}: {exc}") from exc
 
 
-class Persister:
-    """Saves the pool's players to ``store`` in batches (one per pass, only what changed)."""
+async def load_or_none(store: PlayerStore) -> StoredState | None:
+    """The store's saved state, or ``None`` (logged) when the store cannot be read now.
 
-    def __init__(self, store: PlayerStore, *, interval: float = SAVE_INTERVAL) -> None:
+    A store that is down (Redis not started yet, a network cut) never stops
+    the pool from connecting: the caller goes on without the saved players
+    and [`Persister`][voltricx._restore.Persister] reads them later.
+    """
+    try:
+        async with asyncio.timeout(LOAD_TIMEOUT):
+            return await store.load()
+    except TimeoutError:
+        problem = f"no answer within {LOAD_TIMEOUT:g}s"
+    except StoreError as exc:
+        problem = str(exc)
+    except VoltricxError:
+        raise  # a setup error (a missing extra, a closed store): the caller must fix it
+    except Exception as exc:
+        problem = f"the store raised {type(exc).__name__}: {exc}"
+    _log.warning(
+        "store: cannot read the saved players (%s); the pool connects without them and "
+        "tries the store again in the background",
+        problem,
+    )
+    return None
+
+
+class Persister:
+    """Saves the pool's players to ``store`` in batches (one per pass, only what changed).
+
+    A persister started with ``loaded=False`` (the store could not be read
+    when the pool connected) first reads the store in the background, with
+    backoff ([`RETRY_FIRST`][voltricx._restore.RETRY_FIRST] doubling up to
+    [`RETRY_MAX`][voltricx._restore.RETRY_MAX]); once it answers, the saved
+    players the bot has not started again meanwhile are restored, and saving
+    begins with everything live.
+    """
+
+    def __init__(
+        self, store: PlayerStore, *, interval: float = SAVE_INTERVAL, loaded: bool = True, rejoin: bool = True
+    ) -> None:
         self.store = store
         self.interval = interval
+        self.rejoin = rejoin
         self.writes = 0
         """Batches written so far (diagnostics and tests)."""
+        self.ready = asyncio.Event()
+        """Set once the store has been read (at once when the pool connected with it readable)."""
+        if loaded:
+            self.ready.set()
+        self._failing = False
         self._written: dict[int, tuple[Hashable, PlayerSnapshot]] = {}
         self._sessions: dict[str, str] = {}
         #: guild id -> the last reason its player could not be saved (logged once per reason).
@@ -212,19 +263,59 @@ class Persister:
         self._task = runtime.tasks.spawn(self._loop(), name="voltricx store")
 
     async def _loop(self) -> None:
+        if not self.ready.is_set():
+            await self._load_late()
+        delay = self.interval
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(delay)
             try:
                 await self.flush()
             except VoltricxError as exc:
-                _log.warning("saving players failed (retrying in %gs): %s", self.interval, exc)
-            except Exception:
+                delay = self._failed(delay, str(exc))
+                continue
+            except Exception as exc:
                 # Nothing a store or a player does may end the saving of the others.
-                _log.exception(
-                    "saving players failed unexpectedly (retrying in %gs); the store raised "
-                    "something other than StoreError, which is a bug in the store",
-                    self.interval,
-                )
+                _log.debug("the store raised something other than StoreError", exc_info=True)
+                delay = self._failed(delay, f"the store raised {type(exc).__name__}: {exc} (a bug in the store)")
+                continue
+            if self._failing:
+                self._failing = False
+                _log.warning("store: saving works again; every changed player is written")
+            delay = self.interval
+
+    def _failed(self, delay: float, problem: str) -> float:
+        """Log a failed pass (a warning the first time, then quietly) and return the next wait."""
+        wait = min(max(delay * 2, RETRY_FIRST), RETRY_MAX) if self._failing else self.interval
+        if not self._failing:
+            _log.warning("saving players failed (retrying with backoff up to %gs): %s", RETRY_MAX, problem)
+        else:
+            _log.debug("saving players failed again (next try in %gs): %s", wait, problem)
+        self._failing = True
+        return wait
+
+    async def _load_late(self) -> None:
+        """Read the store until it answers, then restore the saved players not live yet."""
+        delay = RETRY_FIRST
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                state = await self.store.load()
+            except Exception as exc:
+                _log.debug("store: still unreadable (next try in %gs): %s", delay, exc)
+                delay = min(delay * 2, RETRY_MAX)
+                continue
+            break
+        _log.warning("store: readable again; restoring the saved players and saving from now on")
+        restorer = Restorer.loaded(self.store, state)
+        nodes = list(runtime.nodes.values())
+        if nodes:
+            try:
+                restorer.prepare(nodes, late=True)
+                await restorer.finish(rejoin=self.rejoin)
+            except Exception:
+                _log.exception("store: restoring the saved players late failed")
+        self.seed(state)
+        self.ready.set()
 
     async def flush(self, *, frozen: bool = False) -> int:
         """Write every changed player now; returns how many players were written.
@@ -234,6 +325,11 @@ class Persister:
         holding back the others. When the store reports that it lost its data
         ([`StoreDataLost`][voltricx.StoreDataLost]), everything is written again.
         """
+        if not self.ready.is_set():
+            raise StoreError(
+                "the player store has not been readable since the pool connected; voltricx keeps "
+                "trying it in the background and saves once it answers"
+            )
         async with self._lock:
             try:
                 return await self._pass(frozen)
@@ -347,7 +443,10 @@ class Persister:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         try:
-            await self.flush(frozen=True)
+            if self.ready.is_set():
+                await self.flush(frozen=True)
+            else:
+                _log.warning("closing: the player store was never readable; the players are not saved")
         except VoltricxError as exc:
             _log.warning("saving players on close failed: %s", exc)
         except Exception:
@@ -445,24 +544,37 @@ class Restorer:
     @classmethod
     async def load(cls, store: PlayerStore) -> Restorer:
         """Read the store."""
-        state = await store.load()
+        return cls.loaded(store, await store.load())
+
+    @classmethod
+    def loaded(cls, store: PlayerStore, state: StoredState) -> Restorer:
+        """A restorer for ``state``, already read from ``store``."""
         _log.info(
             "store: %d saved players, sessions for %d nodes", len(state.players), len(state.sessions)
         )
         return cls(store, state)
 
-    def prepare(self, nodes: list[Node]) -> None:
-        """Before the nodes start: saved session ids on the nodes, saved players rebuilt locally."""
+    def prepare(self, nodes: list[Node], *, late: bool = False) -> None:
+        """Before the nodes start: saved session ids on the nodes, saved players rebuilt locally.
+
+        ``late=True`` (the store answered after the nodes connected): sessions
+        are left alone and each player goes to its saved node when that one is
+        connected, else to the best connected node.
+        """
         by_id = {n.identifier: n for n in nodes}
-        for identifier, session_id in self.state.sessions.items():
-            node = by_id.get(identifier)
-            if node is not None and node.session_id is None and node.config.resume:
-                node.session_id = session_id  # sent as Session-Id on the first connect
+        if not late:
+            for identifier, session_id in self.state.sessions.items():
+                node = by_id.get(identifier)
+                if node is not None and node.session_id is None and node.config.resume:
+                    node.session_id = session_id  # sent as Session-Id on the first connect
         now = time.time()
         for guild_id, snapshot in self.state.players.items():
-            if guild_id in runtime.players:
+            if guild_id in runtime.players or guild_id in runtime.parked:
                 continue
-            node = by_id.get(snapshot.node) or nodes[0]
+            node = by_id.get(snapshot.node)
+            if late and (node is None or node.status is not NodeStatus.CONNECTED):
+                node = next((n for n in nodes if n.status is NodeStatus.CONNECTED), None)
+            node = node or nodes[0]
             try:
                 player = _build(guild_id, snapshot.channel_id, node)
             except Exception as exc:  # one unusable row never stops the others

@@ -148,7 +148,10 @@ class Pool:
         re-synced from them, or re-created from the saved track and position
         where a session expired; then (``rejoin=True``) the adapter re-joins
         each voice channel. From then on player state is saved in batches.
-        See the persistence guide.
+        A store that cannot be read (Redis not up yet) does not stop the
+        connect: a warning is logged, the store is tried again in the
+        background with backoff, and once it answers the saved players come
+        back and saving starts. See the persistence guide.
 
         Calling it again (bots do, in ``on_ready``) is safe: nodes already in
         the pool are kept as they are (logged once), new ones are added, and
@@ -193,7 +196,12 @@ class Pool:
                 raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
             return dict(runtime.nodes)
         gateway, sink = resolve_client(client)
-        restorer = await _restore.Restorer.load(store) if store is not None else None
+        restorer: _restore.Restorer | None = None
+        if store is not None:
+            # An unreachable store never stops the pool: it is read again in the background.
+            state = await _restore.load_or_none(store)
+            if state is not None:
+                restorer = _restore.Restorer.loaded(store, state)
         if runtime.gateway is not None and runtime.gateway is not gateway:
             raise VoltricxError("the pool is already connected for another client; call Pool.close() first")
         # Everything that can fail happens before the pool changes: a failing connect
@@ -221,10 +229,11 @@ class Pool:
         for node in created:
             if node.status is not NodeStatus.CONNECTED and node.last_error is None and pending:
                 node.last_error = f"no answer within {limit:g}s, still trying"
-        if store is not None and restorer is not None:
-            await restorer.finish(rejoin=rejoin)
-            persister = _restore.Persister(store)
-            persister.seed(restorer.state)
+        if store is not None:
+            persister = _restore.Persister(store, loaded=restorer is not None, rejoin=rejoin)
+            if restorer is not None:
+                await restorer.finish(rejoin=rejoin)
+                persister.seed(restorer.state)
             persister.start()
         show_report(created, stream=report_stream, console=report)
         return dict(runtime.nodes)
