@@ -29,12 +29,13 @@ GUILDS = (310000000000000001, 310000000000000002, 310000000000000003)
 CHANNEL = 410000000000000000
 
 
-def make_store(spec: str) -> PlayerStore:
+def make_store(spec: str, *, takeover: bool = False) -> PlayerStore:
     kind, _, rest = spec.partition(":")
     if kind == "sqlite":
         return SQLiteStore(rest)
     url, _, prefix = rest.partition("#")
-    return RedisStore(url, prefix=prefix or "voltricx-test")
+    # The replacement of a killed process takes its shard at once (the lease would hold it 10 s).
+    return RedisStore(url, prefix=prefix or "voltricx-test", takeover=takeover)
 
 
 def describe(player: voltricx.Player) -> dict[str, Any]:
@@ -106,7 +107,7 @@ async def main() -> None:
     )
     started = time.monotonic()
     await voltricx.Pool.connect(
-        client=FakeVoiceGateway(), nodes=[config], store=make_store(spec), report=False
+        client=FakeVoiceGateway(), nodes=[config], store=make_store(spec, takeover=mode == "second"), report=False
     )
     took = time.monotonic() - started
     emit("CONNECTED", {"seconds": took})

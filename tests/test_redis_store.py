@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import voltricx
-from voltricx.redis_store import RedisStore
+from voltricx.errors import OwnershipLostError
+from voltricx.redis_store import RedisStore, shard_of
 from voltricx.store import PlayerStore, StoreError, encode_snapshot
 from voltricx.testing.voice import FakeVoiceGateway
 
@@ -48,36 +49,84 @@ async def test_redis_store_saves_loads_and_deletes(redis_url: str) -> None:
     await elsewhere.close()
 
 
-async def test_each_prefix_owns_its_keys(redis_url: str) -> None:
+def on_shard(shard: int, count: int, n: int = 0) -> int:
+    """A guild id on ``shard`` of ``count`` (Discord's ``(guild_id >> 22) % count``)."""
+    guild = ((GUILD >> 22) + n * count) << 22
+    return guild + ((shard - (guild >> 22) % count) % count << 22)
+
+
+async def test_one_prefix_shared_by_shards_each_reads_its_own_guilds(redis_url: str) -> None:
     import redis.asyncio as redis
 
-    zero = RedisStore(redis_url, prefix="bot:shard:0")
-    one = RedisStore(redis_url, prefix="bot:shard:1")
-    await zero.save([snapshot(GUILD)], {"main": "s0"})
-    await one.save([snapshot(GUILD + 1)], {"main": "s1"})
-    assert set((await zero.load()).players) == {GUILD}
-    assert (await one.load()).sessions == {"main": "s1"}
+    g0, g1 = on_shard(0, 2), on_shard(1, 2)
+    assert shard_of(g0, 2) == 0 and shard_of(g1, 2) == 1
+    zero = RedisStore(redis_url, prefix="bot", shard_ids=[0], shard_count=2)
+    one = RedisStore(redis_url, prefix="bot", shard_ids=[1], shard_count=2)
+    await zero.load()
+    await one.load()
+    await zero.save([snapshot(g0)], {"main": "s0"})
+    await one.save([snapshot(g1)], {"main": "s1"})
+    assert set((await zero.peek()).players) == {g0}
+    assert (await one.peek()).sessions == {"main": "s1"}
+    owners = (zero.owner, one.owner)
     await zero.close()
     await one.close()
 
     client = redis.Redis.from_url(redis_url)
     try:
-        assert await client.hget("bot:shard:0:players", str(GUILD)) == encode_snapshot(snapshot(GUILD))
-        assert sorted(await client.keys("bot:*")) == [
-            b"bot:shard:0:players",
-            b"bot:shard:0:sessions",
-            b"bot:shard:0:written",
-            b"bot:shard:1:players",
-            b"bot:shard:1:sessions",
-            b"bot:shard:1:written",
-        ]
-        # A client passed in is used as it is and left open by close().
-        store = RedisStore(prefix="bot:shard:1", client=client)
-        assert set((await store.load()).players) == {GUILD + 1}
+        assert await client.hget("bot:players", str(g0)) == encode_snapshot(snapshot(g0))
+        keys = sorted(await client.keys("bot:*"))
+        # Leases were given back on close; tokens, last owners and sessions stay.
+        assert keys == sorted(
+            [b"bot:players", b"bot:written", b"bot:token:0", b"bot:token:1", b"bot:owner:0", b"bot:owner:1"]
+            + [f"bot:sessions:{o}".encode() for o in owners]
+        )
+        # A client passed in is used as it is and left open by close(); resharded to 3, the
+        # process of shard 1 gets exactly the guilds that are on shard 1 of 3.
+        store = RedisStore(prefix="bot", client=client, shard_ids=[1], shard_count=3)
+        state = await store.load()
+        assert set(state.players) == {g for g in (g0, g1) if shard_of(g, 3) == 1}
+        assert state.sessions == {"main": "s1"}
         await store.close()
         assert await client.ping()
     finally:
         await client.aclose()
+
+
+async def test_a_newer_owner_fences_the_old_one_out(redis_url: str) -> None:
+    old = RedisStore(redis_url, prefix="bot")
+    await old.load()
+    await old.save([snapshot(GUILD, volume=10)], {"main": "old"})
+    assert old.tokens == {0: 1}
+
+    # Without takeover the live lease is respected, and the error says what to do.
+    polite = RedisStore(redis_url, prefix="bot")
+    with pytest.raises(StoreError, match="takeover=True"):
+        await polite.load()
+    await polite.close()
+
+    new = RedisStore(redis_url, prefix="bot", takeover=True)
+    state = await new.load()
+    assert new.tokens == {0: 2} and state.sessions == {"main": "old"}
+    await new.save([snapshot(GUILD, volume=77)], {"main": "new"})
+
+    # The old owner's writes are refused by Redis itself, and it learns it once.
+    with pytest.raises(OwnershipLostError) as lost:
+        await old.save([snapshot(GUILD, volume=10)], {})
+    assert lost.value.shards == frozenset({0}) and lost.value.covers(GUILD)
+    assert not old.owns(GUILD)
+    with pytest.raises(OwnershipLostError):
+        await old.check(GUILD)
+    await old.delete([GUILD])
+    await old.save([snapshot(GUILD, volume=10)], {})
+    await old.close()  # never releases the new owner's lease
+
+    assert (await new.peek()).players[GUILD].volume == 77
+    again = RedisStore(redis_url, prefix="bot")
+    with pytest.raises(StoreError, match="owned by"):
+        await again.load()
+    await again.close()
+    await new.close()
 
 
 async def test_unreachable_redis_is_a_store_error() -> None:

@@ -240,7 +240,7 @@ async def test_redis_restarted_empty_is_healed_by_the_next_pass(
 
         async def whole() -> bool:
             saved = await watcher.hkeys("bot:players")
-            sessions = await watcher.hgetall("bot:sessions")
+            sessions = await watcher.hgetall(store.sessions_key)
             return len(saved) == len(players) and sessions == {
                 b"A": a.session_id.encode() if a.session_id else b"",
                 b"B": b.session_id.encode() if b.session_id else b"",
@@ -258,7 +258,7 @@ async def test_redis_restarted_empty_is_healed_by_the_next_pass(
     )
     # The restored state is usable: a fresh store under the same prefix sees every player.
     fresh = RedisStore(redis_process.url, prefix="bot")
-    state = await fresh.load()
+    state = await fresh.peek()
     await fresh.close()
     assert set(state.players) == {p.guild_id for p in players}
 
@@ -271,7 +271,7 @@ async def test_redis_rows_that_are_not_utf8_are_skipped(redis_process: RedisProc
     await store.save([snapshot(GUILD)], {"main": "good"})
     client = redis.Redis.from_url(redis_process.url)
     try:
-        await client.hset("odd:sessions", mapping={b"\xff\xfe": b"abc", b"eu": b"\xff", b"us": b"a\r\nb"})
+        await client.hset(store.sessions_key, mapping={b"\xff\xfe": b"abc", b"eu": b"\xff", b"us": b"a\r\nb"})
         await client.hset("odd:players", mapping={b"\xff": b"\x00garbage", b"7": b""})
     finally:
         await client.aclose()

@@ -100,7 +100,7 @@ async def test_redis_down_at_start_then_up_plays_restores_and_saves(
     await voltricx.Pool.save()
     check = RedisStore(stopped_redis.url)
     try:
-        state = await check.load()
+        state = await check.peek()
     finally:
         await check.close()
     assert set(state.players) == {GUILD, GUILD + 1}

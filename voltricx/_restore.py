@@ -28,9 +28,11 @@ import time
 from collections.abc import Hashable
 from typing import Any, NoReturn
 
+from voltricx._idle import idle_scheduler
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
-from voltricx.errors import VoltricxError
+from voltricx.errors import OwnershipLostError, VoltricxError
+from voltricx.events import OwnershipLost
 from voltricx.extras import json_problem
 from voltricx.gateway import PlayerFactory, UserResolver
 from voltricx.models.track import Track
@@ -103,6 +105,14 @@ def home_id(home: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return None
+
+
+def _drop(player: Player) -> None:
+    """Forget ``player`` here without a request (its guild has another owner now)."""
+    player._destroyed = True  # pyright: ignore[reportPrivateUsage]
+    player._current = None  # pyright: ignore[reportPrivateUsage]
+    idle_scheduler.disarm(player)
+    runtime.disown(player)
 
 
 def _frozen(player: Player) -> bool:
@@ -338,6 +348,23 @@ class Persister:
                 self._written.clear()
                 self._sessions.clear()
                 return await self._pass(frozen)
+            except OwnershipLostError as exc:
+                self._disown(exc)
+                return await self._pass(frozen)
+
+    def _disown(self, lost: OwnershipLostError) -> None:
+        """Drop, without a request, the players of shards another process owns now; emit the event."""
+        dropped = [p for g, p in list(runtime.players.items()) if lost.covers(g)]
+        for player in dropped:
+            _drop(player)
+        for guild_id in [g for g in self._written if lost.covers(g)]:
+            del self._written[guild_id]
+        _log.warning("%s (%d players dropped here)", lost, len(dropped))
+        runtime.emit(
+            OwnershipLost(
+                shards=tuple(sorted(lost.shards)), shard_count=lost.shard_count, players=tuple(dropped)
+            )
+        )
 
     async def _pass(self, frozen: bool) -> int:
         now = time.time()
@@ -388,7 +415,7 @@ class Persister:
         """
         try:
             await self.store.save([s for _, s in changed], sessions)
-        except StoreDataLost:
+        except (StoreDataLost, OwnershipLostError):
             raise
         except Exception as exc:
             if len(changed) == 1 and changed[0][1].guild_id in self._unsaveable:
@@ -402,7 +429,7 @@ class Persister:
             for mark, snapshot in changed:
                 try:
                     await self.store.save([snapshot], sessions)
-                except StoreDataLost:
+                except (StoreDataLost, OwnershipLostError):
                     raise
                 except Exception as one:
                     failed.append((snapshot.guild_id, one))
@@ -598,6 +625,7 @@ class Restorer:
                 # Never connected: park them; they move when a node is healthy.
                 runtime.failover(node)
         await asyncio.gather(*work)
+        await self._delete_stale()
         if rejoin:
             await self._rejoin()
         for guild_id, pending in self.requesters.items():
@@ -612,6 +640,23 @@ class Restorer:
             self.resynced,
             self.recreated,
         )
+
+    async def _delete_stale(self) -> None:
+        """Delete the copies the last owner's sessions still hold where this process did not resume them."""
+
+        async def one(player: Player) -> None:
+            saved = self.state.players.get(player.guild_id)
+            if saved is None or saved.session_id is None or player.destroyed:
+                return
+            node = runtime.nodes.get(saved.node)
+            if node is None or node.status is not NodeStatus.CONNECTED or node.session_id == saved.session_id:
+                return
+            try:
+                await node.rest.destroy_player(saved.session_id, player.guild_id)
+            except VoltricxError as exc:
+                _log.debug("store: guild %s: no old copy deleted on %s: %s", player.guild_id, node.identifier, exc)
+
+        await asyncio.gather(*(one(p) for p in self.players))
 
     async def _on_node(self, node: Node, players: list[Player]) -> None:
         remote: dict[int, Any] = {}

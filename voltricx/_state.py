@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from voltricx._failover import FAILOVER_WAIT, Recovery
 from voltricx._tasks import TaskTracker
@@ -46,9 +46,21 @@ if TYPE_CHECKING:
     from voltricx.node import Node
     from voltricx.player import Player
 
-__all__ = ["FAILOVER_WAIT", "Runtime", "runtime"]
+__all__ = ["FAILOVER_WAIT", "Fence", "Runtime", "runtime"]
 
 _log = logging.getLogger("voltricx.pool")
+
+
+class Fence(Protocol):
+    """Who may send requests for a guild (a store that fences shard ownership)."""
+
+    async def check(self, guild_id: int) -> None:
+        """Raise [OwnershipLostError][voltricx.OwnershipLostError] when another process owns the guild."""
+        ...
+
+    def owns(self, guild_id: int) -> bool:
+        """False once the guild's shard is known to be owned by another process."""
+        ...
 
 
 class _Turn:
@@ -71,6 +83,7 @@ class Runtime:
         players: Every live player by guild id.
         parked: Players whose node was lost and that wait for a healthy node.
         move_back: Whether players go back to a node of their own region when one is ready.
+        fence: Asked before every placement change or command of a guild (``None``: no fencing).
     """
 
     def __init__(self) -> None:
@@ -81,6 +94,7 @@ class Runtime:
         self.parked: dict[int, Player] = {}
         self.tasks = TaskTracker("pool")
         self.move_back = True
+        self.fence: Fence | None = None
         self.recovery = Recovery(self)
         self._turns: dict[int, _Turn] = {}
         self._node_up: asyncio.Event | None = None
@@ -88,8 +102,14 @@ class Runtime:
     # -- per-guild order ---------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def placement(self, guild_id: int) -> AsyncGenerator[None]:
-        """Hold ``guild_id``'s turn: placement changes and commands of a guild run one at a time."""
+    async def placement(self, guild_id: int, *, fenced: bool = True) -> AsyncGenerator[None]:
+        """Hold ``guild_id``'s turn: placement changes and commands of a guild run one at a time.
+
+        With a `fence`, a guild another process owns now raises
+        [OwnershipLostError][voltricx.OwnershipLostError] before anything is sent.
+        """
+        if fenced and self.fence is not None:
+            await self.fence.check(guild_id)
         turn = self._turns.get(guild_id)
         if turn is None:
             turn = self._turns[guild_id] = _Turn()
@@ -178,7 +198,8 @@ class Runtime:
             del self.players[guild_id]
         if self.parked.get(guild_id) is player:
             del self.parked[guild_id]
-        async with self.placement(guild_id):
+        owned = self.fence is None or self.fence.owns(guild_id)
+        async with self.placement(guild_id, fenced=False):
             holders = [n for n in self.nodes.values() if n.players.get(guild_id) is player]
             node = player.node
             if node not in holders:
@@ -187,7 +208,7 @@ class Runtime:
                 if holder.players.get(guild_id) is player:
                     del holder.players[guild_id]
             for holder in holders:
-                if holder.status is NodeStatus.CONNECTED and holder.session_id is not None:
+                if owned and holder.status is NodeStatus.CONNECTED and holder.session_id is not None:
                     try:
                         await holder.rest.destroy_player(holder.session_id, guild_id)
                     except VoltricxError as exc:
@@ -251,6 +272,17 @@ class Runtime:
         """Register a restored player on ``node`` (before any request)."""
         self.players[player.guild_id] = player
         node.players[player.guild_id] = player
+
+    def disown(self, player: Player) -> None:
+        """Forget ``player`` everywhere without a request: another process owns its guild now."""
+        guild_id = player.guild_id
+        if self.players.get(guild_id) is player:
+            del self.players[guild_id]
+        if self.parked.get(guild_id) is player:
+            del self.parked[guild_id]
+        for node in self.nodes.values():
+            if node.players.get(guild_id) is player:
+                del node.players[guild_id]
 
     def park(self, player: Player) -> None:
         """``player`` has no node for now; it moves when a node is healthy."""
@@ -391,6 +423,7 @@ class Runtime:
         self.sink = None
         self._node_up = None
         self.move_back = True
+        self.fence = None
 
 
 #: The default runtime behind ``voltricx.Pool``.

@@ -20,7 +20,8 @@ VoltricxError
 ├── MissingExtraError         a Discord library extra is missing (ImportError)
 ├── PluginNotAvailable        the node lacks the plugin an API needs
 ├── StoreError                a player store could not read or write
-│   └── StoreDataLost         the store lost its data; all is written again
+│   ├── StoreDataLost         the store lost its data; all is written again
+│   └── OwnershipLostError    another process owns these shards now
 ├── InvalidArgument           an argument's value can never work (ValueError)
 ├── WrongTypeError            a value of the wrong type was passed (TypeError)
 │   └── UserDataError         a JSON-only field was given a non-JSON value
@@ -52,6 +53,7 @@ __all__ = [
     "NodeError",
     "NodeNotFound",
     "NodeProtocolError",
+    "OwnershipLostError",
     "PlayerError",
     "PluginNotAvailable",
     "QueueEmpty",
@@ -250,6 +252,37 @@ class StoreDataLost(StoreError):
     Raised by a store's ``save`` after it wrote the batch it was given;
     voltricx then writes every player and session again on its next pass.
     """
+
+
+class OwnershipLostError(StoreError):
+    """Another process owns these shards now (it holds a newer fencing token).
+
+    Raised by a store's ``save`` or ``delete`` after writing what this
+    process still owns; voltricx then drops the players of those shards
+    here, without sending anything for them, and emits
+    [`OwnershipLost`][voltricx.events.OwnershipLost]. Also raised by a player
+    command for a guild of such a shard.
+
+    Attributes:
+        shards: The shard ids lost.
+        shard_count: The shard count the ids refer to.
+    """
+
+    def __init__(self, message: str, *, shards: frozenset[int], shard_count: int) -> None:
+        super().__init__(message)
+        self.shards = shards
+        self.shard_count = shard_count
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_ownership_lost, (str(self), tuple(sorted(self.shards)), self.shard_count))
+
+    def covers(self, guild_id: int) -> bool:
+        """True when ``guild_id`` belongs to one of the lost shards."""
+        return (guild_id >> 22) % self.shard_count in self.shards
+
+
+def _rebuild_ownership_lost(message: str, shards: tuple[int, ...], shard_count: int) -> OwnershipLostError:
+    return OwnershipLostError(message, shards=frozenset(shards), shard_count=shard_count)
 
 
 class InvalidArgument(VoltricxError, ValueError):

@@ -61,6 +61,7 @@ __all__ = [
     "NodeReady",
     "NodeRemoved",
     "NodeStats",
+    "OwnershipLost",
     "PlayerDestroyed",
     "PlayerUpdate",
     "PlayersMoved",
@@ -157,6 +158,20 @@ class NodeRemoved(Event):
 
     def args(self) -> tuple[Any, ...]:
         return (self.node,)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnershipLost(Event):
+    """Another process took over ``shards`` (a newer fencing token in the store).
+
+    This process stopped saving them and dropped their ``players`` here
+    without sending any request for them (the new owner has them now).
+    """
+
+    name: ClassVar[str] = "ownership_lost"
+    shards: tuple[int, ...]
+    shard_count: int
+    players: tuple[Player, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ from voltricx.player import Player
 from voltricx.playlist import Playlist
 from voltricx.search import TrackSource, configure, fetch_tracks
 from voltricx.selection import best_node
-from voltricx.store import PlayerStore
+from voltricx.store import PlayerStore, ShardedStore
 
 __all__ = ["Pool"]
 
@@ -94,6 +94,21 @@ def resolve_client(client: Any) -> tuple[VoiceGateway, EventSink]:
         "disnake or hikari bot, or an object implementing voltricx.VoiceGateway and "
         "voltricx.EventSink"
     )
+
+
+def gateway_shards(gateway: VoiceGateway) -> tuple[tuple[int, ...], int]:
+    """The shards this process runs, as the adapter reports them (``shards``); else shard 0 of 1."""
+    reported: Any = getattr(gateway, "shards", None)
+    try:
+        ids, count = reported
+        ids = tuple(int(i) for i in ids)
+        count = int(count)
+    except (TypeError, ValueError):
+        return (0,), 1
+    if count < 1 or not ids or any(not 0 <= i < count for i in ids):
+        _log.warning("the adapter reports shards %r of %r; using shard 0 of 1", ids, count)
+        return (0,), 1
+    return ids, count
 
 
 def _positive_number(value: object) -> bool:
@@ -197,6 +212,9 @@ class Pool:
             return dict(runtime.nodes)
         gateway, sink = resolve_client(client)
         restorer: _restore.Restorer | None = None
+        if isinstance(store, ShardedStore):
+            ids, count = gateway_shards(gateway)
+            store.use_shards(ids, count)
         if store is not None:
             # An unreachable store never stops the pool: it is read again in the background.
             state = await _restore.load_or_none(store)
@@ -218,6 +236,8 @@ class Pool:
         runtime.gateway = gateway
         runtime.sink = sink
         runtime.move_back = move_back
+        if isinstance(store, ShardedStore):
+            runtime.fence = store
         runtime.node_up_event()
         for node in created:
             runtime.nodes[node.identifier] = node

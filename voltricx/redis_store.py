@@ -1,30 +1,54 @@
-"""``RedisStore``: a [`PlayerStore`][voltricx.PlayerStore] on Redis (extra ``redis``).
+"""``RedisStore``: a [`PlayerStore`][voltricx.PlayerStore] on Redis (extra ``redis``), for sharded bots.
 
-For bots sharded across processes or machines. Each store works under its
-own ``prefix``: give every shard (or every process) its own, e.g.
-``RedisStore(url, prefix=f"mybot:shard:{shard_id}")``. A shard restarted on
-another machine with the same prefix picks up its guilds' players and its
-node sessions. Keys:
+Every process of a bot uses the same ``prefix``. Players are kept by guild,
+in one hash for the whole bot; a process reads back exactly the guilds of
+the shards it runs (``(guild_id >> 22) % shard_count``), so a bot resharded
+from 2 to 3 processes moves each guild to its new owner by itself.
+
+Ownership with fencing: on its first read a process takes a lease on each
+of its shards (a key that expires after ``lease`` seconds unless renewed;
+every save pass renews it) and a fencing token, a number that grows with
+every new owner of the shard. Every write runs in one server-side script
+that compares the process's tokens with the current ones and writes
+nothing for a shard whose token is newer: a process that was replaced (it
+hung, or a deploy started its successor with ``takeover=True``) can no
+longer overwrite its successor's data. It learns it on its next write
+([`OwnershipLostError`][voltricx.OwnershipLostError]), drops those
+players without sending anything for them, and emits
+[`OwnershipLost`][voltricx.events.OwnershipLost].
+
+A shard whose lease is held by a live process is taken when the lease
+expires, or at once with ``takeover=True``. Keys:
 
 * ``{prefix}:players``: a hash, guild id -> encoded [`PlayerSnapshot`][voltricx.PlayerSnapshot].
-* ``{prefix}:sessions``: a hash, node identifier -> Lavalink session id.
+* ``{prefix}:lease:{shard}``: the owner's id, expiring after ``lease`` seconds.
+* ``{prefix}:token:{shard}``: the shard's fencing token (never expires).
+* ``{prefix}:owner:{shard}``: the last owner's id (whose sessions to resume).
+* ``{prefix}:sessions:{owner}``: a hash, node identifier -> Lavalink session id.
 * ``{prefix}:written``: a marker set by every save. When it disappears while
-  this store is in use (Redis restarted without its data, or someone flushed
-  it), ``save`` raises [`StoreDataLost`][voltricx.StoreDataLost] and voltricx
+  this store is in use (Redis restarted without its data, or flushed),
+  ``save`` raises [`StoreDataLost`][voltricx.StoreDataLost] and voltricx
   writes every player and session again at once.
 
-Each batch is written in one ``MULTI``/``EXEC`` transaction. ``redis`` (redis-py,
-its asyncio client) is imported on first use, so this module imports
-without it; using the store then raises [`MissingExtraError`][voltricx.MissingExtraError].
+``python -m voltricx store inspect REDIS_URL`` shows owners, leases,
+tokens and player counts per shard. ``redis`` (redis-py, its asyncio
+client) is imported on first use, so this module imports without it; using
+the store then raises [`MissingExtraError`][voltricx.MissingExtraError].
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
+import os
+import socket
+import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voltricx.errors import InvalidArgument, MissingExtraError, StoreDataLost
+from voltricx.errors import InvalidArgument, MissingExtraError, OwnershipLostError, StoreDataLost
 from voltricx.store import (
     PlayerSnapshot,
     StoredState,
@@ -34,7 +58,102 @@ from voltricx.store import (
     encode_snapshot,
 )
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisStore", "shard_of"]
+
+LEASE = 10.0
+"""Default lease (seconds): how long a silent owner keeps its shards."""
+
+CONFIRM_TIMEOUT = 2.0
+"""Seconds a command waits for Redis to confirm a lease that ran out locally."""
+
+# Take every shard, or none: KEYS are (lease, token, owner) per shard;
+# ARGV: owner id, lease ms, takeover flag.
+_ACQUIRE = """
+local n = #KEYS / 3
+if ARGV[3] ~= '1' then
+  for i = 0, n - 1 do
+    local holder = redis.call('GET', KEYS[i * 3 + 1])
+    if holder and holder ~= ARGV[1] then
+      return {0, i, holder, redis.call('PTTL', KEYS[i * 3 + 1])}
+    end
+  end
+end
+local out = {1}
+for i = 0, n - 1 do
+  local previous = redis.call('GET', KEYS[i * 3 + 3]) or ''
+  local token = redis.call('INCR', KEYS[i * 3 + 2])
+  redis.call('SET', KEYS[i * 3 + 1], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[i * 3 + 3], ARGV[1])
+  table.insert(out, token)
+  table.insert(out, previous)
+end
+return out
+"""
+
+# A fenced write. KEYS: players, own sessions, marker, then (token, lease) per shard.
+# ARGV: owner id, lease ms, shard count n, n shard ids, n tokens, then
+# count + (guild, shard, blob) rows, count + (guild, shard) deletions,
+# count + (node, session) rows. Returns {had marker, lost shard ids...}.
+_WRITE = """
+local n = tonumber(ARGV[3])
+local owned = {}
+local out = {redis.call('EXISTS', KEYS[3])}
+local any = false
+for i = 1, n do
+  local shard = ARGV[3 + i]
+  local current = redis.call('GET', KEYS[3 + (i - 1) * 2 + 1])
+  if not current then
+    -- Redis lost its data (restarted empty, flushed): nobody owns it, keep ours
+    redis.call('SET', KEYS[3 + (i - 1) * 2 + 1], ARGV[3 + n + i])
+    current = ARGV[3 + n + i]
+  end
+  if current == ARGV[3 + n + i] then
+    owned[shard] = true
+    any = true
+    redis.call('SET', KEYS[3 + (i - 1) * 2 + 2], ARGV[1], 'PX', ARGV[2])
+  else
+    table.insert(out, tonumber(shard))
+  end
+end
+local at = 4 + 2 * n
+local rows = tonumber(ARGV[at])
+at = at + 1
+for i = 1, rows do
+  if owned[ARGV[at + 1]] then redis.call('HSET', KEYS[1], ARGV[at], ARGV[at + 2]) end
+  at = at + 3
+end
+local gone = tonumber(ARGV[at])
+at = at + 1
+for i = 1, gone do
+  if owned[ARGV[at + 1]] then redis.call('HDEL', KEYS[1], ARGV[at]) end
+  at = at + 2
+end
+local sessions = tonumber(ARGV[at])
+at = at + 1
+if any then
+  for i = 1, sessions do
+    redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
+    at = at + 2
+  end
+  redis.call('SET', KEYS[3], '1')
+end
+return out
+"""
+
+# Give the leases back on close, where the tokens are still ours. KEYS: (token, lease) per shard.
+_RELEASE = """
+for i = 0, #KEYS / 2 - 1 do
+  if redis.call('GET', KEYS[i * 2 + 1]) == ARGV[i + 1] then
+    redis.call('DEL', KEYS[i * 2 + 2])
+  end
+end
+return 1
+"""
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard a guild belongs to, as Discord assigns it: ``(guild_id >> 22) % shard_count``."""
+    return (guild_id >> 22) % shard_count
 
 
 def _redis_module() -> Any:
@@ -46,29 +165,141 @@ def _redis_module() -> Any:
         raise
 
 
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _check_shards(shard_ids: Iterable[int] | None, shard_count: int) -> tuple[tuple[int, ...] | None, int]:
+    if isinstance(shard_count, bool) or not isinstance(shard_count, int) or shard_count < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise InvalidArgument(f"RedisStore shard_count must be an int >= 1, got {shard_count!r}")
+    if shard_ids is None:
+        return None, shard_count
+    ids = tuple(sorted(set(shard_ids)))
+    bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < shard_count]  # pyright: ignore[reportUnnecessaryIsInstance]
+    if bad or not ids:
+        raise InvalidArgument(
+            f"RedisStore shard_ids must be ints from 0 to shard_count - 1 ({shard_count - 1}), got {shard_ids!r}"
+        )
+    return ids, shard_count
+
+
 class RedisStore:
-    """A [`PlayerStore`][voltricx.PlayerStore] in Redis hashes under ``prefix``.
+    """A [`PlayerStore`][voltricx.PlayerStore] in Redis, shared by every process of a bot.
 
     Args:
         url: A redis-py URL, e.g. ``redis://localhost:6379/0``.
-        prefix: Key prefix; one per shard or process (see the module docs).
+        prefix: Key prefix, the same for every process of one bot (one per bot).
         client: An existing ``redis.asyncio.Redis`` to use instead of ``url``
             (the store then leaves closing it to you).
+        shard_ids: The shards this process runs. ``None`` (the default): the
+            pool asks the adapter (discord.py's ``AutoShardedClient``, hikari's
+            shards; a plain client is shard 0 of 1).
+        shard_count: The bot's shard count (with ``shard_ids``).
+        takeover: Take the shards at once even when another process holds
+            their lease (a deploy's new process); that process stops writing
+            and drops their players on its next save pass.
+        lease: Seconds an owner keeps its shards without renewing (each
+            save pass renews).
     """
 
-    def __init__(self, url: str = "redis://localhost:6379/0", *, prefix: str = "voltricx", client: Any = None) -> None:
+    def __init__(
+        self,
+        url: str = "redis://localhost:6379/0",
+        *,
+        prefix: str = "voltricx",
+        client: Any = None,
+        shard_ids: Iterable[int] | None = None,
+        shard_count: int = 1,
+        takeover: bool = False,
+        lease: float = LEASE,
+    ) -> None:
         if not prefix:
             raise InvalidArgument("RedisStore prefix must not be empty")
+        if isinstance(lease, bool) or not isinstance(lease, int | float) or not 0.5 <= lease <= 3600:  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise InvalidArgument(f"RedisStore lease must be a number of seconds from 0.5 to 3600, got {lease!r}")
         self.url = url
         self.prefix = prefix
+        self.takeover = takeover
+        self.lease = float(lease)
+        self._shards, self.shard_count = _check_shards(shard_ids, shard_count)
+        self._explicit = shard_ids is not None
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """This process's owner id (in the leases)."""
         self._client: Any = client
         self._owns_client = client is None
         self._closed = False
         #: True once this store has seen its marker key (so its disappearance means lost data).
         self._marked = False
+        #: shard -> our fencing token, for the shards we own.
+        self._tokens: dict[int, int] = {}
+        self._lost: set[int] = set()
+        self._unreported: set[int] = set()
+        self._valid_until = 0.0
+        self._confirming: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
-        return f"<RedisStore prefix={self.prefix!r}>"
+        return f"<RedisStore prefix={self.prefix!r} shards={list(self.shard_ids)} of {self.shard_count}>"
+
+    # -- shards ---------------------------------------------------------------------------
+
+    @property
+    def shard_ids(self) -> tuple[int, ...]:
+        """The shards this process runs (all of them until told otherwise)."""
+        return self._shards if self._shards is not None else tuple(range(self.shard_count))
+
+    def use_shards(self, shard_ids: Iterable[int], shard_count: int) -> None:
+        """Set the shards this process runs, unless ``shard_ids`` was given (the pool calls this).
+
+        Raises [`InvalidArgument`][voltricx.InvalidArgument] for ids outside
+        ``0 .. shard_count - 1``.
+        """
+        if self._explicit:
+            return
+        self._shards, self.shard_count = _check_shards(shard_ids, shard_count)
+
+    @property
+    def tokens(self) -> dict[int, int]:
+        """Shard -> this process's fencing token, for the shards it owns now."""
+        return dict(self._tokens)
+
+    def owns(self, guild_id: int) -> bool:
+        """False when ``guild_id``'s shard was taken over by another process."""
+        return shard_of(guild_id, self.shard_count) not in self._lost
+
+    async def check(self, guild_id: int) -> None:
+        """Before a request for ``guild_id``: raise when another process owns its shard.
+
+        While the lease is fresh this costs nothing; once it ran out locally
+        (the process hung, or Redis is slow) Redis is asked first. A Redis
+        that cannot be reached lets the request go (the store never takes
+        the bot down).
+        """
+        if not self._tokens:
+            return
+        if self.owns(guild_id) and time.monotonic() >= self._valid_until:
+            await self._confirm()
+        shard = shard_of(guild_id, self.shard_count)
+        if shard in self._lost:
+            raise OwnershipLostError(
+                f"guild {guild_id} is on shard {shard}, which another process owns now; "
+                "this process sends nothing for it",
+                shards=frozenset({shard}),
+                shard_count=self.shard_count,
+            )
+
+    async def _confirm(self) -> None:
+        waiting = self._confirming
+        if waiting is None:
+            waiting = self._confirming = asyncio.ensure_future(self._renew())
+            waiting.add_done_callback(lambda _: setattr(self, "_confirming", None))
+        try:
+            async with asyncio.timeout(CONFIRM_TIMEOUT):
+                await asyncio.shield(waiting)
+        except (TimeoutError, StoreError):
+            return  # Redis cannot answer now: carry on
+
+    async def _renew(self) -> None:
+        await self._write([], [], {})  # a loss is reported by the next save
 
     @property
     def players_key(self) -> str:
@@ -77,13 +308,16 @@ class RedisStore:
 
     @property
     def sessions_key(self) -> str:
-        """The hash holding the node session ids."""
-        return f"{self.prefix}:sessions"
+        """The hash holding this process's node session ids."""
+        return f"{self.prefix}:sessions:{self.owner}"
 
     @property
     def marker_key(self) -> str:
         """The key every save sets; its absence after a save means Redis lost our data."""
         return f"{self.prefix}:written"
+
+    def _key(self, kind: str, shard: int) -> str:
+        return f"{self.prefix}:{kind}:{shard}"
 
     def _redis(self) -> Any:
         if self._closed:
@@ -100,30 +334,94 @@ class RedisStore:
         except errors.RedisError as exc:
             raise StoreError(f"Redis store {self.prefix!r}: {exc}") from exc
 
+    # -- ownership --------------------------------------------------------------------
+
+    async def _acquire(self) -> list[str]:
+        """Take the lease and a new token of every shard; returns the previous owners."""
+        shards = self.shard_ids
+        keys: list[str] = []
+        for shard in shards:
+            keys += [self._key("lease", shard), self._key("token", shard), self._key("owner", shard)]
+        lease_ms = int(self.lease * 1000)
+        sent = time.monotonic()
+
+        async def work(client: Any) -> list[Any]:
+            return await client.eval(_ACQUIRE, len(keys), *keys, self.owner, lease_ms, "1" if self.takeover else "0")
+
+        result = await self._call(work)
+        if int(result[0]) == 0:
+            shard, holder, left = shards[int(result[1])], _text(result[2]), int(result[3])
+            raise StoreError(
+                f"Redis store {self.prefix!r}: shard {shard} is owned by {holder} (its lease runs "
+                f"{max(left, 0) / 1000:.1f}s more); voltricx takes it when the lease expires, or at once "
+                "with RedisStore(..., takeover=True)"
+            )
+        self._tokens = {shard: int(result[1 + i * 2]) for i, shard in enumerate(shards)}
+        self._lost.clear()
+        self._valid_until = sent + self.lease
+        return [_text(result[2 + i * 2]) for i in range(len(shards))]
+
+    async def _write(
+        self, rows: list[tuple[str, int, bytes]], gone: list[tuple[str, int]], sessions: Mapping[str, str]
+    ) -> bool:
+        """One fenced write; returns whether the marker was there. Remembers lost shards."""
+        if not self._tokens:
+            await self._acquire()  # used without load() first: take the shards now
+        live = [s for s in self._tokens if s not in self._lost]
+        keys = [self.players_key, self.sessions_key, self.marker_key]
+        for shard in live:
+            keys += [self._key("token", shard), self._key("lease", shard)]
+        args: list[Any] = [self.owner, int(self.lease * 1000), len(live), *live]
+        args += [self._tokens[s] for s in live]
+        args.append(len(rows))
+        for guild, shard, blob in rows:
+            args += [guild, shard, blob]
+        args.append(len(gone))
+        for guild, shard in gone:
+            args += [guild, shard]
+        args.append(len(sessions))
+        for node, session in sessions.items():
+            args += [node, session]
+        sent = time.monotonic()
+
+        async def work(client: Any) -> list[Any]:
+            return await client.eval(_WRITE, len(keys), *keys, *args)
+
+        result = await self._call(work)
+        lost = {int(s) for s in result[1:]}
+        if len(lost) < len(live):
+            self._valid_until = sent + self.lease
+        self._lost |= lost
+        self._unreported |= lost
+        return bool(result[0])
+
+    def _report(self) -> None:
+        """Raise [`OwnershipLostError`][voltricx.OwnershipLostError] once for shards lost since the last report."""
+        lost, self._unreported = self._unreported, set()
+        if lost:
+            raise OwnershipLostError(
+                f"Redis store {self.prefix!r}: another process took over shard(s) "
+                f"{', '.join(map(str, sorted(lost)))} (newer fencing token); this process stops "
+                "writing them and drops their players without a request",
+                shards=frozenset(lost),
+                shard_count=self.shard_count,
+            )
+
     # -- PlayerStore ----------------------------------------------------------------------
 
     async def save(self, players: Sequence[PlayerSnapshot], sessions: Mapping[str, str]) -> None:
-        """Write ``players`` and ``sessions`` in one transaction.
+        """Write ``players`` and ``sessions`` in one fenced script (renewing the leases).
 
-        Also checks (in the same transaction, even for an empty batch) that
-        Redis still holds what was saved before; raises
-        [`StoreDataLost`][voltricx.StoreDataLost] after writing when it does not.
+        Players of shards another process took over are not written
+        ([`OwnershipLostError`][voltricx.OwnershipLostError] is raised after
+        the rest is written). Also checks that Redis still holds what was
+        saved before; raises [`StoreDataLost`][voltricx.StoreDataLost] after
+        writing when it does not.
         """
-        mapping = {str(p.guild_id): encode_snapshot(p) for p in players}
-        session_map = dict(sessions)
-
-        async def work(client: Any) -> list[Any]:
-            async with client.pipeline(transaction=True) as pipe:
-                pipe.exists(self.marker_key)
-                if mapping:
-                    pipe.hset(self.players_key, mapping=mapping)
-                if session_map:
-                    pipe.hset(self.sessions_key, mapping=session_map)
-                pipe.set(self.marker_key, b"1")
-                return await pipe.execute()
-
-        results = await self._call(work)
-        had_marker = bool(results[0])
+        count = self.shard_count
+        rows = [(str(p.guild_id), shard_of(p.guild_id, count), encode_snapshot(p)) for p in players]
+        had_marker = await self._write(rows, [], dict(sessions))
+        self._report()
         lost = self._marked and not had_marker
         self._marked = True
         if lost:
@@ -133,46 +431,81 @@ class RedisStore:
             )
 
     async def load(self) -> StoredState:
-        """Read this prefix's players and session ids."""
+        """Take this process's shards and read their players and the last owner's session ids.
+
+        Raises [`StoreError`][voltricx.StoreError] while another process holds
+        a lease (without ``takeover``) or Redis cannot be reached.
+        """
+        previous = await self._acquire()
+        return await self._read(next((p for p in previous if p and p != self.owner), None))
+
+    async def peek(self) -> StoredState:
+        """What [`load()`][voltricx.redis_store.RedisStore.load] would read, without taking any shard."""
+        keys = [self._key("owner", s) for s in self.shard_ids]
+
+        async def owners(client: Any) -> list[Any]:
+            return await client.mget(keys)
+
+        previous = [_text(p) for p in await self._call(owners) if p is not None]
+        return await self._read(previous[0] if previous else None)
+
+    async def _read(self, owner: str | None) -> StoredState:
 
         async def work(client: Any) -> tuple[dict[bytes, bytes], dict[bytes, bytes], int]:
             async with client.pipeline(transaction=False) as pipe:
                 pipe.hgetall(self.players_key)
-                pipe.hgetall(self.sessions_key)
+                pipe.hgetall(f"{self.prefix}:sessions:{owner}" if owner else self.sessions_key)
                 pipe.exists(self.marker_key)
                 players, sessions, marked = await pipe.execute()
             return players, sessions, marked
 
         players, sessions, marked = await self._call(work)
         self._marked = bool(marked)
-        return StoredState(players=decode_rows(players.items()), sessions=decode_sessions(sessions.items()))
+        mine = set(self.shard_ids)
+        saved = {
+            g: s for g, s in decode_rows(players.items()).items() if shard_of(g, self.shard_count) in mine
+        }
+        return StoredState(players=saved, sessions=decode_sessions(sessions.items()))
 
     async def delete(self, guild_ids: Iterable[int]) -> None:
-        """Remove the players of ``guild_ids``."""
-        fields = [str(int(g)) for g in guild_ids]
-        if not fields:
-            return
-
-        async def work(client: Any) -> None:
-            await client.hdel(self.players_key, *fields)
-
-        await self._call(work)
+        """Remove the players of ``guild_ids`` (only of the shards this process still owns)."""
+        gone = [(str(int(g)), shard_of(int(g), self.shard_count)) for g in guild_ids]
+        if gone:
+            await self._write([], gone, {})
+        self._report()
 
     async def clear(self) -> None:
-        """Remove every key of this prefix (players and sessions)."""
+        """Remove every key of this prefix (players, sessions, leases, tokens)."""
 
         async def work(client: Any) -> None:
-            await client.delete(self.players_key, self.sessions_key, self.marker_key)
+            keys = [k async for k in client.scan_iter(match=f"{self.prefix}:*")]
+            if keys:
+                await client.delete(*keys)
             self._marked = False
 
         await self._call(work)
 
     async def close(self) -> None:
-        """Close the connection pool this store opened. Safe to call more than once."""
+        """Give back the leases still ours, close the connection pool this store opened.
+
+        Safe to call more than once.
+        """
         if self._closed:
             return
+        live = [s for s in self._tokens if s not in self._lost]
+        if live and self._client is not None:
+            keys: list[str] = []
+            for shard in live:
+                keys += [self._key("token", shard), self._key("lease", shard)]
+            tokens = [self._tokens[s] for s in live]
+
+            async def work(client: Any) -> None:
+                await client.eval(_RELEASE, len(keys), *keys, *tokens)
+
+            with contextlib.suppress(StoreError):  # else the leases expire by themselves
+                await self._call(work)
+        self._tokens.clear()
         self._closed = True
         client, self._client = self._client, None
         if client is not None and self._owns_client:
             await client.aclose()
-

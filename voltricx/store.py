@@ -38,6 +38,7 @@ __all__ = [
     "PlayerSnapshot",
     "PlayerStore",
     "SQLiteStore",
+    "ShardedStore",
     "StoreDataLost",
     "StoreError",
     "StoredState",
@@ -172,6 +173,27 @@ class PlayerStore(Protocol):
 
     async def close(self) -> None:
         """Release connections and files. Safe to call more than once."""
+        ...
+
+
+@runtime_checkable
+class ShardedStore(Protocol):
+    """A store that owns shards with fencing ([`RedisStore`][voltricx.RedisStore]).
+
+    The pool tells it which shards this process runs (from the adapter)
+    and asks it before every request for a guild.
+    """
+
+    def use_shards(self, shard_ids: Iterable[int], shard_count: int) -> None:
+        """The shards this process runs (ignored when the store was given its own)."""
+        ...
+
+    def owns(self, guild_id: int) -> bool:
+        """False once another process owns the guild's shard."""
+        ...
+
+    async def check(self, guild_id: int) -> None:
+        """Raise [`OwnershipLostError`][voltricx.OwnershipLostError] when another process owns the guild."""
         ...
 
 

@@ -345,6 +345,23 @@ class DpyFamilyAdapter:
             raise VoltricxError(_not_logged_in(self._spec))
         return user_id
 
+    @property
+    def shards(self) -> tuple[tuple[int, ...], int]:
+        """The shards this client runs and the shard count (a plain client: shard 0 of 1).
+
+        An ``AutoShardedClient`` reports its ``shard_ids`` (all shards when
+        ``None``) of ``shard_count``; a ``Client`` its ``shard_id``.
+        """
+        client: Any = self._client
+        count: Any = getattr(client, "shard_count", None)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            return (0,), 1
+        ids: Any = getattr(client, "shard_ids", None)
+        if ids is None:
+            one: Any = getattr(client, "shard_id", None)
+            ids = [one] if isinstance(one, int) else range(count)
+        return tuple(int(i) for i in ids), count
+
     # -- VoiceGateway ---------------------------------------------------------------------
 
     def _protocol_for(self, guild_id: int) -> _ProtocolMixin:

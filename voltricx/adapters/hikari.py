@@ -98,6 +98,7 @@ __all__ = [
     "NodeReadyEvent",
     "NodeRemovedEvent",
     "NodeStatsEvent",
+    "OwnershipLostEvent",
     "PlayerDestroyedEvent",
     "PlayerEvent",
     "PlayerUpdateEvent",
@@ -227,6 +228,16 @@ class NodeRemovedEvent(NodeEvent):
     """A node was closed and removed from the pool."""
 
     core_type = core.NodeRemoved
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class OwnershipLostEvent(VoltricxEvent):
+    """Another process took over ``shards``; this one dropped their ``players`` without a request."""
+
+    core_type = core.OwnershipLost
+    shards: tuple[int, ...]
+    shard_count: int
+    players: tuple[Player, ...]
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -393,6 +404,7 @@ EVENT_TYPES: Final[dict[type[core.Event], type[VoltricxEvent]]] = {
         FailoverEvent,
         NodeDrainingEvent,
         NodeRemovedEvent,
+        OwnershipLostEvent,
         PlayersMovedEvent,
         TrackStartEvent,
         TrackEndEvent,
@@ -494,6 +506,15 @@ class HikariAdapter:
                 self._bot.event_manager.unsubscribe(event_type, callback)
             except (LookupError, ValueError):
                 _log.debug("listener for %s was already gone", event_type.__name__)
+
+    @property
+    def shards(self) -> tuple[tuple[int, ...], int]:
+        """The shards this bot runs (its started shards) and its shard count; shard 0 of 1 before start."""
+        count = self._bot.shard_count
+        ids = tuple(sorted(self._bot.shards))
+        if count < 1 or not ids:
+            return (0,), 1
+        return ids, count
 
     # -- VoiceGateway ------------------------------------------------------------------
 
