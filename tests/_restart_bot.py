@@ -34,8 +34,9 @@ def make_store(spec: str, *, takeover: bool = False) -> PlayerStore:
     if kind == "sqlite":
         return SQLiteStore(rest)
     url, _, prefix = rest.partition("#")
-    # The replacement of a killed process takes its shard at once (the lease would hold it 10 s).
-    return RedisStore(url, prefix=prefix or "voltricx-test", takeover=takeover)
+    # The replacement of a killed process takes its shard over; it waits out the old lease
+    # (a killed process cannot say it stopped), so the lease is short here.
+    return RedisStore(url, prefix=prefix or "voltricx-test", takeover=takeover, lease=1.0)
 
 
 def describe(player: voltricx.Player) -> dict[str, Any]:

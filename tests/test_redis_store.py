@@ -94,7 +94,7 @@ async def test_one_prefix_shared_by_shards_each_reads_its_own_guilds(redis_url: 
 
 
 async def test_a_newer_owner_fences_the_old_one_out(redis_url: str) -> None:
-    old = RedisStore(redis_url, prefix="bot")
+    old = RedisStore(redis_url, prefix="bot", lease=1.0)
     await old.load()
     await old.save([snapshot(GUILD, volume=10)], {"main": "old"})
     assert old.tokens == {0: 1}

@@ -210,11 +210,12 @@ async def load_or_none(store: PlayerStore) -> StoredState | None:
     the pool from connecting: the caller goes on without the saved players
     and [`Persister`][voltricx._restore.Persister] reads them later.
     """
+    limit = max(LOAD_TIMEOUT, float(getattr(store, "load_timeout", LOAD_TIMEOUT)))
     try:
-        async with asyncio.timeout(LOAD_TIMEOUT):
+        async with asyncio.timeout(limit):
             return await store.load()
     except TimeoutError:
-        problem = f"no answer within {LOAD_TIMEOUT:g}s"
+        problem = f"no answer within {limit:g}s"
     except StoreError as exc:
         problem = str(exc)
     except VoltricxError:
@@ -253,6 +254,7 @@ class Persister:
         if loaded:
             self.ready.set()
         self._failing = False
+        self._stopping = False
         self._written: dict[int, tuple[Hashable, PlayerSnapshot]] = {}
         self._sessions: dict[str, str] = {}
         #: guild id -> the last reason its player could not be saved (logged once per reason).
@@ -276,8 +278,11 @@ class Persister:
         if not self.ready.is_set():
             await self._load_late()
         delay = self.interval
-        while True:
+        # The flag, not only the cancel: a client library may swallow a cancellation.
+        while not self._stopping:
             await asyncio.sleep(delay)
+            if self._stopping:
+                return
             try:
                 await self.flush()
             except VoltricxError as exc:
@@ -308,6 +313,8 @@ class Persister:
         delay = RETRY_FIRST
         while True:
             await asyncio.sleep(delay)
+            if self._stopping:
+                return
             try:
                 state = await self.store.load()
             except Exception as exc:
@@ -465,6 +472,7 @@ class Persister:
     async def close(self) -> None:
         """Stop the pass, write a last batch with playback stopped, close the store."""
         task, self._task = self._task, None
+        self._stopping = True
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -624,8 +632,9 @@ class Restorer:
             else:
                 # Never connected: park them; they move when a node is healthy.
                 runtime.failover(node)
-        await asyncio.gather(*work)
+        # The last owner's copies go first, so the node never holds a guild twice.
         await self._delete_stale()
+        await asyncio.gather(*work)
         if rejoin:
             await self._rejoin()
         for guild_id, pending in self.requesters.items():

@@ -78,7 +78,14 @@ if ARGV[3] ~= '1' then
     end
   end
 end
-local out = {1}
+local wait = 0
+for i = 0, n - 1 do
+  local holder = redis.call('GET', KEYS[i * 3 + 1])
+  if holder and holder ~= ARGV[1] then
+    wait = math.max(wait, redis.call('PTTL', KEYS[i * 3 + 1]))
+  end
+end
+local out = {1, wait}
 for i = 0, n - 1 do
   local previous = redis.call('GET', KEYS[i * 3 + 3]) or ''
   local token = redis.call('INCR', KEYS[i * 3 + 2])
@@ -90,10 +97,11 @@ end
 return out
 """
 
-# A fenced write. KEYS: players, own sessions, marker, then (token, lease) per shard.
+# A fenced write. KEYS: players, own sessions, marker, then (token, lease, yielded) per shard.
 # ARGV: owner id, lease ms, shard count n, n shard ids, n tokens, then
 # count + (guild, shard, blob) rows, count + (guild, shard) deletions,
-# count + (node, session) rows. Returns {had marker, lost shard ids...}.
+# count + (node, session) rows. Returns {had marker, lost shard ids...}. A loss is
+# acknowledged in the shard's "yielded" list, which the new owner waits on.
 _WRITE = """
 local n = tonumber(ARGV[3])
 local owned = {}
@@ -101,18 +109,21 @@ local out = {redis.call('EXISTS', KEYS[3])}
 local any = false
 for i = 1, n do
   local shard = ARGV[3 + i]
-  local current = redis.call('GET', KEYS[3 + (i - 1) * 2 + 1])
+  local base = 3 + (i - 1) * 3
+  local current = redis.call('GET', KEYS[base + 1])
   if not current then
     -- Redis lost its data (restarted empty, flushed): nobody owns it, keep ours
-    redis.call('SET', KEYS[3 + (i - 1) * 2 + 1], ARGV[3 + n + i])
+    redis.call('SET', KEYS[base + 1], ARGV[3 + n + i])
     current = ARGV[3 + n + i]
   end
   if current == ARGV[3 + n + i] then
     owned[shard] = true
     any = true
-    redis.call('SET', KEYS[3 + (i - 1) * 2 + 2], ARGV[1], 'PX', ARGV[2])
+    redis.call('SET', KEYS[base + 2], ARGV[1], 'PX', ARGV[2])
   else
     table.insert(out, tonumber(shard))
+    redis.call('RPUSH', KEYS[base + 3], ARGV[1])
+    redis.call('PEXPIRE', KEYS[base + 3], tonumber(ARGV[2]) * 2)
   end
 end
 local at = 4 + 2 * n
@@ -316,6 +327,11 @@ class RedisStore:
         """The key every save sets; its absence after a save means Redis lost our data."""
         return f"{self.prefix}:written"
 
+    @property
+    def load_timeout(self) -> float:
+        """How long a first read may take: a takeover waits up to one lease for the old owner."""
+        return self.lease + 5.0
+
     def _key(self, kind: str, shard: int) -> str:
         return f"{self.prefix}:{kind}:{shard}"
 
@@ -356,10 +372,32 @@ class RedisStore:
                 f"{max(left, 0) / 1000:.1f}s more); voltricx takes it when the lease expires, or at once "
                 "with RedisStore(..., takeover=True)"
             )
-        self._tokens = {shard: int(result[1 + i * 2]) for i, shard in enumerate(shards)}
+        self._tokens = {shard: int(result[2 + i * 2]) for i, shard in enumerate(shards)}
         self._lost.clear()
         self._valid_until = sent + self.lease
-        return [_text(result[2 + i * 2]) for i in range(len(shards))]
+        previous = [_text(result[3 + i * 2]) for i in range(len(shards))]
+        wait = int(result[1]) / 1000
+        if wait > 0:
+            await self._wait_yielded(shards, wait)
+        return previous
+
+    async def _wait_yielded(self, shards: Sequence[int], wait: float) -> None:
+        """After a takeover: wait until the old owner stopped (it acknowledges) or its lease ran out.
+
+        The node cannot check fencing tokens, so until then the old process
+        may still believe its lease valid and send requests.
+        """
+        deadline = time.monotonic() + wait
+        for shard in shards:
+            key = self._key("yielded", shard)
+            while (left := deadline - time.monotonic()) > 0:
+
+                async def work(client: Any, left: float = left, key: str = key) -> Any:
+                    # Short blocking reads: a client's socket timeout never cuts one off.
+                    return await client.blpop([key], timeout=min(max(left, 0.01), 1.0))
+
+                if await self._call(work) is not None:
+                    break
 
     async def _write(
         self, rows: list[tuple[str, int, bytes]], gone: list[tuple[str, int]], sessions: Mapping[str, str]
@@ -370,7 +408,7 @@ class RedisStore:
         live = [s for s in self._tokens if s not in self._lost]
         keys = [self.players_key, self.sessions_key, self.marker_key]
         for shard in live:
-            keys += [self._key("token", shard), self._key("lease", shard)]
+            keys += [self._key("token", shard), self._key("lease", shard), self._key("yielded", shard)]
         args: list[Any] = [self.owner, int(self.lease * 1000), len(live), *live]
         args += [self._tokens[s] for s in live]
         args.append(len(rows))
