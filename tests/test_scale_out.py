@@ -29,7 +29,7 @@ from voltricx.testing.voice import FakeVoiceGateway
 from ._redis_server import redis_url
 from .conftest import PASSWORD, FakeFactory, node_config
 from .test_redis_store import on_shard
-from .test_store import start_player
+from .test_store import snapshot, start_player
 
 __all__ = ["redis_url"]
 
@@ -240,3 +240,28 @@ async def test_a_pool_that_lost_its_shard_drops_players_without_a_request(
     assert sent == []
     assert all(not s.frozen for s in (await successor.peek()).players.values())
     await successor.close()
+
+
+async def test_store_inspect_shows_owners_leases_tokens_and_players(redis_url: str) -> None:
+    zero = RedisStore(redis_url, prefix="bot", shard_ids=[0], shard_count=2)
+    one = RedisStore(redis_url, prefix="bot", shard_ids=[1], shard_count=2, lease=1.0)
+    await zero.load()
+    await one.load()
+    await zero.save([snapshot(g) for g in guilds_on(0, 2, 3)], {"main": "s0"})
+    await one.save([snapshot(g) for g in guilds_on(1, 2, 2)], {})
+    await one.close()  # gives its lease back
+    code = (
+        "import sys; from voltricx.cli import main; "
+        f"raise SystemExit(main(['store', 'inspect', {redis_url!r}, '--prefix', 'bot', '--no-colour']))"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    await zero.close()
+    text = out.decode()
+    assert proc.returncode == 0, text + err.decode()
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()[:1].isdigit()}
+    assert rows["0"][1:3] == ["1", "3"] and rows["0"][4] == zero.owner
+    assert rows["1"][1:4] == ["1", "2", "free"]
+    assert "'main': 's0'" in text and "5 saved players, 2 shards" in text

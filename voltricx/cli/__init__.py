@@ -4,6 +4,7 @@
 |---|---|
 | ``python -m voltricx demo`` | three fake nodes, players, a node killed, failover shown |
 | ``python -m voltricx check URI`` | step-by-step diagnosis of one Lavalink node |
+| ``python -m voltricx store inspect REDIS_URL`` | shard owners, leases, tokens, players |
 | ``python -m voltricx --version`` | versions of voltricx, Python and libraries |
 
 This package is a console program and writes to stdout; the library
@@ -108,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not verify the TLS certificate (testing self-signed nodes)")
     check.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
                        help="never use colour (default: colour on a terminal)")
+    store = commands.add_parser(
+        "store",
+        help="look at a RedisStore: owners, leases, fencing tokens, players per shard",
+        description="Read-only views of a voltricx RedisStore.",
+    )
+    store_commands = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    inspect = store_commands.add_parser(
+        "inspect", help="owners, leases, fencing tokens and player counts per shard (writes nothing)"
+    )
+    inspect.add_argument("url", help="the Redis URL, e.g. redis://localhost:6379/0")
+    inspect.add_argument("--prefix", default="voltricx", help="the store's key prefix (default voltricx)")
+    inspect.add_argument("--shard-count", type=int, default=None, metavar="N",
+                         help="count players per shard for N shards (default: from the stored tokens)")
+    inspect.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true",
+                         help="never use colour (default: colour on a terminal)")
     return parser
 
 
@@ -135,6 +151,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         options = DemoOptions.from_args(args)
         with _logging(bool(args.verbose)):
             return _run(run_demo(options, console))
+    if command == "store":
+        from voltricx.cli.store import inspect_store
+
+        with _logging(False):
+            return _run(inspect_store(args.url, args.prefix, args.shard_count, console))
     from voltricx.cli.check import CheckOptions, run_check
 
     password = args.password if args.password is not None else os.environ.get("LAVALINK_PASSWORD", "")
