@@ -260,9 +260,13 @@ async def test_a_failing_connect_leaves_the_pool_as_it_was(
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     store = voltricx.SQLiteStore(blocker / "players.db")
-    with pytest.raises(voltricx.StoreError, match="writable directory"):
-        await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "A")], store=store, report=False)
-    assert voltricx.Pool.nodes() == {}
+    # A store that cannot be read never stops the pool (issue 17): it connects and plays,
+    # and the store is tried again in the background.
+    nodes = await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "A")], store=store, report=False)
+    assert nodes["A"].status is voltricx.NodeStatus.CONNECTED
+    with pytest.raises(voltricx.StoreError, match="not been readable"):
+        await voltricx.Pool.save()
+    await voltricx.Pool.close()
     # Nothing is left registered: the same client connects right away.
     nodes = await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "A")], report=False)
     assert nodes["A"].status is voltricx.NodeStatus.CONNECTED
