@@ -121,7 +121,7 @@ class Node:
         #: True when the last connection attempt was refused: no process listens, so
         #: whatever session the node had is gone.
         self.refused = False
-        self.rest = RestClient(
+        self.rest: RestClient = RestClient(
             node=config.identifier,
             base_url=config.rest_uri,
             password=config.password,
@@ -579,7 +579,7 @@ class Node:
     async def _on_ready(self, ready: ReadyOp) -> None:
         previous = self.session_id
         self.session_id = ready.session_id
-        self.resumed = ready.resumed
+        self.resumed: bool = ready.resumed
         if previous is not None and not ready.resumed:
             _log.info("node %s: session %s was not resumed; new session", self.identifier, previous)
         if self.config.resume and self.resuming_supported is not False:
@@ -636,7 +636,7 @@ class Node:
         )
         self._resolve_first()
         assert self.session_id is not None
-        self.refused = False
+        self.refused: bool = False
         self._owner.emit(NodeReady(self, self.resumed, self.session_id))
         self._owner.node_ready(self, self.resumed)
         self._attempt_finished()

@@ -284,7 +284,7 @@ class Player:
                 "voltricx.adapters.disnake.Player (hikari: voltricx.adapters.hikari.join)"
             )
         validate_snowflake(guild_id)
-        self.guild_id = int(guild_id)
+        self.guild_id: int = int(guild_id)
         self.channel_id: int | None = None
         self.home: Any = None
         self._owner: PlayerOwner = owner if owner is not None else _default_owner
@@ -319,7 +319,7 @@ class Player:
         self._inactive_fired = False
         self._alone_fired = False
         self._leaving = False
-        self.auto_rejoin = False
+        self.auto_rejoin: bool = False
         self._fail_encoded: str | None = None
         self._fail_count = 0
         self._fail_streak = 0

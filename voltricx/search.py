@@ -209,8 +209,8 @@ class SearchCache:
     ) -> None:
         if size < 0 or ttl <= 0:
             raise InvalidArgument("cache size must be >= 0 and ttl > 0")
-        self.size = size
-        self.ttl = ttl
+        self.size: int = size
+        self.ttl: float = ttl
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, LoadedTracks]] = OrderedDict()
         #: Lookups answered from the cache.
@@ -258,8 +258,8 @@ class SearchCache:
     def clear(self) -> None:
         """Drop every entry and reset the counters."""
         self._entries.clear()
-        self.hits = 0
-        self.misses = 0
+        self.hits: int = 0
+        self.misses: int = 0
 
 
 @dataclass(slots=True)
@@ -272,7 +272,7 @@ class SearchSettings:
     """The shared search cache (off until [`configure()`][voltricx.search.configure] gives it a size)."""
 
 
-settings = SearchSettings(cache=SearchCache())
+settings: SearchSettings = SearchSettings(cache=SearchCache())
 """The settings [`fetch_tracks()`][voltricx.pool.fetch_tracks] uses."""
 
 

@@ -183,7 +183,7 @@ class PlayerEvent(VoltricxEvent):
 class NodeReadyEvent(NodeEvent):
     """A node is ready (every connect and reconnect); ``resumed`` tells whether its session survived."""
 
-    core_type = core.NodeReady
+    core_type: ClassVar[type[core.Event] | None] = core.NodeReady
     resumed: bool
     session_id: str
 
@@ -192,7 +192,7 @@ class NodeReadyEvent(NodeEvent):
 class NodeDisconnectedEvent(NodeEvent):
     """A node's websocket was lost or closed; ``code`` is the close code when there was one."""
 
-    core_type = core.NodeDisconnected
+    core_type: ClassVar[type[core.Event] | None] = core.NodeDisconnected
     code: int | None = None
     reason: str = ""
 
@@ -201,7 +201,7 @@ class NodeDisconnectedEvent(NodeEvent):
 class NodeStatsEvent(NodeEvent):
     """A node sent its periodic load figures (``stats``)."""
 
-    core_type = core.NodeStats
+    core_type: ClassVar[type[core.Event] | None] = core.NodeStats
     stats: Stats
 
 
@@ -209,7 +209,7 @@ class NodeStatsEvent(NodeEvent):
 class FailoverEvent(VoltricxEvent):
     """``players`` were rebuilt on ``new_node`` after ``old_node`` was lost."""
 
-    core_type = core.Failover
+    core_type: ClassVar[type[core.Event] | None] = core.Failover
     old_node: Node
     new_node: Node
     players: tuple[Player, ...]
@@ -219,21 +219,21 @@ class FailoverEvent(VoltricxEvent):
 class NodeDrainingEvent(NodeEvent):
     """A node stopped taking new players; its players are being moved to other nodes."""
 
-    core_type = core.NodeDraining
+    core_type: ClassVar[type[core.Event] | None] = core.NodeDraining
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class NodeRemovedEvent(NodeEvent):
     """A node was closed and removed from the pool."""
 
-    core_type = core.NodeRemoved
+    core_type: ClassVar[type[core.Event] | None] = core.NodeRemoved
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class PlayersMovedEvent(VoltricxEvent):
     """``players`` moved from ``old_node`` to ``new_node``; ``reason`` says why (``"drain"``, ...)."""
 
-    core_type = core.PlayersMoved
+    core_type: ClassVar[type[core.Event] | None] = core.PlayersMoved
     old_node: Node
     new_node: Node
     players: tuple[Player, ...]
@@ -244,7 +244,7 @@ class PlayersMovedEvent(VoltricxEvent):
 class TrackStartEvent(PlayerEvent):
     """``track`` started playing on ``player``; ``original`` is the object the bot played (or ``None``)."""
 
-    core_type = core.TrackStart
+    core_type: ClassVar[type[core.Event] | None] = core.TrackStart
     track: Track
     original: Track | None = None
 
@@ -253,7 +253,7 @@ class TrackStartEvent(PlayerEvent):
 class TrackEndEvent(PlayerEvent):
     """``track`` ended on ``player``; ``reason`` is a [`voltricx.TrackEndReason`][voltricx.TrackEndReason] value."""
 
-    core_type = core.TrackEnd
+    core_type: ClassVar[type[core.Event] | None] = core.TrackEnd
     track: Track
     reason: str
     original: Track | None = None
@@ -268,7 +268,7 @@ class TrackEndEvent(PlayerEvent):
 class TrackExceptionEvent(PlayerEvent):
     """Playback of ``track`` failed with ``exception`` (severity, message, cause)."""
 
-    core_type = core.TrackException
+    core_type: ClassVar[type[core.Event] | None] = core.TrackException
     track: Track
     exception: LavalinkException
 
@@ -277,7 +277,7 @@ class TrackExceptionEvent(PlayerEvent):
 class TrackStuckEvent(PlayerEvent):
     """``track`` produced no audio for ``threshold_ms`` milliseconds."""
 
-    core_type = core.TrackStuck
+    core_type: ClassVar[type[core.Event] | None] = core.TrackStuck
     track: Track
     threshold_ms: int
 
@@ -286,7 +286,7 @@ class TrackStuckEvent(PlayerEvent):
 class VoiceClosedEvent(PlayerEvent):
     """The node's Discord voice connection for ``player`` closed (``code`` is Discord's)."""
 
-    core_type = core.VoiceClosed
+    core_type: ClassVar[type[core.Event] | None] = core.VoiceClosed
     code: int
     reason: str
     by_remote: bool
@@ -296,7 +296,7 @@ class VoiceClosedEvent(PlayerEvent):
 class PlayerUpdateEvent(PlayerEvent):
     """The node reported ``player``'s playback ``state`` (position, ping, connected)."""
 
-    core_type = core.PlayerUpdate
+    core_type: ClassVar[type[core.Event] | None] = core.PlayerUpdate
     state: PlayerState
 
 
@@ -304,7 +304,7 @@ class PlayerUpdateEvent(PlayerEvent):
 class PlayerDestroyedEvent(PlayerEvent):
     """``player`` was destroyed; ``reason`` is ``left``, ``disconnected``, ``guild_removed``, ``closed``, ...."""
 
-    core_type = core.PlayerDestroyed
+    core_type: ClassVar[type[core.Event] | None] = core.PlayerDestroyed
     reason: str
 
 
@@ -312,14 +312,14 @@ class PlayerDestroyedEvent(PlayerEvent):
 class InactivePlayerEvent(PlayerEvent):
     """``player`` has played nothing for its inactivity timeout; the bot decides what to do."""
 
-    core_type = core.InactivePlayer
+    core_type: ClassVar[type[core.Event] | None] = core.InactivePlayer
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class PluginEvent(VoltricxEvent):
     """A node event of a type voltricx does not model (``type``, raw ``data``)."""
 
-    core_type = core.PluginEvent
+    core_type: ClassVar[type[core.Event] | None] = core.PluginEvent
     node: Node
     player: Player | None
     type: str
@@ -330,7 +330,7 @@ class PluginEvent(VoltricxEvent):
 class LyricsFoundEvent(PlayerEvent):
     """LavaLyrics found ``lyrics`` for ``player``'s track."""
 
-    core_type = core.LyricsFound
+    core_type: ClassVar[type[core.Event] | None] = core.LyricsFound
     lyrics: Lyrics
 
 
@@ -338,14 +338,14 @@ class LyricsFoundEvent(PlayerEvent):
 class LyricsNotFoundEvent(PlayerEvent):
     """LavaLyrics found no lyrics for ``player``'s track."""
 
-    core_type = core.LyricsNotFound
+    core_type: ClassVar[type[core.Event] | None] = core.LyricsNotFound
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class LyricsLineEvent(PlayerEvent):
     """Lyrics line ``line_index`` (``line``) is being sung; ``skipped`` when reached by seeking."""
 
-    core_type = core.LyricsLine
+    core_type: ClassVar[type[core.Event] | None] = core.LyricsLine
     line_index: int
     line: LyricLine
     skipped: bool
@@ -355,7 +355,7 @@ class LyricsLineEvent(PlayerEvent):
 class SegmentsLoadedEvent(PlayerEvent):
     """SponsorBlock loaded the ``segments`` of ``player``'s track."""
 
-    core_type = core.SegmentsLoaded
+    core_type: ClassVar[type[core.Event] | None] = core.SegmentsLoaded
     segments: tuple[Segment, ...]
 
 
@@ -363,7 +363,7 @@ class SegmentsLoadedEvent(PlayerEvent):
 class SegmentSkippedEvent(PlayerEvent):
     """SponsorBlock skipped ``segment``."""
 
-    core_type = core.SegmentSkipped
+    core_type: ClassVar[type[core.Event] | None] = core.SegmentSkipped
     segment: Segment
 
 
@@ -371,7 +371,7 @@ class SegmentSkippedEvent(PlayerEvent):
 class ChaptersLoadedEvent(PlayerEvent):
     """SponsorBlock loaded the ``chapters`` of ``player``'s track."""
 
-    core_type = core.ChaptersLoaded
+    core_type: ClassVar[type[core.Event] | None] = core.ChaptersLoaded
     chapters: tuple[Chapter, ...]
 
 
@@ -379,7 +379,7 @@ class ChaptersLoadedEvent(PlayerEvent):
 class ChapterStartedEvent(PlayerEvent):
     """A new ``chapter`` of ``player``'s track started."""
 
-    core_type = core.ChapterStarted
+    core_type: ClassVar[type[core.Event] | None] = core.ChapterStarted
     chapter: Chapter
 
 

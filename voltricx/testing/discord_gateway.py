@@ -380,7 +380,7 @@ class FakeDiscord:
                 bot_role_id=ids.next(),
             )
         self._member_of: set[int] = set(self._all_guilds)
-        self.chat = ChatLog(bot_user=self._user_payload, next_id=ids.next)
+        self.chat: ChatLog = ChatLog(bot_user=self._user_payload, next_id=ids.next)
         """Users and messages (text side); see ``add_user`` and ``post_message``."""
         self._user_voice: dict[tuple[int, int], int] = {}
 

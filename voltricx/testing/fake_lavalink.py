@@ -258,7 +258,7 @@ class FakeLavalink:
         self.stats_interval = stats_interval
         self.player_update_interval = player_update_interval
         self.route_planner = route_planner
-        self.version = version if version is not None else self.profile.default_version
+        self.version: str = version if version is not None else self.profile.default_version
         self.ssl_context = ssl_context
         """Serve TLS (``https``/``wss``) with this context; ``None`` serves plain HTTP."""
         self.crashed = False
@@ -267,10 +267,10 @@ class FakeLavalink:
         self.plugins: list[Plugin] = [
             p if isinstance(p, Plugin) else Plugin(name=p[0], version=p[1]) for p in plugins
         ]
-        self.require_channel_id = (
+        self.require_channel_id: bool = (
             self.profile.require_channel_id if require_channel_id is None else require_channel_id
         )
-        self.voice_handshake = (
+        self.voice_handshake: bool = (
             self.profile.voice_handshake if voice_handshake is None else voice_handshake
         )
         """True: ``connected`` needs a real voice handshake with the player's endpoint."""
@@ -278,7 +278,7 @@ class FakeLavalink:
         self.send_audio = send_audio
         """Connected, playing players send RTP packets to their voice server (every 20 ms)."""
         self.enabled_filters: list[str] = list(filters)
-        self.catalogue = Catalogue()
+        self.catalogue: Catalogue = Catalogue()
         """The tracks this server can load (add your own with ``catalogue.add``)."""
         self.catalogue.unknown_lengths = self.profile.unknown_length_sources
         self._hang_after_timescale = False
@@ -297,7 +297,7 @@ class FakeLavalink:
         """TCP connections accepted and dropped while dead behind a proxy (`kill_behind_proxy`)."""
         self._port_holder: socket.socket | None = None
         self._refusing = False
-        self.ignored_pings = 0
+        self.ignored_pings: int = 0
         """Websocket pings left unanswered because the server was stalled."""
 
         self._server: asyncio.Server | None = None
@@ -325,7 +325,7 @@ class FakeLavalink:
             base = int(time.time() * 1000) - 60_000
             self._rp_failing = {"2001:db8:1d::2": base, "2001:db8:1d::3": base + 1000}
         self._routes: dict[tuple[str, str], Callable[[web.BaseRequest, list[str]], Any]] = {}
-        self.plugin_routes = PluginRoutes(self)
+        self.plugin_routes: PluginRoutes = PluginRoutes(self)
         """Plugin endpoints and their state (see ``voltricx.testing._plugins``)."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -401,7 +401,7 @@ class FakeLavalink:
             sock.close()
             raise
         server = await loop.create_server(self._protocol_factory, sock=sock, ssl=self.ssl_context)
-        self.port = sock.getsockname()[1]
+        self.port: int = sock.getsockname()[1]
         return server
 
     def _hold_port(self) -> None:
@@ -1059,7 +1059,7 @@ class FakeLavalink:
     def _crash(self, why: str) -> None:
         """Die the way NodeLink does on an unhandled exception in a request handler."""
         _log.debug("FakeLavalink %s crashed: %s", self.port, why)
-        self.crashed = True
+        self.crashed: bool = True
         self.kill()
         raise _HTTPError(500, f"server crashed: {why}")
 
