@@ -6,3 +6,5 @@ client of that library is passed to ``voltricx.Pool.connect``.
 [`voltricx.adapters.fake_discord_clients`][voltricx.adapters.fake_discord_clients] points each library at the
 testing kit's ``FakeDiscord``.
 """
+
+__all__: list[str] = []
