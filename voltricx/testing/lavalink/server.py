@@ -20,7 +20,7 @@ import secrets
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
@@ -32,6 +32,7 @@ from aiohttp import WSMsgType, web
 from msgspec import UNSET, UnsetType
 from multidict import CIMultiDict
 
+from voltricx._tasks import TaskTracker
 from voltricx.codec import decode as decode_track
 from voltricx.errors import TrackCodecError
 from voltricx.filters import FILTER_NAMES
@@ -52,11 +53,16 @@ from voltricx.models.node import (
 from voltricx.models.player import PlayerUpdatePayload, VoiceState
 from voltricx.models.track import Track
 from voltricx.models.ws import PlayerUpdateOp, ReadyOp
-from voltricx.testing._catalogue import Catalogue
-from voltricx.testing._plugins import PluginError, PluginRoutes
-from voltricx.testing._profile import PROFILES, Profile
-from voltricx.testing._state import FakePlayer, FakeSession, PlaybackClock, RecordedRequest
-from voltricx.testing.voice_client import VoiceHandshakeError, VoiceLink, open_voice_link
+from voltricx.testing.lavalink.catalogue import Catalogue
+from voltricx.testing.lavalink.players import (
+    FakePlayer,
+    FakeSession,
+    PlaybackClock,
+    RecordedRequest,
+)
+from voltricx.testing.lavalink.plugins import PluginError, PluginRoutes
+from voltricx.testing.lavalink.profiles import PROFILES, Profile
+from voltricx.testing.lavalink.voice_link import VoiceHandshakeError, VoiceLink, open_voice_link
 
 __all__ = ["KEEP", "EmittedEvent", "FakeLavalink"]
 
@@ -303,7 +309,7 @@ class FakeLavalink:
         self._server: asyncio.Server | None = None
         self._web: web.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskTracker("FakeLavalink")
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._heap: list[tuple[float, int, FakePlayer, int]] = []
@@ -326,7 +332,7 @@ class FakeLavalink:
             self._rp_failing = {"2001:db8:1d::2": base, "2001:db8:1d::3": base + 1000}
         self._routes: dict[tuple[str, str], Callable[[web.BaseRequest, list[str]], Any]] = {}
         self.plugin_routes: PluginRoutes = PluginRoutes(self)
-        """Plugin endpoints and their state (see ``voltricx.testing._plugins``)."""
+        """Plugin endpoints and their state (see ``voltricx.testing.lavalink.plugins``)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -382,9 +388,7 @@ class FakeLavalink:
         self._closing = False
         self._down = False
         self._reset_clocks()
-        self._ticker = asyncio.get_running_loop().create_task(
-            self._run_ticker(), name=f"FakeLavalink:{self.port}"
-        )
+        self._ticker = self._tasks.spawn(self._run_ticker(), name=f"FakeLavalink:{self.port}")
         _log.debug("FakeLavalink listening on %s", self.uri)
         return self
 
@@ -429,10 +433,7 @@ class FakeLavalink:
             return
         self._closing = True
         self._server = None
-        ticker, self._ticker = self._ticker, None
-        tasks = [t for t in (ticker, *self._tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
+        self._ticker = None
         for session in self._sessions.values():
             if session.expiry is not None:
                 session.expiry.cancel()
@@ -441,7 +442,7 @@ class FakeLavalink:
         self._abort_all()
         self._unstalled.set()
         links = [p.link for p in self.players if p.link is not None]
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
         await asyncio.gather(*(cast(VoiceLink, link).close() for link in links))
         with contextlib.suppress(Exception):
             await server.wait_closed()
@@ -476,10 +477,8 @@ class FakeLavalink:
             if transport is not None:
                 transport.abort()
 
-    def _spawn(self, coro: Any) -> None:
-        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._tasks.spawn(coro, name=f"FakeLavalink:{self.port}")
 
     # ------------------------------------------------------------------ inspection
 
@@ -1717,13 +1716,10 @@ class FakeLavalink:
         player.voice = voice
         player.voice_connected = False
         previous = player.handshake
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
+        player.handshake = self._tasks.spawn(
             self._handshake(session, player, voice, previous),
             name=f"FakeLavalink:{self.port}:voice:{player.guild_id}",
         )
-        player.handshake = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _handshake(
         self,

@@ -21,7 +21,7 @@ state wakes [`FakeDiscord.wait_for()`][voltricx.testing.FakeDiscord.wait_for], s
 
 Pointing a library at the fake needs a few process-wide patches. They live,
 with everything else that touches a Discord library, in
-[`voltricx.adapters.fake_discord_clients`][voltricx.adapters.fake_discord_clients] (``configure_discordpy`` and
+[`voltricx.testing.discord.clients`][voltricx.testing.discord.clients] (``configure_discordpy`` and
 friends return ``LibraryPatch`` objects that undo themselves). The client
 builders on [`FakeDiscord`][voltricx.testing.FakeDiscord] delegate to that module and undo their
 patches when the fake is closed. The names ``LibraryPatch`` and
@@ -61,10 +61,10 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
 from aiohttp import WSMsgType, web
 
-from voltricx.testing._discord_chat import BOT_AVATAR, ChatLog, FakeUser, SentMessage
+from voltricx.testing.discord.chat import BOT_AVATAR, ChatLog, FakeUser, SentMessage
 
 if TYPE_CHECKING:
-    from voltricx.adapters.fake_discord_clients import (
+    from voltricx.testing.discord.clients import (
         DiscordpyClient,
         DiscordpyClientT,
         DiscordpyIntents,
@@ -102,7 +102,7 @@ __all__ = [
 
 _log = logging.getLogger("voltricx.testing.discord")
 
-# Names that moved to voltricx.adapters.fake_discord_clients (they touch a
+# Names that moved to voltricx.testing.discord.clients (they touch a
 # Discord library); still importable from here, loaded on first access.
 _ADAPTER_NAMES: Final = frozenset(
     {
@@ -117,7 +117,7 @@ _ADAPTER_NAMES: Final = frozenset(
 
 def __getattr__(name: str) -> object:
     if name in _ADAPTER_NAMES:
-        from voltricx.adapters import fake_discord_clients
+        from voltricx.testing.discord import clients as fake_discord_clients
 
         return getattr(fake_discord_clients, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -648,7 +648,7 @@ class FakeDiscord:
     # --------------------------------------------------------- client helpers
     #
     # Everything that touches a Discord library lives in
-    # voltricx.adapters.fake_discord_clients; these methods delegate to it.
+    # voltricx.testing.discord.clients; these methods delegate to it.
 
     def keep_patch(self, patch: LibraryPatch) -> LibraryPatch:
         """Undo ``patch`` when this fake closes (or on [`undo_patches()`][voltricx.testing.FakeDiscord.undo_patches]); returns it."""
@@ -690,9 +690,9 @@ class FakeDiscord:
         an invalidated session, or for shards after the first). Override the
         client's ``before_identify_hook`` to skip that in tests.
 
-        Implemented by [`voltricx.adapters.fake_discord_clients.discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client].
+        Implemented by [`voltricx.testing.discord.clients.discordpy_client()`][voltricx.testing.discord.clients.discordpy_client].
         """
-        from voltricx.adapters import fake_discord_clients
+        from voltricx.testing.discord import clients as fake_discord_clients
 
         if client_class is None:
             return fake_discord_clients.discordpy_client(self, intents=intents, **options)
@@ -720,9 +720,9 @@ class FakeDiscord:
         """Patch nextcord to use this fake and build a client (default ``nextcord.Client``).
 
         Same defaults and patch lifetime as [`discordpy_client()`][voltricx.testing.FakeDiscord.discordpy_client].
-        Implemented by [`voltricx.adapters.fake_discord_clients.nextcord_client()`][voltricx.adapters.fake_discord_clients.nextcord_client].
+        Implemented by [`voltricx.testing.discord.clients.nextcord_client()`][voltricx.testing.discord.clients.nextcord_client].
         """
-        from voltricx.adapters import fake_discord_clients
+        from voltricx.testing.discord import clients as fake_discord_clients
 
         if client_class is None:
             return fake_discord_clients.nextcord_client(self, intents=intents, **options)
@@ -750,9 +750,9 @@ class FakeDiscord:
         """Patch disnake to use this fake and build a client (default ``disnake.Client``).
 
         Same defaults and patch lifetime as [`discordpy_client()`][voltricx.testing.FakeDiscord.discordpy_client].
-        Implemented by [`voltricx.adapters.fake_discord_clients.disnake_client()`][voltricx.adapters.fake_discord_clients.disnake_client].
+        Implemented by [`voltricx.testing.discord.clients.disnake_client()`][voltricx.testing.discord.clients.disnake_client].
         """
-        from voltricx.adapters import fake_discord_clients
+        from voltricx.testing.discord import clients as fake_discord_clients
 
         if client_class is None:
             return fake_discord_clients.disnake_client(self, intents=intents, **options)
@@ -765,15 +765,15 @@ class FakeDiscord:
         hikari's own logging setup and its update check (the patch is undone
         when the fake closes). Start it with [`start_hikari()`][voltricx.testing.FakeDiscord.start_hikari] or
         ``bot.start(check_for_updates=False)``.
-        Implemented by [`voltricx.adapters.fake_discord_clients.hikari_bot()`][voltricx.adapters.fake_discord_clients.hikari_bot].
+        Implemented by [`voltricx.testing.discord.clients.hikari_bot()`][voltricx.testing.discord.clients.hikari_bot].
         """
-        from voltricx.adapters import fake_discord_clients
+        from voltricx.testing.discord import clients as fake_discord_clients
 
         return fake_discord_clients.hikari_bot(self, **options)
 
     async def start_hikari(self, bot: HikariBot, **options: Any) -> None:
         """Start ``bot`` with the update check off; returns once its shards are up."""
-        from voltricx.adapters import fake_discord_clients
+        from voltricx.testing.discord import clients as fake_discord_clients
 
         await fake_discord_clients.start_hikari(bot, **options)
 
