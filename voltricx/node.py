@@ -696,7 +696,7 @@ class Node:
                     return
             player = self.players.get(guild_id)
             if player is not None:
-                player._on_state(message.state)  # pyright: ignore[reportPrivateUsage]
+                player.on_player_update(message.state)
         elif type(message) is StatsOp:
             self.stats = message
             self._owner.emit(NodeStats(self, message))
@@ -729,7 +729,7 @@ class Node:
         if player is not None:
             if self._repeated_start(player, event):
                 return
-            player._on_event(event)  # pyright: ignore[reportPrivateUsage]
+            player.on_node_event(event)
         elif isinstance(event, UnknownEvent):
             self._owner.emit(PluginEvent(self, None, event.type, event.raw))
         else:
