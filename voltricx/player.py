@@ -909,7 +909,7 @@ class Player(VoiceHandshake, AutoAdvance, NodeMessages):
         timeout = self.inactive_timeout
         if timeout is None:
             return
-        idle_scheduler.arm(self, timeout)
+        idle_scheduler.arm(self, timeout, self._idle_deadline_passed)
 
     def _idle_deadline_passed(self) -> None:
         if self._destroyed or self.playing:
