@@ -42,6 +42,18 @@ volume, filters, paused) is kept here, so [`Player.switch_node()`][voltricx.play
 (and failover, drain, move back home) can recreate it on another node in one
 request. Moves and commands of one guild take turns through the player's
 owner (the pool), so a move never races a ``play`` or a destroy.
+
+Rooms
+-----
+``Player`` is assembled from mixins, one idea each, that hold no state of
+their own: the voice handshake (``voltricx._player_voice``), auto-advance
+(``voltricx._player_advance``), node messages to events
+(``voltricx._player_events``), inactivity (``voltricx._player_idle``) and
+placement: moves, resync, snapshot and restore (``voltricx._player_placement``).
+This module keeps the player's state and its playback commands (``play``,
+``pause``, ``seek``, ``set_filters``, ``skip``, joining and leaving). It is
+over 500 lines because that is one idea, the player's public surface, and
+most of its lines are the docstrings of those commands and properties.
 """
 
 from __future__ import annotations
@@ -50,9 +62,7 @@ import asyncio
 import logging
 import math
 import time
-import warnings
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from msgspec import UNSET, UnsetType
@@ -60,6 +70,8 @@ from msgspec import UNSET, UnsetType
 from voltricx._idle import idle_scheduler
 from voltricx._player_advance import MAX_FAILURE_STREAK, MAX_TRACK_ATTEMPTS, AutoAdvance
 from voltricx._player_events import NodeMessages
+from voltricx._player_idle import DEFAULT_INACTIVE_CHANNEL_TOKENS, USE_NODE_TIMEOUT, Inactivity
+from voltricx._player_placement import Placement, PlaybackSnapshot
 from voltricx._player_voice import VoiceHandshake
 from voltricx._state import runtime as _default_owner
 from voltricx._tasks import TaskTracker
@@ -74,11 +86,10 @@ from voltricx.errors import (
 from voltricx.events import (
     Event,
     EventSink,
-    InactivePlayer,
 )
-from voltricx.extras import check_json, json_problem
+from voltricx.extras import check_json
 from voltricx.filters import Filters
-from voltricx.gateway import VoiceGateway, VoiceMembers
+from voltricx.gateway import VoiceGateway
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import (
     PlayerPayload,
@@ -98,16 +109,6 @@ __all__ = ["MAX_FAILURE_STREAK", "MAX_TRACK_ATTEMPTS", "PlaybackSnapshot", "Play
 _log = logging.getLogger("voltricx.player")
 
 _NO_FILTERS = FiltersPayload()
-_USE_NODE_TIMEOUT = -1.0
-
-DEFAULT_INACTIVE_CHANNEL_TOKENS = 3
-"""Tracks in a row that may start with no human in the voice channel before ``inactive_player``."""
-
-
-def _require_number(value: object, what: str) -> None:
-    """Refuse a value that is not an int or a float (``bool`` included) with a typed error."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise WrongTypeError(f"{what} must be a number, not {type(value).__name__}")
 
 
 def _milliseconds(value: object, what: str) -> int:
@@ -117,29 +118,6 @@ def _milliseconds(value: object, what: str) -> int:
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidArgument(f"{what} must be a finite number of milliseconds, got {value!r}")
     return int(value)
-
-
-@dataclass(frozen=True, slots=True)
-class PlaybackSnapshot:
-    """A player's playback state at one moment: what [Player.snapshot()][voltricx.player.Player.snapshot] returns.
-
-    Attributes:
-        track: The loaded track, or ``None``.
-        position: Position in the track, ms.
-        paused: Whether playback is paused.
-        volume: Volume, 0-1000.
-        filters: The filter set, in wire form.
-        frozen: True when a track is loaded and not paused but its position
-            does not advance (its node was lost, or it was restored and not
-            yet synced).
-    """
-
-    track: Track | None
-    position: int
-    paused: bool
-    volume: int
-    filters: FiltersPayload
-    frozen: bool = False
 
 
 class SupportsPayload(Protocol):
@@ -206,7 +184,7 @@ class PlayerOwner(Protocol):
         ...
 
 
-class Player(VoiceHandshake, AutoAdvance, NodeMessages):
+class Player(VoiceHandshake, AutoAdvance, NodeMessages, Inactivity, Placement):
     """Playback in one guild.
 
     Create one by joining a voice channel through your library's adapter
@@ -310,7 +288,7 @@ class Player(VoiceHandshake, AutoAdvance, NodeMessages):
         self._queue: Queue | None = None
         self._auto_queue: Queue | None = None
         self._autoplay = AutoPlayMode.DISABLED
-        self._inactive_timeout = _USE_NODE_TIMEOUT
+        self._inactive_timeout = USE_NODE_TIMEOUT
         self._inactive_channel_limit: int | None = DEFAULT_INACTIVE_CHANNEL_TOKENS
         self._inactive_channel_count = DEFAULT_INACTIVE_CHANNEL_TOKENS
         self._inactive_fired = False
@@ -463,75 +441,6 @@ class Player(VoiceHandshake, AutoAdvance, NodeMessages):
             known = ", ".join(repr(m.value) for m in AutoPlayMode)
             raise InvalidArgument(f"autoplay must be an AutoPlayMode ({known}), got {value!r}") from None
 
-    @property
-    def inactive_timeout(self) -> float | None:
-        """Seconds with nothing playing before [`InactivePlayer`][voltricx.events.InactivePlayer].
-
-        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` (or,
-        as in wavelink, ``0`` or below) turns it off for this player.
-        Assigning restarts a running countdown.
-        """
-        value = self._inactive_timeout
-        if value == _USE_NODE_TIMEOUT:
-            return self.node.config.inactive_timeout
-        return value
-
-    @inactive_timeout.setter
-    def inactive_timeout(self, value: float | None) -> None:
-        if value is not None:
-            _require_number(value, "inactive_timeout")
-            if math.isnan(value):
-                raise InvalidArgument("inactive_timeout must be a number of seconds or None, got nan")
-        # As in wavelink, 0 or below turns it off.
-        self._inactive_timeout = value if value is not None and value > 0 else None
-        if idle_scheduler.armed(self):
-            idle_scheduler.disarm(self)
-            self.arm_idle()
-
-    @property
-    def inactive_channel_tokens(self) -> int | None:
-        """Tracks that may start in a row with no human in the voice channel (default 3).
-
-        Each track start while only bots are in the channel uses one token; a
-        human in the channel refills them. When none are left,
-        [InactivePlayer][voltricx.events.InactivePlayer] is emitted and the
-        tokens refill. ``None`` (or, as in wavelink, ``0`` or below) turns it off. It needs an adapter
-        that can see the channel's members (every library adapter can); with
-        other gateways it never fires.
-        """
-        return self._inactive_channel_limit
-
-    @inactive_channel_tokens.setter
-    def inactive_channel_tokens(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise PlayerError(f"inactive_channel_tokens must be an int or None, got {value!r}")
-        limit = value if value is not None and value > 0 else None
-        self._inactive_channel_limit = limit
-        self._inactive_channel_count = limit or 0
-
-    def _use_channel_token(self) -> None:
-        """A track started: count it when nobody but bots hears it."""
-        limit = self._inactive_channel_limit
-        gateway = self._owner.gateway
-        if not limit or self.channel_id is None or not isinstance(gateway, VoiceMembers):
-            return
-        try:
-            humans = gateway.humans_in_voice(self.guild_id, self.channel_id)
-        except Exception:
-            _log.debug("guild %s: counting voice members failed", self.guild_id, exc_info=True)
-            return
-        if humans is None:
-            return
-        if humans > 0:
-            self._inactive_channel_count = limit
-            self._alone_fired = False
-            return
-        self._inactive_channel_count -= 1
-        if self._inactive_channel_count <= 0:
-            self._inactive_channel_count = limit
-            self._alone_fired = True  # until someone is back in the channel
-            self._owner.emit(InactivePlayer(self))
-
     # -- joining and leaving ----------------------------------------------------------
 
     async def connect(
@@ -559,36 +468,6 @@ class Player(VoiceHandshake, AutoAdvance, NodeMessages):
             raise
         if not self.playing:
             self.arm_idle()
-
-    def snapshot(self) -> PlaybackSnapshot:
-        """The playback state now: track, position, paused, volume and filters.
-
-        The pool's store saves this (with the queue) to bring the player back
-        after a restart; see [restore()][voltricx.player.Player.restore].
-        """
-        return PlaybackSnapshot(
-            track=self._current,
-            position=self.position,
-            paused=self._paused,
-            volume=self._volume,
-            filters=self._filters,
-            frozen=self._current is not None and not self._paused and self._updated_at == 0.0,
-        )
-
-    def restore(self, snapshot: PlaybackSnapshot) -> None:
-        """Take playback state from ``snapshot`` without telling the node.
-
-        The position holds still (``snapshot()`` reports it ``frozen``) until
-        the node's copy is synced or the player is recreated on a node, which
-        sends everything in one request. Used when players come back from a
-        store after a restart.
-        """
-        self._current = snapshot.track
-        self._position = snapshot.position
-        self._updated_at = 0.0
-        self._paused = snapshot.paused
-        self._volume = snapshot.volume
-        self._filters = snapshot.filters
 
     async def rejoin(self) -> None:
         """Join [channel_id][voltricx.player.Player] again and wait until the node has the new credentials.
@@ -895,113 +774,3 @@ class Player(VoiceHandshake, AutoAdvance, NodeMessages):
         else:
             await self.play(following)
         return old
-
-    # -- inactivity ----------------------------------------------------------------------
-
-    def arm_idle(self) -> None:
-        """Start (or restart) the inactivity countdown, if this player has one.
-
-        The player does this itself whenever playback stops; the pool's restore
-        calls it for players that came back from a store with nothing playing.
-        """
-        if self._destroyed or self._owner.get_player(self.guild_id) is not self:
-            return
-        timeout = self.inactive_timeout
-        if timeout is None:
-            return
-        idle_scheduler.arm(self, timeout, self._idle_deadline_passed)
-
-    def _idle_deadline_passed(self) -> None:
-        if self._destroyed or self.playing:
-            return
-        self._inactive_fired = True
-        self._owner.emit(InactivePlayer(self))
-
-    # -- failover and resume ------------------------------------------------------------
-
-    def rebuild_payload(self) -> PlayerUpdatePayload:
-        """One update that recreates this player anywhere: voice, track, position, ...."""
-        payload = PlayerUpdatePayload(volume=self._volume, paused=self._paused, filters=self._filters)
-        voice = self.voice_state()
-        if voice is not None:
-            payload.voice = voice
-        track = self._current
-        if track is not None:
-            user_data = track.user_data if json_problem(track.user_data) is None else {}
-            payload.track = UpdatePlayerTrack(encoded=track.encoded, user_data=user_data or UNSET)
-            payload.position = self.position
-        return payload
-
-    async def switch_node(self, node: Node) -> None:
-        """Move this player to ``node``: one update there, then a DELETE on the old node.
-
-        The new node gets everything in one request (voice, track at the
-        current position, volume, filters, paused) and is routed this guild's
-        events before that request goes out, so a track that fails to start
-        there advances the queue as usual. The old node, when it can be
-        reached, is then told to destroy its copy; at no moment do two nodes
-        play the guild. Emits [PlayersMoved][voltricx.events.PlayersMoved]
-        with reason ``"switch"``. Waits for a move or command of this guild
-        already in flight. Raises [PlayerError][voltricx.PlayerError] for a
-        destroyed player or when it already is on ``node`` (as wavelink does),
-        and [NodeError][voltricx.NodeError] when ``node`` is not connected.
-        """
-        if self._destroyed:
-            raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        if node is self.node:
-            raise PlayerError(
-                f"the player of guild {self.guild_id} already is on node {node.identifier!r}; "
-                "pass another node"
-            )
-        await self._owner.switch(self, node)
-
-    async def migrate(self, node: Node) -> None:
-        """Deprecated alias of [switch_node][voltricx.player.Player.switch_node]."""
-        warnings.warn(
-            "Player.migrate is deprecated; use Player.switch_node", DeprecationWarning, stacklevel=2
-        )
-        await self.switch_node(node)
-
-    def placed(
-        self, node: Node, payload: PlayerUpdatePayload, position: int, response: PlayerPayload
-    ) -> None:
-        """The pool rebuilt this player on ``node`` from ``payload``; adopt the node's answer.
-
-        Called by the pool's placement owner after a move; bots use
-        [switch_node()][voltricx.player.Player.switch_node].
-        """
-        self.node = node
-        self._sent_voice = payload.voice if isinstance(payload.voice, VoiceState) else None
-        self._position = position
-        self._updated_at = time.monotonic()
-        self._volume = response.volume
-        self._paused = response.paused
-        sent = payload.track
-        current = self._current
-        if (
-            response.track is None
-            and isinstance(sent, UpdatePlayerTrack)
-            and current is not None
-            and current.encoded == sent.encoded
-        ):
-            # The node does not play it (it failed to start there): never claim it does.
-            # The node's TrackEnd, whenever it comes, advances the queue.
-            self._current = None
-            self.arm_idle()
-        self._finish_connect(None)
-
-    def resync(self, remote: PlayerPayload) -> None:
-        """Adopt the node's copy of this player (after a resumed session); the pool calls this."""
-        local = self._current
-        same = local is not None and remote.track is not None and local.encoded == remote.track.encoded
-        self._current = local if same else remote.track
-        self._paused = remote.paused
-        self._volume = remote.volume
-        self._filters = remote.filters
-        self._filters_obj = None
-        self.on_player_update(remote.state)
-
-    def freeze_position(self) -> None:
-        """Stop advancing the position: the node is gone, so the audio stopped; the pool calls this."""
-        self._position = self.position
-        self._updated_at = 0.0
