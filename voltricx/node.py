@@ -5,6 +5,10 @@ node's messages in order, keeps ``status``, ``stats`` and ``session_id``
 current, and reconnects with capped exponential backoff and jitter. A
 wrong or missing password (401/403) stops it for good: retrying cannot
 help, so it reports the error and waits for the user to fix the config.
+
+Over 500 lines as one idea: a node's lifecycle (its supervisor loop, the
+session set up on ``ready``, and the frames it routes to players). The
+websocket itself is opened in ``voltricx._transport``.
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ libraries is in use; each library module (``discordpy``, ``nextcord``,
   endpoint in one update), and a guild the bot left keeps its protocol.
 
 Nothing here imports a Discord library.
+
+Over 500 lines as one idea: the adapter shared by discord.py, nextcord
+and disnake (the voice protocol, the gateway and the event sink).
 """
 
 from __future__ import annotations

@@ -57,6 +57,9 @@ manager as a subclass of [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEven
 carrying the core event's fields as attributes, so
 ``@bot.listen(voltricx.adapters.hikari.FailoverEvent)`` works and a
 listener on [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent] receives all of them.
+
+Over 500 lines as one idea: the hikari adapter, most of it one
+``hikari.Event`` class per voltricx event.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ this), ✗ (fails, with a one-line fix) or - (not applicable), with its time.
 The run stops at the first failing step (later steps depend on it). The
 exit code is 0 only when the node is usable. The password is sent only in
 the ``Authorization`` header and never printed.
+
+Over 500 lines as one idea: the ``check`` diagnosis, one step per
+layer (URI, DNS, TCP, TLS, HTTP, password, version, websocket, ready,
+info, route planner, search), each with its own hints.
 """
 
 from __future__ import annotations
