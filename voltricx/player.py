@@ -184,7 +184,7 @@ class PlayerOwner(Protocol):
         ...
 
 
-class Player(VoiceHandshake, AutoAdvance, NodeMessages, Inactivity, Placement):
+class Player(VoiceHandshake, Inactivity, AutoAdvance, NodeMessages, Placement):
     """Playback in one guild.
 
     Create one by joining a voice channel through your library's adapter
