@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
 from typing import Protocol
 
 __all__ = ["IdleScheduler", "SupportsIdle", "idle_scheduler"]
@@ -20,9 +19,11 @@ _TOLERANCE = 0.005
 
 
 class SupportsIdle(Protocol):
-    """What the scheduler keeps a deadline for (``Player`` is one): anything hashable."""
+    """What the scheduler calls when a deadline passes (``Player`` implements it)."""
 
-    def __hash__(self) -> int: ...
+    def on_idle_deadline(self) -> None:
+        """The deadline passed."""
+        ...
 
 
 class IdleScheduler:
@@ -31,7 +32,7 @@ class IdleScheduler:
     __slots__ = ("_deadlines", "_handle", "_loop", "_wake_at")
 
     def __init__(self) -> None:
-        self._deadlines: dict[SupportsIdle, tuple[float, Callable[[], None]]] = {}
+        self._deadlines: dict[SupportsIdle, float] = {}
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake_at = math.inf
@@ -43,15 +44,15 @@ class IdleScheduler:
         """True while ``player`` has a pending deadline."""
         return player in self._deadlines
 
-    def arm(self, player: SupportsIdle, delay: float, expired: Callable[[], None]) -> None:
-        """(Re)start ``player``'s countdown: ``expired()`` is called after ``delay`` seconds."""
+    def arm(self, player: SupportsIdle, delay: float) -> None:
+        """(Re)start ``player``'s countdown: it is told after ``delay`` seconds."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             # A new event loop (tests, a restarted bot): deadlines of the old one are void.
             self.clear()
             self._loop = loop
         due = loop.time() + max(0.0, delay)
-        self._deadlines[player] = (due, expired)
+        self._deadlines[player] = due
         if due < self._wake_at:
             self._schedule(loop, due)
 
@@ -84,13 +85,13 @@ class IdleScheduler:
         if loop is None:
             return
         now = loop.time() + _TOLERANCE
-        due = [(player, expired) for player, (when, expired) in self._deadlines.items() if when <= now]
-        for player, _ in due:
+        due = [player for player, when in self._deadlines.items() if when <= now]
+        for player in due:
             del self._deadlines[player]
         if self._deadlines:
-            self._schedule(loop, min(when for when, _ in self._deadlines.values()))
-        for _, expired in due:
-            expired()
+            self._schedule(loop, min(self._deadlines.values()))
+        for player in due:
+            player.on_idle_deadline()
 
 
 #: The process-wide scheduler used by every :class:`~voltricx.Player`.

@@ -145,9 +145,10 @@ class Inactivity:
         timeout = self.inactive_timeout
         if timeout is None:
             return
-        idle_scheduler.arm(self, timeout, self._idle_deadline_passed)
+        idle_scheduler.arm(self, timeout)
 
-    def _idle_deadline_passed(self) -> None:
+    def on_idle_deadline(self) -> None:
+        """The idle countdown ran out; the shared idle scheduler calls this."""
         if self._destroyed or self.playing:
             return
         self._inactive_fired = True

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+import msgspec
 from msgspec import UNSET
 
 from voltricx.errors import PlayerError
@@ -39,8 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Placement", "PlaybackSnapshot"]
 
 
-@dataclass(frozen=True, slots=True)
-class PlaybackSnapshot:
+class PlaybackSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """A player's playback state at one moment: what [Player.snapshot()][voltricx.player.Player.snapshot] returns.
 
     Attributes:
