@@ -331,7 +331,7 @@ async def hostile_server() -> AsyncIterator[HostileServer]:
         b'{"op":"ready","resumed":false,"sessionId":"abc\\u0000def"}',
         b'{"op":"ready","resumed":false,"sessionId":"' + b"a" * 300 + b'"}',
         b'{"op":"ready","resumed":false,"sessionId":12}',
-        b'{"op":"ready","resumed":false,"sessionId":"ok","extra":' + _deep(1000).encode() + b"}",
+        b'{"op":"ready","resumed":false,"sessionId":"ok","extra":' + _deep(100_000).encode() + b"}",
         _deep(5000).encode(),
     ],
 )

@@ -568,7 +568,10 @@ async def test_a_bot_sends_edits_reacts_and_sees_user_messages(fake: FakeDiscord
         await seen.put(message)
 
     client.event(on_message)
-    task = asyncio.create_task(client.start(fake.bot_token))
+    # login first: wait_until_ready() needs the state login sets up (on 3.12+
+    # wait_for runs it at once, before a start() task would have run)
+    await asyncio.wait_for(client.login(fake.bot_token), 10)
+    task = asyncio.create_task(client.connect())
     try:
         await asyncio.wait_for(client.wait_until_ready(), 10)
         assert client.user is not None and client.user.avatar is not None
