@@ -470,7 +470,7 @@ class Player(VoiceHandshake, Inactivity, AutoAdvance, NodeMessages, Placement):
             self.arm_idle()
 
     async def rejoin(self) -> None:
-        """Join [channel_id][voltricx.player.Player] again and wait until the node has the new credentials.
+        """Join ``channel_id`` again and wait until the node has the new voice credentials.
 
         For a player restored after a restart, whose voice session ended with
         the old process. Raises [PlayerError][voltricx.PlayerError] when the
