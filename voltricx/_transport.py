@@ -175,7 +175,11 @@ async def open_socket(
     except aiohttp.ClientError as exc:
         failure = NodeConnectError(f"{type(exc).__name__} while opening the websocket", node=node)
     except OSError as exc:
+        # A socket error aiohttp did not wrap.
         failure = NodeConnectError(describe_os_error(exc), node=node)
+    except ValueError as exc:
+        # aiohttp refusing a header or URL it cannot send (UnicodeError included).
+        failure = NodeConnectError(f"{type(exc).__name__} while opening the websocket", node=node)
     if failure is not None:
         raise failure
     assert ws is not None and first is not None
