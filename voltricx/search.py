@@ -219,6 +219,11 @@ class SearchCache:
         self.misses = 0
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """Where the cache's "now" comes from (the ``clock`` it was made with)."""
+        return self._clock
+
+    @property
     def enabled(self) -> bool:
         """True when the cache keeps anything."""
         return self.size > 0
@@ -297,7 +302,7 @@ def configure(
         settings.cache = SearchCache(
             old.size if cache_size is None else cache_size,
             old.ttl if cache_ttl is None else cache_ttl,
-            clock=clock or old._clock,  # pyright: ignore[reportPrivateUsage]
+            clock=clock or old.clock,
         )
     return settings
 

@@ -57,6 +57,9 @@ manager as a subclass of [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEven
 carrying the core event's fields as attributes, so
 ``@bot.listen(voltricx.adapters.hikari.FailoverEvent)`` works and a
 listener on [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent] receives all of them.
+
+Over 500 lines as one idea: the hikari adapter, most of it one
+``hikari.Event`` class per voltricx event.
 """
 
 from __future__ import annotations
@@ -479,16 +482,22 @@ class HikariAdapter:
         """Whether ``voltricx.Pool.close()`` runs when the bot stops (see [`attach()`][voltricx.adapters.hikari.attach])."""
         return self._close_pool_on_stop
 
+    @close_pool_on_stop.setter
+    def close_pool_on_stop(self, value: bool) -> None:
+        self._close_pool_on_stop = bool(value)
+
     @property
     def active(self) -> bool:
         """True while ``voltricx.Pool`` is connected through this adapter."""
         return Pool.gateway() is self
 
-    def _subscribe(self) -> None:
+    def subscribe(self) -> None:
+        """Add the adapter's listeners to the bot; [attach()][voltricx.adapters.hikari.attach] does this."""
         for event_type, callback in self._listeners:
             self._bot.event_manager.subscribe(event_type, callback)
 
-    def _unsubscribe(self) -> None:
+    def unsubscribe(self) -> None:
+        """Remove the adapter's listeners from the bot; [detach()][voltricx.adapters.hikari.detach] does this."""
         for event_type, callback in self._listeners:
             try:
                 self._bot.event_manager.unsubscribe(event_type, callback)
@@ -667,10 +676,10 @@ def attach(bot: hikari.GatewayBot, *, close_pool_on_stop: bool | None = None) ->
     adapter = _adapters.get(id(bot))
     if adapter is not None and adapter.bot is bot:
         if close_pool_on_stop is not None:
-            adapter._close_pool_on_stop = close_pool_on_stop  # pyright: ignore[reportPrivateUsage]
+            adapter.close_pool_on_stop = close_pool_on_stop
         return adapter
     adapter = HikariAdapter(bot, close_pool_on_stop=close_pool_on_stop is not False)
-    adapter._subscribe()  # pyright: ignore[reportPrivateUsage]
+    adapter.subscribe()
     _adapters[id(bot)] = adapter
     return adapter
 
@@ -690,7 +699,7 @@ def detach(bot: hikari.GatewayBot) -> None:
         return
     if adapter.active:
         raise VoltricxError("the pool is still connected through this bot; await voltricx.Pool.close() first")
-    adapter._unsubscribe()  # pyright: ignore[reportPrivateUsage]
+    adapter.unsubscribe()
     del _adapters[id(bot)]
 
 
