@@ -386,7 +386,7 @@ async def test_chaos(
 
     await voltricx.Pool.close()
     leftover = [t for t in asyncio.all_tasks() if t not in baseline and t is not asyncio.current_task()]
-    assert all("FakeLavalink" in repr(t.get_coro()) for t in leftover), leftover
+    assert all("FakeLavalink" in repr(t) for t in leftover), leftover
     assert all(node.rest.session.closed for node in nodes)
 
 

@@ -18,6 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -258,6 +259,38 @@ async def test_websocket_404_means_not_v4(fake_factory: FakeFactory) -> None:
     result = await check(fake.uri)
     assert result.code == 1
     assert result.steps["Websocket"] == "fail" and "404" in result.lines["Websocket"]
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [(b'{"op":"stats"}', "first frame was not ready"), (None, "closed before ready")],
+)
+async def test_a_websocket_without_ready_fails_the_ready_step(
+    first: bytes | None,
+    expected: str,
+    fake_factory: FakeFactory,
+    web_server: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """REST answers as a node does; the websocket upgrades, then sends no ``ready``."""
+    fake = await fake_factory(password=SECRET)
+
+    async def node(request: web.Request) -> web.StreamResponse:
+        if request.path != "/v4/websocket":
+            async with aiohttp.ClientSession() as http, http.request(
+                request.method, fake.uri + request.path_qs, headers=request.headers
+            ) as answer:
+                return web.Response(status=answer.status, body=await answer.read(), content_type=answer.content_type)
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        if first is not None:
+            await ws.send_bytes(first)
+        await ws.close()
+        return ws
+
+    result = await check(await web_server(node))
+    assert result.code == 1
+    assert result.steps["Websocket"] == "ok"
+    assert result.steps["Ready"] == "fail" and expected in result.lines["Ready"]
 
 
 async def test_a_hanging_node_fails_with_a_timeout(fake_factory: FakeFactory) -> None:

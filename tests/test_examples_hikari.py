@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import PASSWORD, FakeFactory
 from voltricx.testing import FakeLavalink
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 pytest.importorskip("hikari")
 

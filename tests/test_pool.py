@@ -350,7 +350,7 @@ async def test_close_leaves_no_task_socket_or_session(fake_factory: FakeFactory)
     await voltricx.Pool.close()
     leftover = {t for t in asyncio.all_tasks() if t not in baseline and t is not asyncio.current_task()}
     assert not [t for t in leftover if not t.get_name().startswith("fake")] or all(
-        "FakeLavalink" in repr(t.get_coro()) for t in leftover
+        "FakeLavalink" in repr(t) for t in leftover
     )
     assert all(node.rest.session.closed for node in nodes)
     assert voltricx.Pool.nodes() == {} and voltricx.Pool.players() == {}

@@ -20,7 +20,7 @@ from msgspec import UNSET
 import voltricx
 from voltricx.models.player import PlayerUpdatePayload, UpdatePlayerTrack
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
-from voltricx.testing.voice_client import VoiceHandshakeError, open_voice_link
+from voltricx.testing.lavalink.voice_link import VoiceHandshakeError, open_voice_link
 
 from ._audio_server import Served, serve_http1, tone_wav
 from .conftest import PASSWORD

@@ -514,7 +514,7 @@ def test_queue_get_at_loaded_index_copy_and_atomic_keep_their_wavelink_meaning()
 
 
 def _catalogue_tracks(count: int) -> list[Track]:
-    from voltricx.testing._catalogue import Catalogue
+    from voltricx.testing.lavalink.catalogue import Catalogue
 
     return Catalogue().search("queue parity", count=count)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import TYPE_CHECKING
 
 from voltricx.enums import NodeStatus
@@ -55,6 +56,8 @@ class Recovery:
     def __init__(self, owner: Runtime) -> None:
         self._owner = owner
         self._grace: dict[str, asyncio.Task[None]] = {}
+        # Failed moves in a row per player; a player that keeps failing is given up.
+        self._failures: weakref.WeakKeyDictionary[Player, int] = weakref.WeakKeyDictionary()
 
     def reset(self) -> None:
         """Forget pending grace periods (their tasks belong to the runtime's tracker)."""
@@ -78,7 +81,7 @@ class Recovery:
         if not node.players:
             return
         for player in node.players.values():
-            player._freeze()  # pyright: ignore[reportPrivateUsage]
+            player.freeze_position()
         previous = self._grace.get(node.identifier)
         if previous is not None and not previous.done():
             return
@@ -171,7 +174,7 @@ class Recovery:
             if copy is None:
                 missing.append(player)
             else:
-                player._resync(copy)  # pyright: ignore[reportPrivateUsage]
+                player.resync(copy)
         session = node.session_id
         if session is not None:
             await asyncio.gather(*(self._drop_if_stray(node, session, g) for g in remote))
@@ -249,15 +252,15 @@ class Recovery:
                         return None  # placed meanwhile (resync, another pass)
                     await owner.move(player, target, delete_old=False)
             except VoltricxError as exc:
-                player._migration_failures += 1  # pyright: ignore[reportPrivateUsage]
-                if player._migration_failures >= MAX_MIGRATION_FAILURES:  # pyright: ignore[reportPrivateUsage]
+                failures = self._failures[player] = self._failures.get(player, 0) + 1
+                if failures >= MAX_MIGRATION_FAILURES:
                     _log.error("giving up on player %s after failed migrations: %s", player.guild_id, exc)
                     await player.destroy(reason="failover_failed")
                 else:
                     _log.warning("moving player %s to %s failed: %s", player.guild_id, target.identifier, exc)
                     owner.park(player)
                 return None
-            player._migration_failures = 0  # pyright: ignore[reportPrivateUsage]
+            self._failures.pop(player, None)
             return player
 
         results = await asyncio.gather(

@@ -21,7 +21,9 @@ _TOLERANCE = 0.005
 class SupportsIdle(Protocol):
     """What the scheduler calls when a deadline passes (``Player`` implements it)."""
 
-    def _idle_deadline_passed(self) -> None: ...
+    def on_idle_deadline(self) -> None:
+        """The deadline passed."""
+        ...
 
 
 class IdleScheduler:
@@ -89,7 +91,7 @@ class IdleScheduler:
         if self._deadlines:
             self._schedule(loop, min(self._deadlines.values()))
         for player in due:
-            player._idle_deadline_passed()  # pyright: ignore[reportPrivateUsage]
+            player.on_idle_deadline()
 
 
 #: The process-wide scheduler used by every :class:`~voltricx.Player`.

@@ -37,7 +37,7 @@ from voltricx.extras import json_problem
 from voltricx.gateway import PlayerFactory, UserResolver
 from voltricx.models.track import Track
 from voltricx.node import Node
-from voltricx.player import Player
+from voltricx.player import PlaybackSnapshot, Player
 from voltricx.queue import Queue
 from voltricx.store import (
     PlayerSnapshot,
@@ -116,7 +116,7 @@ def _drop(player: Player) -> None:
 
 
 def _frozen(player: Player) -> bool:
-    return player._position_frozen  # pyright: ignore[reportPrivateUsage]
+    return player.snapshot().frozen
 
 
 def _storable(track: Track, guild_id: int) -> Track:
@@ -512,12 +512,14 @@ def _apply(player: Player, snapshot: PlayerSnapshot, now: float) -> list[tuple[T
     if track is not None and history and history[-1].encoded == track.encoded:
         track = history[-1]  # the same object as queue.current, as after a live play()
     requesters = _saved_requesters([track, *queue, *queue.history], snapshot.requester_ids)
-    player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
-        track=track,
-        position=snapshot.position_at(now),
-        paused=snapshot.paused,
-        volume=snapshot.volume,
-        filters=snapshot.filters,
+    player.restore(
+        PlaybackSnapshot(
+            track=track,
+            position=snapshot.position_at(now),
+            paused=snapshot.paused,
+            volume=snapshot.volume,
+            filters=snapshot.filters,
+        )
     )
     return requesters
 
@@ -642,7 +644,7 @@ class Restorer:
             _resolve_requesters(guild_id, pending)
         for player in self.players:
             if not player.destroyed and not player.playing:
-                player._arm_idle()  # pyright: ignore[reportPrivateUsage]
+                player.arm_idle()
         _log.info(
             "store: %d players restored (%d re-synced from resumed sessions, %d re-created)",
             len(self.players),
@@ -680,7 +682,7 @@ class Restorer:
             if copy is None:
                 recreate.append(player)
             else:
-                player._resync(copy)  # pyright: ignore[reportPrivateUsage]
+                player.resync(copy)
                 self.resynced += 1
         await asyncio.gather(*(self._recreate(p, node) for p in recreate))
 
@@ -695,12 +697,10 @@ class Restorer:
             and player.position >= track.length
         )
         if ended:
-            player._adopt_saved(  # pyright: ignore[reportPrivateUsage]
-                track=None,
-                position=0,
-                paused=player.paused,
-                volume=player.volume,
-                filters=player.filters_payload,
+            player.restore(
+                PlaybackSnapshot(
+                    track=None, position=0, paused=player.paused, volume=player.volume, filters=player.filters_payload
+                )
             )
         try:
             async with runtime.placement(player.guild_id):
@@ -715,7 +715,7 @@ class Restorer:
         if ended and track is not None:
             # It would have finished while the bot was away: go on with the queue.
             runtime.tasks.spawn(
-                player._advance(track, "finished"),  # pyright: ignore[reportPrivateUsage]
+                player.advance_after(track, "finished"),
                 name=f"player {player.guild_id} advance",
             )
 
@@ -732,7 +732,7 @@ class Restorer:
             # node that is not connected gets them later from failover or resync.
             try:
                 if player.node.status is NodeStatus.CONNECTED:
-                    await player._join_and_wait(gateway, channel)  # pyright: ignore[reportPrivateUsage]
+                    await player.rejoin()
                 else:
                     await gateway.join(player.guild_id, channel)
             except Exception as exc:

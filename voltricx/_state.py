@@ -255,7 +255,7 @@ class Runtime:
             del old.players[guild_id]
         if self.parked.get(guild_id) is player:
             del self.parked[guild_id]
-        player._placed(target, payload, position, response)  # pyright: ignore[reportPrivateUsage]
+        player.placed(target, payload, position, response)
         if (
             delete_old
             and old is not target

@@ -156,9 +156,8 @@ async def recommend(player: Player, *, limit: int = 10) -> list[Track]:
         recent.add(player.current)
     for track in player.queue:
         recent.add(track)
-    if player._auto_queue is not None:  # pyright: ignore[reportPrivateUsage]
-        for track in player._auto_queue:  # pyright: ignore[reportPrivateUsage]
-            recent.add(track)
+    for track in player.auto_queue:
+        recent.add(track)
     node = player.node
     for seed in _seeds(player):
         async for query in candidate_queries(seed, node):

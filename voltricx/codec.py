@@ -28,6 +28,9 @@ The decoder is the hot path (whole playlists can be decoded locally), so it
 works on offsets into one ``bytes`` object with precompiled
 `struct.Struct` readers and decodes strings with the C UTF-8 codec
 whenever a string holds nothing that modified UTF-8 writes differently.
+
+Over 500 lines as one idea: lavaplayer's encoded-track format, every
+version in both directions.
 """
 
 from __future__ import annotations

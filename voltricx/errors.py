@@ -7,6 +7,7 @@ Everything voltricx raises derives from [`VoltricxError`][voltricx.VoltricxError
 VoltricxError
 ├── NodeError                 a node could not be reached or misbehaved
 │   ├── NodeAuthError         401 (no password) / 403 (wrong password)
+│   ├── NodeConnectError      the websocket could not be opened (DNS, TCP, TLS, upgrade)
 │   ├── LavalinkHTTPError     the node answered with an error body
 │   │   └── SessionNotFound   404 on a session route: the session is gone
 │   └── NodeProtocolError     the node sent something we cannot decode
@@ -50,6 +51,7 @@ __all__ = [
     "MissingExtraError",
     "NoNodesAvailable",
     "NodeAuthError",
+    "NodeConnectError",
     "NodeError",
     "NodeNotFound",
     "NodeProtocolError",
@@ -74,12 +76,14 @@ class VoltricxError(Exception):
 class NodeError(VoltricxError):
     """A node could not be reached, or answered in a way we could not use.
 
-    ``node`` is the identifier of the node involved, when known.
+    ``node`` is the identifier of the node involved, when known; ``reason``
+    a short reason for a status line (``Node.last_error``), when there is one.
     """
 
-    def __init__(self, message: str, *, node: str | None = None) -> None:
+    def __init__(self, message: str, *, node: str | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.node = node
+        self.reason = reason
 
 
 class NodeAuthError(NodeError):
@@ -111,6 +115,34 @@ class NodeAuthError(NodeError):
         suffix = f" on {where}" if where else ""
         super().__init__(f"{label} rejected us: {what}{suffix}; {hint}", node=node)
         self.reason = what
+
+
+class NodeConnectError(NodeError):
+    """The node's websocket could not be opened, or closed before ``ready``.
+
+    ``reason`` says why in a few words ("DNS lookup failed", "connection
+    refused", "TLS certificate rejected", "websocket handshake failed (502)").
+    ``status`` is the HTTP status of a refused websocket upgrade (``None``
+    when the failure came earlier), ``detail`` the server's text with it, and
+    ``refused`` is True when nothing listens on the node's port. A rejected
+    password is a [NodeAuthError][voltricx.NodeAuthError] instead.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        node: str | None = None,
+        status: int | None = None,
+        detail: str = "",
+        refused: bool = False,
+        hint: str = "",
+    ) -> None:
+        label = f"node {node!r}" if node else "node"
+        super().__init__(f"{label}: {reason}" + (f"; {hint}" if hint else ""), node=node, reason=reason)
+        self.status = status
+        self.detail = detail
+        self.refused = refused
 
 
 class LavalinkHTTPError(NodeError):

@@ -50,6 +50,9 @@ A player keeps a [`Filters`][voltricx.Filters] and sends [`Filters.to_payload()`
 its update; [`Filters.from_payload()`][voltricx.filters.Filters.from_payload] reads one back. For any valid
 payload without empty filter objects or repeated equalizer bands,
 ``Filters.from_payload(p).to_payload() == p``.
+
+Over 500 lines as one idea: the filter builder, one small validated
+setter per Lavalink filter field plus the presets.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ node's messages in order, keeps ``status``, ``stats`` and ``session_id``
 current, and reconnects with capped exponential backoff and jitter. A
 wrong or missing password (401/403) stops it for good: retrying cannot
 help, so it reports the error and waits for the user to fix the config.
+
+Over 500 lines as one idea: a node's lifecycle (its supervisor loop, the
+session set up on ``ready``, and the frames it routes to players). The
+websocket itself is opened in ``voltricx._transport``.
 """
 
 from __future__ import annotations
@@ -15,15 +19,15 @@ import random
 import traceback
 from typing import TYPE_CHECKING, Protocol
 
-import aiohttp
-
 from voltricx._ids import valid_session_id
 from voltricx._tasks import TaskTracker
+from voltricx._transport import LavalinkSocket, SocketClosed, open_socket
 from voltricx.config import NodeConfig
 from voltricx.enums import NodeStatus
 from voltricx.errors import (
     LavalinkHTTPError,
     NodeAuthError,
+    NodeConnectError,
     NodeError,
     NodeProtocolError,
     VoltricxError,
@@ -44,7 +48,7 @@ from voltricx.models.ws import (
     decode_event,
     decode_message,
 )
-from voltricx.rest import RestClient, describe_os_error
+from voltricx.rest import RestClient
 from voltricx.selection import DISCONNECTED_PENALTY, stats_penalty
 
 if TYPE_CHECKING:
@@ -58,11 +62,6 @@ _log = logging.getLogger("voltricx.node")
 
 #: Most distinct ``guildId`` strings a node remembers as ints before starting over.
 _GUILD_ID_CACHE_SIZE = 65536
-
-_CLOSED_TYPES = frozenset(
-    {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
-)
-
 
 class NodeOwner(Protocol):
     """What a node reports to (the pool)."""
@@ -82,15 +81,6 @@ class NodeOwner(Protocol):
     async def node_closing(self, node: Node) -> None:
         """``node.close()`` was called: take the node's players elsewhere before it closes."""
         ...
-
-
-class _Lost(Exception):
-    """Internal: the websocket ended; carries the close code and a reason."""
-
-    def __init__(self, code: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 class Node:
@@ -121,7 +111,7 @@ class Node:
         #: True when the last connection attempt was refused: no process listens, so
         #: whatever session the node had is gone.
         self.refused = False
-        self.rest = RestClient(
+        self.rest: RestClient = RestClient(
             node=config.identifier,
             base_url=config.rest_uri,
             password=config.password,
@@ -134,7 +124,7 @@ class Node:
         self._status = NodeStatus.DISCONNECTED
         self._status_waiters: list[tuple[NodeStatus, asyncio.Future[None]]] = []
         self._tasks = TaskTracker(f"node {config.identifier}")
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._ws: LavalinkSocket | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._first_attempt: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
@@ -309,7 +299,7 @@ class Node:
         self._wake.set()
         await self._tasks.cancel_all()
         ws, self._ws = self._ws, None
-        if ws is not None and not ws.closed:
+        if ws is not None:
             await ws.close()
         await self.rest.close()
         was_connected = self._status is NodeStatus.CONNECTED
@@ -363,10 +353,8 @@ class Node:
                 _log.error("%s; not retrying until the configuration is fixed", exc)
                 self._resolve_first()
                 return
-            except (NodeError, TimeoutError, aiohttp.ClientError, OSError) as exc:
-                self.refused = isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
-                    exc.os_error, ConnectionRefusedError
-                )
+            except NodeError as exc:
+                self.refused = isinstance(exc, NodeConnectError) and exc.refused
                 self._set_status(NodeStatus.DISCONNECTED)
                 self._attempt_finished()
                 if failures == 0 or _log.isEnabledFor(logging.DEBUG):
@@ -387,7 +375,7 @@ class Node:
             crashed = False
             try:
                 await self._run(ws)
-            except _Lost as lost:
+            except SocketClosed as lost:
                 code, reason = lost.code, lost.reason
             except Exception as exc:
                 crashed = True
@@ -404,7 +392,7 @@ class Node:
             finally:
                 self._ws = None
                 self._started.clear()
-                await self._close_ws(ws)
+                await ws.close()
             if self._closing:
                 return
             _log.warning("node %s: websocket lost (%s)", self.identifier, reason)
@@ -448,14 +436,6 @@ class Node:
                 self.identifier,
             )
 
-    async def _close_ws(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        if ws.closed:
-            return
-        try:
-            await ws.close()
-        except Exception as exc:
-            _log.debug("node %s: closing the websocket failed: %s", self.identifier, type(exc).__name__)
-
     async def _backoff(self, failures: int) -> None:
         ceiling = min(self.config.retry_cap, self.config.retry_base * (2 ** max(failures - 1, 0)))
         delay = ceiling / 2 + random.uniform(0, ceiling / 2)
@@ -468,7 +448,7 @@ class Node:
         except TimeoutError:
             pass
 
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+    async def _connect(self) -> LavalinkSocket:
         """Open the websocket and read ``ready``; set up the session. Raises typed errors."""
         self._attempts += 1
         headers = self.rest.auth_headers(self._user_id)
@@ -481,88 +461,33 @@ class Node:
                     self.identifier,
                 )
                 self.session_id = None
-        where = f"{self.rest.host}:{self.rest.port}"
-        # Typed errors are raised after the ``except`` blocks: aiohttp's errors carry the
-        # request headers (the password) and would stay chained as ``__context__``.
-        handshake_status: int | None = None
-        ws: aiohttp.ClientWebSocketResponse | None = None
-        first: aiohttp.WSMessage | None = None
         try:
-            async with asyncio.timeout(self.config.connect_timeout):
-                ws = await self.rest.session.ws_connect(
-                    self.config.websocket_uri,
-                    headers=headers,
-                    heartbeat=self.config.heartbeat or None,
-                    ssl=self.rest.ssl,
-                    autoclose=False,
-                    max_msg_size=0,
-                )
-                try:
-                    first = await ws.receive()
-                except BaseException:
-                    await ws.close()
-                    raise
-        except aiohttp.WSServerHandshakeError as exc:
-            handshake_status = exc.status
-        except aiohttp.ClientConnectorCertificateError:
-            self.last_error = "TLS certificate rejected"
-            raise
-        except aiohttp.ClientConnectorDNSError:
-            self.last_error = "DNS lookup failed"
-            raise
-        except aiohttp.ClientConnectorError as exc:
-            self.last_error = describe_os_error(exc.os_error)
-            raise
-        except TimeoutError:
-            self.last_error = f"no answer within {self.config.connect_timeout:g}s"
-            raise
-        except aiohttp.ClientError as exc:
-            self.last_error = f"{type(exc).__name__} from {where}"
-            raise
-        if handshake_status is not None or ws is None or first is None:
-            raise await self._handshake_failure(handshake_status or 0)
-        if first.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-            await ws.close()
-            self.last_error = "websocket closed before ready"
-            raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
-        try:
-            ready = decode_message(first.data)
-        except NodeProtocolError:
-            ready = None
-        if not isinstance(ready, ReadyOp):
-            await ws.close()
-            self.last_error = "first frame was not ready"
-            raise NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
-        if not valid_session_id(ready.session_id):
-            await ws.close()
-            self.last_error = f"ready frame carried an unusable session id {ready.session_id[:40]!r}"
-            raise NodeProtocolError(
-                f"node {self.identifier!r}: {self.last_error}; a session id must be non-empty "
-                "printable text (is this a Lavalink v4 server?)",
+            ws = await open_socket(
+                self.rest.session,
+                self.config.websocket_uri,
+                headers=headers,
+                ssl_context=self.rest.ssl,
+                timeout=self.config.connect_timeout,
+                heartbeat=self.config.heartbeat or None,
                 node=self.identifier,
+                password_sent=bool(self.config.password),
             )
-        try:
-            await self._on_ready(ready)
-        except BaseException:
-            await ws.close()
+        except NodeAuthError as exc:
+            # The websocket answers 401 to both a missing and a wrong password.
+            failure: NodeError = await self._auth_failure(exc.status)
+        except NodeError as exc:
+            self.last_error = exc.reason or str(exc)
             raise
-        self._ws = ws
-        return ws
-
-    async def _handshake_failure(self, status: int) -> NodeError:
-        """The typed error for a websocket upgrade the node refused with ``status``."""
-        if status in (401, 403):
-            return await self._auth_failure(status)
-        if status == 404:
-            self.last_error = "not a Lavalink v4 server (websocket 404)"
-        elif status == 400:
-            self.last_error = (
-                "handshake rejected (400): the node refused our Client-Name or User-Id "
-                "(NodeLink wants NAME/VERSION and an 18-19 digit user id)"
-            )
         else:
-            self.last_error = f"websocket handshake failed ({status})"
-        return NodeError(f"node {self.identifier!r}: {self.last_error}", node=self.identifier)
+            try:
+                await self._on_ready(ws.ready)
+            except BaseException:
+                await ws.close()
+                raise
+            self._ws = ws
+            return ws
+        self.last_error = failure.reason
+        raise failure
 
     async def _auth_failure(self, ws_status: int) -> NodeAuthError:
         """The websocket answers 401 to both a missing and a wrong password; REST tells them apart."""
@@ -579,7 +504,7 @@ class Node:
     async def _on_ready(self, ready: ReadyOp) -> None:
         previous = self.session_id
         self.session_id = ready.session_id
-        self.resumed = ready.resumed
+        self.resumed: bool = ready.resumed
         if previous is not None and not ready.resumed:
             _log.info("node %s: session %s was not resumed; new session", self.identifier, previous)
         if self.config.resume and self.resuming_supported is not False:
@@ -628,7 +553,7 @@ class Node:
                 info.version.semver,
             )
 
-    async def _run(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def _run(self, ws: LavalinkSocket) -> None:
         """Mark the node ready, then read until the websocket ends."""
         self._set_status(NodeStatus.CONNECTED)
         _log.info(
@@ -636,27 +561,19 @@ class Node:
         )
         self._resolve_first()
         assert self.session_id is not None
-        self.refused = False
+        self.refused: bool = False
         self._owner.emit(NodeReady(self, self.resumed, self.session_id))
         self._owner.node_ready(self, self.resumed)
         self._attempt_finished()
         watchdog = self._tasks.spawn(self._watch(ws), name=f"node {self.identifier} watchdog")
         try:
-            while True:
-                msg = await ws.receive()
-                kind = msg.type
-                if kind is aiohttp.WSMsgType.TEXT or kind is aiohttp.WSMsgType.BINARY:
-                    self._messages += 1
-                    self.dispatch(msg.data)
-                elif kind in _CLOSED_TYPES:
-                    code = ws.close_code
-                    raise _Lost(code, f"closed by the node (code {code})")
-                elif kind is aiohttp.WSMsgType.ERROR:
-                    raise _Lost(ws.close_code, f"websocket error: {type(ws.exception()).__name__}")
+            async for data in ws.frames():
+                self._messages += 1
+                self.dispatch(data)
         finally:
             watchdog.cancel()
 
-    async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def _watch(self, ws: LavalinkSocket) -> None:
         """Drop a half-open connection: no message for ``stall_timeout`` seconds."""
         window = self.config.silence_limit
         step = window / 4
@@ -696,7 +613,7 @@ class Node:
                     return
             player = self.players.get(guild_id)
             if player is not None:
-                player._on_state(message.state)  # pyright: ignore[reportPrivateUsage]
+                player.on_player_update(message.state)
         elif type(message) is StatsOp:
             self.stats = message
             self._owner.emit(NodeStats(self, message))
@@ -729,7 +646,7 @@ class Node:
         if player is not None:
             if self._repeated_start(player, event):
                 return
-            player._on_event(event)  # pyright: ignore[reportPrivateUsage]
+            player.on_node_event(event)
         elif isinstance(event, UnknownEvent):
             self._owner.emit(PluginEvent(self, None, event.type, event.raw))
         else:

@@ -42,6 +42,18 @@ volume, filters, paused) is kept here, so [`Player.switch_node()`][voltricx.play
 (and failover, drain, move back home) can recreate it on another node in one
 request. Moves and commands of one guild take turns through the player's
 owner (the pool), so a move never races a ``play`` or a destroy.
+
+Rooms
+-----
+``Player`` is assembled from mixins, one idea each, that hold no state of
+their own: the voice handshake (``voltricx._player_voice``), auto-advance
+(``voltricx._player_advance``), node messages to events
+(``voltricx._player_events``), inactivity (``voltricx._player_idle``) and
+placement: moves, resync, snapshot and restore (``voltricx._player_placement``).
+This module keeps the player's state and its playback commands (``play``,
+``pause``, ``seek``, ``set_filters``, ``skip``, joining and leaving). It is
+over 500 lines because that is one idea, the player's public surface, and
+most of its lines are the docstrings of those commands and properties.
 """
 
 from __future__ import annotations
@@ -50,88 +62,53 @@ import asyncio
 import logging
 import math
 import time
-import warnings
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from msgspec import UNSET, UnsetType
 
 from voltricx._idle import idle_scheduler
+from voltricx._player_advance import MAX_FAILURE_STREAK, MAX_TRACK_ATTEMPTS, AutoAdvance
+from voltricx._player_events import NodeMessages
+from voltricx._player_idle import DEFAULT_INACTIVE_CHANNEL_TOKENS, USE_NODE_TIMEOUT, Inactivity
+from voltricx._player_placement import Placement, PlaybackSnapshot
+from voltricx._player_voice import VoiceHandshake
 from voltricx._state import runtime as _default_owner
 from voltricx._tasks import TaskTracker
-from voltricx.autoplay import recommend
-from voltricx.enums import AutoPlayMode, NodeStatus
+from voltricx.enums import AutoPlayMode
 from voltricx.errors import (
     FilterError,
     InvalidArgument,
     LavalinkHTTPError,
     PlayerError,
-    QueueEmpty,
-    VoltricxError,
     WrongTypeError,
 )
 from voltricx.events import (
     Event,
     EventSink,
-    InactivePlayer,
-    PlayerUpdate,
-    PluginEvent,
-    TrackEnd,
-    TrackException,
-    TrackStart,
-    TrackStuck,
-    VoiceClosed,
 )
-from voltricx.extras import check_json, json_problem
+from voltricx.extras import check_json
 from voltricx.filters import Filters
-from voltricx.gateway import VoiceGateway, VoiceMembers
+from voltricx.gateway import VoiceGateway
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import (
     PlayerPayload,
-    PlayerState,
     PlayerUpdatePayload,
     UpdatePlayerTrack,
     VoiceState,
 )
 from voltricx.models.track import Track
-from voltricx.models.ws import (
-    EventPayload,
-    TrackEndEvent,
-    TrackExceptionEvent,
-    TrackStartEvent,
-    TrackStuckEvent,
-    UnknownEvent,
-    WebSocketClosedEvent,
-)
-from voltricx.plugins._events import plugin_event
 from voltricx.queue import Queue
-from voltricx.regions import region_from_endpoint
 from voltricx.rest import validate_snowflake
 
 if TYPE_CHECKING:
     from voltricx.node import Node
 
-__all__ = ["MAX_FAILURE_STREAK", "MAX_TRACK_ATTEMPTS", "Player", "PlayerOwner", "SupportsPayload"]
+__all__ = ["MAX_FAILURE_STREAK", "MAX_TRACK_ATTEMPTS", "PlaybackSnapshot", "Player", "PlayerOwner", "SupportsPayload"]
 
 _log = logging.getLogger("voltricx.player")
 
-MAX_TRACK_ATTEMPTS = 3
-"""Times one track may fail in a row (``loop`` mode replays it) before it is skipped."""
-
-MAX_FAILURE_STREAK = 10
-"""Failed tracks in a row after which auto-advance gives up until something plays."""
-
 _NO_FILTERS = FiltersPayload()
-_USE_NODE_TIMEOUT = -1.0
-
-DEFAULT_INACTIVE_CHANNEL_TOKENS = 3
-"""Tracks in a row that may start with no human in the voice channel before ``inactive_player``."""
-
-
-def _require_number(value: object, what: str) -> None:
-    """Refuse a value that is not an int or a float (``bool`` included) with a typed error."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise WrongTypeError(f"{what} must be a number, not {type(value).__name__}")
 
 
 def _milliseconds(value: object, what: str) -> int:
@@ -207,7 +184,7 @@ class PlayerOwner(Protocol):
         ...
 
 
-class Player:
+class Player(VoiceHandshake, Inactivity, AutoAdvance, NodeMessages, Placement):
     """Playback in one guild.
 
     Create one by joining a voice channel through your library's adapter
@@ -242,7 +219,6 @@ class Player:
         "_inactive_fired",
         "_inactive_timeout",
         "_leaving",
-        "_migration_failures",
         "_owner",
         "_paused",
         "_ping",
@@ -284,7 +260,7 @@ class Player:
                 "voltricx.adapters.disnake.Player (hikari: voltricx.adapters.hikari.join)"
             )
         validate_snowflake(guild_id)
-        self.guild_id = int(guild_id)
+        self.guild_id: int = int(guild_id)
         self.channel_id: int | None = None
         self.home: Any = None
         self._owner: PlayerOwner = owner if owner is not None else _default_owner
@@ -309,17 +285,16 @@ class Player:
         self._ping = -1
         self._voice_connected = False
         self._destroyed = False
-        self._migration_failures = 0
         self._queue: Queue | None = None
         self._auto_queue: Queue | None = None
         self._autoplay = AutoPlayMode.DISABLED
-        self._inactive_timeout = _USE_NODE_TIMEOUT
+        self._inactive_timeout = USE_NODE_TIMEOUT
         self._inactive_channel_limit: int | None = DEFAULT_INACTIVE_CHANNEL_TOKENS
         self._inactive_channel_count = DEFAULT_INACTIVE_CHANNEL_TOKENS
         self._inactive_fired = False
         self._alone_fired = False
         self._leaving = False
-        self.auto_rejoin = False
+        self.auto_rejoin: bool = False
         self._fail_encoded: str | None = None
         self._fail_count = 0
         self._fail_streak = 0
@@ -466,194 +441,7 @@ class Player:
             known = ", ".join(repr(m.value) for m in AutoPlayMode)
             raise InvalidArgument(f"autoplay must be an AutoPlayMode ({known}), got {value!r}") from None
 
-    @property
-    def inactive_timeout(self) -> float | None:
-        """Seconds with nothing playing before [`InactivePlayer`][voltricx.events.InactivePlayer].
-
-        Defaults to the node's ``NodeConfig.inactive_timeout``; ``None`` (or,
-        as in wavelink, ``0`` or below) turns it off for this player.
-        Assigning restarts a running countdown.
-        """
-        value = self._inactive_timeout
-        if value == _USE_NODE_TIMEOUT:
-            return self.node.config.inactive_timeout
-        return value
-
-    @inactive_timeout.setter
-    def inactive_timeout(self, value: float | None) -> None:
-        if value is not None:
-            _require_number(value, "inactive_timeout")
-            if math.isnan(value):
-                raise InvalidArgument("inactive_timeout must be a number of seconds or None, got nan")
-        # As in wavelink, 0 or below turns it off.
-        self._inactive_timeout = value if value is not None and value > 0 else None
-        if idle_scheduler.armed(self):
-            idle_scheduler.disarm(self)
-            self._arm_idle()
-
-    @property
-    def inactive_channel_tokens(self) -> int | None:
-        """Tracks that may start in a row with no human in the voice channel (default 3).
-
-        Each track start while only bots are in the channel uses one token; a
-        human in the channel refills them. When none are left,
-        [InactivePlayer][voltricx.events.InactivePlayer] is emitted and the
-        tokens refill. ``None`` (or, as in wavelink, ``0`` or below) turns it off. It needs an adapter
-        that can see the channel's members (every library adapter can); with
-        other gateways it never fires.
-        """
-        return self._inactive_channel_limit
-
-    @inactive_channel_tokens.setter
-    def inactive_channel_tokens(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise PlayerError(f"inactive_channel_tokens must be an int or None, got {value!r}")
-        limit = value if value is not None and value > 0 else None
-        self._inactive_channel_limit = limit
-        self._inactive_channel_count = limit or 0
-
-    def _use_channel_token(self) -> None:
-        """A track started: count it when nobody but bots hears it."""
-        limit = self._inactive_channel_limit
-        gateway = self._owner.gateway
-        if not limit or self.channel_id is None or not isinstance(gateway, VoiceMembers):
-            return
-        try:
-            humans = gateway.humans_in_voice(self.guild_id, self.channel_id)
-        except Exception:
-            _log.debug("guild %s: counting voice members failed", self.guild_id, exc_info=True)
-            return
-        if humans is None:
-            return
-        if humans > 0:
-            self._inactive_channel_count = limit
-            self._alone_fired = False
-            return
-        self._inactive_channel_count -= 1
-        if self._inactive_channel_count <= 0:
-            self._inactive_channel_count = limit
-            self._alone_fired = True  # until someone is back in the channel
-            self._owner.emit(InactivePlayer(self))
-
-    def forget_voice_session(self) -> None:
-        """Drop the voice session id, token and endpoint; keep the channel.
-
-        Adapters call this before re-joining after the bot's gateway session was
-        replaced (a fresh IDENTIFY): Discord ended the old voice session, and the
-        re-join's two updates arrive one by one. Without the old pieces the node
-        gets one update carrying all the new values, never a mix of old and new.
-        """
-        self._voice_session = None
-        self._voice_token = None
-        self._voice_endpoint = None
-
-    def voice_state(self) -> VoiceState | None:
-        """The complete voice credentials, or ``None`` while a piece is missing."""
-        if (
-            self._voice_session
-            and self._voice_token
-            and self._voice_endpoint
-            and self.channel_id is not None
-        ):
-            return VoiceState(
-                token=self._voice_token,
-                endpoint=self._voice_endpoint,
-                session_id=self._voice_session,
-                channel_id=str(self.channel_id),
-            )
-        return None
-
-    # -- voice (fed by the adapter) ------------------------------------------------------
-
-    def on_voice_state(self, *, session_id: str | None, channel_id: int | str | None) -> None:
-        """The bot's own VOICE_STATE_UPDATE for this guild.
-
-        ``channel_id`` ``None`` means the bot left or was disconnected by
-        someone: the player is destroyed on the node and cleaned up.
-        """
-        if self._destroyed:
-            return
-        if channel_id is None:
-            if self._leaving:
-                return  # our own disconnect() is on its way
-            previous = self.channel_id
-            if self.auto_rejoin and previous is not None and self._owner.gateway is not None:
-                self._owner.tasks.spawn(self._rejoin_after_kick(previous), name=f"player {self.guild_id} rejoin")
-                return
-            self._owner.tasks.spawn(self.destroy(reason="kicked"), name=f"player {self.guild_id} kicked")
-            return
-        self.channel_id = int(channel_id)
-        if session_id:
-            self._voice_session = session_id
-        self._voice_changed()
-
-    def on_voice_server(self, *, token: str, endpoint: str | None) -> None:
-        """The VOICE_SERVER_UPDATE for this guild. ``endpoint`` ``None``: Discord is reallocating."""
-        if self._destroyed:
-            return
-        if endpoint is None:
-            _log.debug("guild %s: voice server is being reallocated; waiting", self.guild_id)
-            self._voice_endpoint = None
-            return
-        self._voice_token = token
-        self._voice_endpoint = endpoint
-        if not self._region_given:
-            derived = region_from_endpoint(endpoint)
-            if derived is not None:
-                self._preferred_region = derived
-        self._voice_changed()
-
-    def _voice_changed(self) -> None:
-        voice = self.voice_state()
-        if voice is None or voice == self._sent_voice:
-            return
-        task = self._voice_task
-        if task is None or task.done():
-            self._voice_task = self._owner.tasks.spawn(
-                self._send_voice(), name=f"player {self.guild_id} voice"
-            )
-
-    async def _send_voice(self) -> None:
-        # One sender per guild; it loops until the node has the latest credentials.
-        try:
-            while not self._destroyed:
-                voice = self.voice_state()
-                if voice is None or voice == self._sent_voice:
-                    return
-                if self.node.status is not NodeStatus.CONNECTED:
-                    return  # failover or resync sends it with everything else
-                try:
-                    await self._patch(PlayerUpdatePayload(voice=voice))
-                except VoltricxError as exc:
-                    _log.warning("guild %s: sending voice to node failed: %s", self.guild_id, exc)
-                    self._finish_connect(exc)
-                    return
-                self._sent_voice = voice
-                self._finish_connect(None)
-        finally:
-            self._voice_task = None
-
-    async def _rejoin_after_kick(self, channel_id: int) -> None:
-        """``auto_rejoin``: someone disconnected the bot; join the same channel again."""
-        gateway = self._owner.gateway
-        self.forget_voice_session()
-        self._sent_voice = None
-        try:
-            if gateway is None:
-                raise PlayerError("no gateway")
-            _log.info("guild %s: disconnected by someone; rejoining %s", self.guild_id, channel_id)
-            await gateway.join(self.guild_id, channel_id)
-        except Exception as exc:
-            _log.warning("guild %s: rejoining after a kick failed: %s", self.guild_id, exc)
-            await self.destroy(reason="kicked")
-
-    def _finish_connect(self, error: BaseException | None) -> None:
-        waiter = self._connect_waiter
-        if waiter is not None and not waiter.done():
-            if error is None:
-                waiter.set_result(None)
-            else:
-                waiter.set_exception(error)
+    # -- joining and leaving ----------------------------------------------------------
 
     async def connect(
         self,
@@ -679,43 +467,18 @@ class Player:
             await self.destroy(reason="connect_failed")
             raise
         if not self.playing:
-            self._arm_idle()
+            self.arm_idle()
 
-    async def _join_and_wait(
-        self,
-        gateway: VoiceGateway,
-        channel_id: int,
-        *,
-        self_deaf: bool = False,
-        self_mute: bool = False,
-    ) -> None:
-        """Ask Discord to join ``channel_id``; return once the node has the voice credentials."""
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._connect_waiter = waiter
-        try:
-            await gateway.join(
-                self.guild_id, int(validate_snowflake(channel_id, "channel id")), self_deaf=self_deaf, self_mute=self_mute
-            )
-            await waiter
-        finally:
-            if self._connect_waiter is waiter:
-                self._connect_waiter = None
+    async def rejoin(self) -> None:
+        """Join ``channel_id`` again and wait until the node has the new voice credentials.
 
-    def _adopt_saved(
-        self, *, track: Track | None, position: int, paused: bool, volume: int, filters: FiltersPayload
-    ) -> None:
-        """Take playback state from a store; the position holds still until the node syncs it."""
-        self._current = track
-        self._position = position
-        self._updated_at = 0.0
-        self._paused = paused
-        self._volume = volume
-        self._filters = filters
-
-    @property
-    def _position_frozen(self) -> bool:
-        """True while a track is loaded but its position does not advance (node lost, not synced)."""
-        return self._current is not None and not self._paused and self._updated_at == 0.0
+        For a player restored after a restart, whose voice session ended with
+        the old process. Raises [PlayerError][voltricx.PlayerError] when the
+        player has no channel.
+        """
+        if self.channel_id is None:
+            raise PlayerError(f"the player of guild {self.guild_id} has no voice channel to rejoin")
+        await self._join_and_wait(self._owner.require_gateway(), self.channel_id)
 
     async def move_to(self, channel_id: int | None) -> None:
         """Move to another voice channel (``None`` disconnects).
@@ -899,7 +662,7 @@ class Player:
         self._paused = value
         # As in wavelink, a paused track counts as playing: only "nothing loaded" is idle.
         if self._current is None:
-            self._arm_idle()
+            self.arm_idle()
 
     async def resume(self) -> None:
         """Resume playback."""
@@ -989,7 +752,7 @@ class Player:
                 raise
             _log.debug("guild %s: node had nothing to stop (%s)", self.guild_id, exc)
         self._current = None
-        self._arm_idle()
+        self.arm_idle()
 
     async def skip(self, *, force: bool = True) -> Track | None:
         """Stop the current track and, unless [autoplay][voltricx.player.Player.autoplay] is ``disabled``, play the next.
@@ -1011,249 +774,3 @@ class Player:
         else:
             await self.play(following)
         return old
-
-    # -- auto-advance --------------------------------------------------------------------
-
-    async def _next_track(self, *, force_next: bool = False) -> Track | None:
-        """The next track to play: the queue, then (autoplay enabled) recommendations."""
-        try:
-            return self.queue.get(force_next=force_next)
-        except QueueEmpty:
-            pass
-        if self._autoplay is not AutoPlayMode.ENABLED:
-            return None
-        auto = self.auto_queue
-        if not auto:
-            try:
-                auto.put(await recommend(self))
-            except VoltricxError as exc:
-                _log.warning("guild %s: autoplay could not recommend: %s", self.guild_id, exc)
-                return None
-        try:
-            picked = auto.get()
-        except QueueEmpty:
-            return None
-        picked.recommended = True
-        return picked
-
-    async def _advance(self, ended: Track, reason: str) -> None:
-        """After ``ended`` finished or failed: play what comes next, or start the idle clock."""
-        if self._destroyed:
-            return
-        if reason == "loadFailed":
-            if self._fail_encoded == ended.encoded:
-                self._fail_count += 1
-            else:
-                self._fail_encoded, self._fail_count = ended.encoded, 1
-            self._fail_streak += 1
-        else:
-            self._fail_encoded, self._fail_count, self._fail_streak = None, 0, 0
-        if self._fail_streak >= MAX_FAILURE_STREAK:
-            _log.warning(
-                "guild %s: %d tracks in a row failed to play; not advancing further",
-                self.guild_id,
-                self._fail_streak,
-            )
-            self._arm_idle()
-            return
-        force = self._fail_count >= MAX_TRACK_ATTEMPTS
-        if force:
-            _log.info("guild %s: %r failed %d times; skipping it", self.guild_id, ended.title, self._fail_count)
-        seq = self._play_seq
-        if self._current is not None:
-            return
-        following = await self._next_track(force_next=force)
-        if self._destroyed or seq != self._play_seq or self._current is not None:
-            return  # the bot played or stopped something meanwhile
-        if following is None:
-            self._arm_idle()
-            return
-        try:
-            await self.play(following)
-        except VoltricxError as exc:
-            _log.warning("guild %s: could not play the next track: %s", self.guild_id, exc)
-            self._arm_idle()
-
-    async def _skip_stuck(self, track: Track) -> None:
-        if self._destroyed or self._current is None or self._current.encoded != track.encoded:
-            return
-        try:
-            await self.skip()
-        except VoltricxError as exc:
-            _log.warning("guild %s: skipping a stuck track failed: %s", self.guild_id, exc)
-
-    # -- inactivity ----------------------------------------------------------------------
-
-    def _arm_idle(self) -> None:
-        """Start (or restart) the inactivity countdown, if this player has one."""
-        if self._destroyed or self._owner.get_player(self.guild_id) is not self:
-            return
-        timeout = self.inactive_timeout
-        if timeout is None:
-            return
-        idle_scheduler.arm(self, timeout)
-
-    def _idle_deadline_passed(self) -> None:
-        if self._destroyed or self.playing:
-            return
-        self._inactive_fired = True
-        self._owner.emit(InactivePlayer(self))
-
-    # -- failover and resume ------------------------------------------------------------
-
-    def rebuild_payload(self) -> PlayerUpdatePayload:
-        """One update that recreates this player anywhere: voice, track, position, ...."""
-        payload = PlayerUpdatePayload(volume=self._volume, paused=self._paused, filters=self._filters)
-        voice = self.voice_state()
-        if voice is not None:
-            payload.voice = voice
-        track = self._current
-        if track is not None:
-            user_data = track.user_data if json_problem(track.user_data) is None else {}
-            payload.track = UpdatePlayerTrack(encoded=track.encoded, user_data=user_data or UNSET)
-            payload.position = self.position
-        return payload
-
-    async def switch_node(self, node: Node) -> None:
-        """Move this player to ``node``: one update there, then a DELETE on the old node.
-
-        The new node gets everything in one request (voice, track at the
-        current position, volume, filters, paused) and is routed this guild's
-        events before that request goes out, so a track that fails to start
-        there advances the queue as usual. The old node, when it can be
-        reached, is then told to destroy its copy; at no moment do two nodes
-        play the guild. Emits [PlayersMoved][voltricx.events.PlayersMoved]
-        with reason ``"switch"``. Waits for a move or command of this guild
-        already in flight. Raises [PlayerError][voltricx.PlayerError] for a
-        destroyed player or when it already is on ``node`` (as wavelink does),
-        and [NodeError][voltricx.NodeError] when ``node`` is not connected.
-        """
-        if self._destroyed:
-            raise PlayerError(f"the player of guild {self.guild_id} was destroyed")
-        if node is self.node:
-            raise PlayerError(
-                f"the player of guild {self.guild_id} already is on node {node.identifier!r}; "
-                "pass another node"
-            )
-        await self._owner.switch(self, node)
-
-    async def migrate(self, node: Node) -> None:
-        """Deprecated alias of [switch_node][voltricx.player.Player.switch_node]."""
-        warnings.warn(
-            "Player.migrate is deprecated; use Player.switch_node", DeprecationWarning, stacklevel=2
-        )
-        await self.switch_node(node)
-
-    def _placed(
-        self, node: Node, payload: PlayerUpdatePayload, position: int, response: PlayerPayload
-    ) -> None:
-        """The owner rebuilt this player on ``node`` from ``payload``; adopt the node's answer."""
-        self.node = node
-        self._sent_voice = payload.voice if isinstance(payload.voice, VoiceState) else None
-        self._position = position
-        self._updated_at = time.monotonic()
-        self._volume = response.volume
-        self._paused = response.paused
-        sent = payload.track
-        current = self._current
-        if (
-            response.track is None
-            and isinstance(sent, UpdatePlayerTrack)
-            and current is not None
-            and current.encoded == sent.encoded
-        ):
-            # The node does not play it (it failed to start there): never claim it does.
-            # The node's TrackEnd, whenever it comes, advances the queue.
-            self._current = None
-            self._arm_idle()
-        self._finish_connect(None)
-
-    def _resync(self, remote: PlayerPayload) -> None:
-        """Adopt the node's copy after a resume."""
-        local = self._current
-        same = local is not None and remote.track is not None and local.encoded == remote.track.encoded
-        self._current = local if same else remote.track
-        self._paused = remote.paused
-        self._volume = remote.volume
-        self._filters = remote.filters
-        self._filters_obj = None
-        self._on_state(remote.state)
-
-    def _freeze(self) -> None:
-        """Stop interpolating: the node is gone, so the audio stopped here."""
-        self._position = self.position
-        self._updated_at = 0.0
-
-    # -- node messages ---------------------------------------------------------------
-
-    def _on_state(self, state: PlayerState) -> None:
-        self._position = state.position
-        self._updated_at = time.monotonic()
-        self._voice_connected = state.connected
-        self._ping = state.ping
-        owner = self._owner
-        if owner.sink is not None:
-            owner.emit(PlayerUpdate(self, state))
-
-    def _on_event(self, event: EventPayload) -> None:
-        if isinstance(event, TrackStartEvent):
-            current = self._current
-            sent, self._sent_track = self._sent_track, None
-            original: Track | None = None
-            if current is not None and current.encoded == event.track.encoded:
-                original = current
-            else:
-                # Started before play() got its answer, or by the node itself: from 0.
-                self._position = 0
-                self._updated_at = time.monotonic()
-                if sent is not None and sent.encoded == event.track.encoded:
-                    original = sent
-                self._current = original or event.track
-            if original is not None:
-                # The node's copy carries what the bot put on the object it played.
-                if original.playlist is not None:
-                    event.track.playlist = original.playlist
-                event.track.recommended = original.recommended
-                event.track.requester = original.requester
-            self._inactive_fired = False
-            idle_scheduler.disarm(self)
-            self._owner.emit(TrackStart(self, event.track, original))
-            self._use_channel_token()
-        elif isinstance(event, TrackEndEvent):
-            current = self._current
-            ended: Track | None = None
-            if current is not None and current.encoded == event.track.encoded:
-                ended = current
-            elif self._replaced is not None and self._replaced.encoded == event.track.encoded:
-                ended = self._replaced
-            if ended is not None:
-                event.track.requester = ended.requester
-                event.track.recommended = ended.recommended
-            self._replaced = None
-            if event.reason != "replaced":
-                # Invalidates a play() of this track still waiting for its answer.
-                self._play_seq += 1
-                if current is not None and current.encoded == event.track.encoded:
-                    self._current = None
-            end = TrackEnd(self, event.track, event.reason, ended)
-            self._owner.emit(end)
-            if self._current is not None or self._destroyed:
-                return
-            if end.may_start_next and self._autoplay is not AutoPlayMode.DISABLED:
-                self._owner.tasks.spawn(
-                    self._advance(event.track, event.reason), name=f"player {self.guild_id} advance"
-                )
-            else:
-                self._arm_idle()
-        elif isinstance(event, TrackExceptionEvent):
-            self._owner.emit(TrackException(self, event.track, event.exception))
-        elif isinstance(event, TrackStuckEvent):
-            self._owner.emit(TrackStuck(self, event.track, event.threshold_ms))
-            if self._autoplay is not AutoPlayMode.DISABLED:
-                self._owner.tasks.spawn(self._skip_stuck(event.track), name=f"player {self.guild_id} stuck")
-        elif isinstance(event, WebSocketClosedEvent):
-            self._voice_connected = False
-            self._owner.emit(VoiceClosed(self, event.code, event.reason, event.by_remote))
-        elif isinstance(event, UnknownEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
-            typed = plugin_event(self, event)
-            self._owner.emit(typed if typed is not None else PluginEvent(self.node, self, event.type, event.raw))

@@ -147,20 +147,20 @@ class RestClient:
         ssl_context: ssl.SSLContext | bool | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        self.node = node
-        self.base_url = base_url.rstrip("/")
+        self.node: str = node
+        self.base_url: str = base_url.rstrip("/")
         url = urlsplit(self.base_url)
-        self.host = url.hostname or "?"
-        self.port = url.port or (443 if url.scheme == "https" else 80)
+        self.host: str = url.hostname or "?"
+        self.port: int = url.port or (443 if url.scheme == "https" else 80)
         # An empty password sends no Authorization header at all (the node answers 401).
         self._headers = {"Client-Name": client_name}
         if password:
             self._headers["Authorization"] = password
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
-        self.session = session or aiohttp.ClientSession(timeout=self._timeout)
+        self.session: aiohttp.ClientSession = session or aiohttp.ClientSession(timeout=self._timeout)
         #: Number of HTTP requests this client has started (tests and diagnostics).
-        self.request_count = 0
+        self.request_count: int = 0
         #: True once ``/v4/info`` said the server is NodeLink (``"isNodeLink": true``).
         self.is_nodelink = False
 
@@ -304,7 +304,7 @@ class RestClient:
         try:
             self.is_nodelink = _flavour_decoder.decode(raw).is_node_link
         except msgspec.ValidationError:
-            self.is_nodelink = False
+            self.is_nodelink: bool = False
         return info
 
     async def stats(self) -> Stats:

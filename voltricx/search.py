@@ -209,14 +209,19 @@ class SearchCache:
     ) -> None:
         if size < 0 or ttl <= 0:
             raise InvalidArgument("cache size must be >= 0 and ttl > 0")
-        self.size = size
-        self.ttl = ttl
+        self.size: int = size
+        self.ttl: float = ttl
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, LoadedTracks]] = OrderedDict()
         #: Lookups answered from the cache.
         self.hits = 0
         #: Lookups that had to ask a node (only counted while the cache is on).
         self.misses = 0
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """Where the cache's "now" comes from (the ``clock`` it was made with)."""
+        return self._clock
 
     @property
     def enabled(self) -> bool:
@@ -258,8 +263,8 @@ class SearchCache:
     def clear(self) -> None:
         """Drop every entry and reset the counters."""
         self._entries.clear()
-        self.hits = 0
-        self.misses = 0
+        self.hits: int = 0
+        self.misses: int = 0
 
 
 @dataclass(slots=True)
@@ -272,7 +277,7 @@ class SearchSettings:
     """The shared search cache (off until [`configure()`][voltricx.search.configure] gives it a size)."""
 
 
-settings = SearchSettings(cache=SearchCache())
+settings: SearchSettings = SearchSettings(cache=SearchCache())
 """The settings [`fetch_tracks()`][voltricx.pool.fetch_tracks] uses."""
 
 
@@ -297,7 +302,7 @@ def configure(
         settings.cache = SearchCache(
             old.size if cache_size is None else cache_size,
             old.ttl if cache_ttl is None else cache_ttl,
-            clock=clock or old._clock,  # pyright: ignore[reportPrivateUsage]
+            clock=clock or old.clock,
         )
     return settings
 

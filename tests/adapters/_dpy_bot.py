@@ -11,7 +11,7 @@ import asyncio
 import importlib
 from typing import Any
 
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 from ._drivers import TIMEOUT, Observed
 

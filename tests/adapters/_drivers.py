@@ -18,7 +18,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 LIBRARIES = ("discord", "nextcord", "disnake", "hikari")
 TIMEOUT = 20.0

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voltricx.testing import FakeLavalink
-from voltricx.testing.discord_gateway import (
+from voltricx.testing.discord.gateway import (
     FakeDiscord,
     LibraryPatch,
     configure_discordpy,

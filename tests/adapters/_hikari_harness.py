@@ -10,7 +10,7 @@ import hikari
 
 from voltricx.adapters import hikari as vhikari
 from voltricx.testing import FakeLavalink
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 TIMEOUT = 10.0
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 from ._drivers import LIBRARIES, Driver, make_driver
 

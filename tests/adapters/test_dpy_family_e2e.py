@@ -20,7 +20,7 @@ import pytest
 import voltricx
 from voltricx._state import runtime
 from voltricx.testing import FakeLavalink
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 from ..conftest import FakeFactory, node_config
 from ._dpy_bot import DPY_LIBRARIES, DpyBot

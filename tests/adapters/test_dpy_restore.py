@@ -20,7 +20,7 @@ import pytest
 import voltricx
 from voltricx.node import Node
 from voltricx.testing import FakeLavalink
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 from voltricx.testing.voice import FakeVoiceGateway
 
 from ..conftest import FakeFactory, node_config

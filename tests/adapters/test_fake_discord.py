@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from voltricx.testing.discord_gateway import (
+from voltricx.testing.discord.gateway import (
     FakeDiscord,
     ServerUpdateRecord,
     VoiceStateRecord,
@@ -83,7 +83,7 @@ async def open_raw(session: aiohttp.ClientSession, fake: FakeDiscord, compress: 
 
 def test_importing_the_module_imports_no_discord_library() -> None:
     code = (
-        "import sys, voltricx.testing.discord_gateway\n"
+        "import sys, voltricx.testing.discord.gateway\n"
         "libs = {'discord', 'nextcord', 'disnake', 'hikari'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in libs))\n"
     )

@@ -16,7 +16,7 @@ from voltricx import events as core
 from voltricx._state import runtime
 from voltricx.adapters import hikari as vhikari
 from voltricx.testing import FakeLavalink
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 from ._hikari_harness import (
     TIMEOUT,

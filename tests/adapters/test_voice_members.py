@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from voltricx.testing.discord_gateway import FakeDiscord
+from voltricx.testing.discord.gateway import FakeDiscord
 
 from ._drivers import LIBRARIES, TIMEOUT, DpyFamilyDriver, Driver, HikariDriver, make_driver
 

@@ -19,8 +19,8 @@ import voltricx
 from voltricx.adapters.discordpy import Player
 from voltricx.errors import WrongTypeError
 from voltricx.testing import FakeLavalink
-from voltricx.testing._discord_chat import BOT_AVATAR
-from voltricx.testing.discord_gateway import FakeDiscord, FakeUser, SentMessage
+from voltricx.testing.discord.chat import BOT_AVATAR
+from voltricx.testing.discord.gateway import FakeDiscord, FakeUser, SentMessage
 
 from ._wavelink_style_bot import MusicBot
 

@@ -28,6 +28,9 @@ libraries is in use; each library module (``discordpy``, ``nextcord``,
   endpoint in one update), and a guild the bot left keeps its protocol.
 
 Nothing here imports a Discord library.
+
+Over 500 lines as one idea: the adapter shared by discord.py, nextcord
+and disnake (the voice protocol, the gateway and the event sink).
 """
 
 from __future__ import annotations
@@ -132,6 +135,20 @@ class _ProtocolMixin:
         self._pending_join = (self_deaf, self_mute)
         self._awaiting_state = True
 
+    async def join_channel(self, channel: Any, *, self_deaf: bool, self_mute: bool, timeout: float) -> None:
+        """Register this protocol with the library and join ``channel`` (the adapter calls this).
+
+        The library's ``channel.connect`` registers the protocol and calls its
+        ``connect``, which only sends the join (op 4); the player waits for
+        the voice credentials itself.
+        """
+        self._arm_join(self_deaf, self_mute)
+        await channel.connect(cls=self._factory, timeout=timeout, reconnect=True)
+
+    def expect_voice_state(self) -> None:
+        """A join is on its way: ignore a stale leave until its voice state arrives (the adapter calls this)."""
+        self._awaiting_state = True
+
     async def _send_pending_join(self) -> bool:
         pending = self._pending_join
         if pending is None:
@@ -146,8 +163,8 @@ class _ProtocolMixin:
     def _registered(self) -> bool:
         return any(vc is self for vc in self.client.voice_clients)
 
-    def _unregister(self) -> None:
-        """Remove this protocol from the library's voice map, if it is still there."""
+    def unregister(self) -> None:
+        """Remove this protocol from the library's voice map, if it is still there (the adapter calls this)."""
         if self._registered():
             self.cleanup()
 
@@ -163,7 +180,7 @@ class _ProtocolMixin:
                 # The answer to an earlier leave, reaching the protocol of a new join.
                 _log.debug("ignoring a stale leave while joining: %s", data)
                 return
-            self._unregister()
+            self.unregister()
             if player is not None:
                 player.on_voice_state(session_id=session_id, channel_id=None)
             return
@@ -224,6 +241,16 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         return self
 
     @property
+    def self_deaf(self) -> bool:
+        """Whether the bot joins deafened (as given to the factory; re-sent on a rejoin)."""
+        return self._self_deaf
+
+    @property
+    def self_mute(self) -> bool:
+        """Whether the bot joins muted (as given to the factory; re-sent on a rejoin)."""
+        return self._self_mute
+
+    @property
     def guild(self) -> Any:
         """The library's ``Guild`` this player plays in (``None`` when the client no longer has it)."""
         return self.client.get_guild(self.guild_id)
@@ -256,14 +283,14 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         wait = timeout if timeout is not None else adapter.spec.connect_timeout
         existing = Pool.get_player(self.guild_id)
         if existing is not None and existing is not self:
-            self._unregister()
+            self.unregister()
             raise PlayerError(f"guild {self.guild_id} already has a player; disconnect it first")
         try:
             await CorePlayer.connect(
                 self, target, timeout=wait, self_deaf=self._self_deaf, self_mute=self._self_mute
             )
         except BaseException:
-            self._unregister()
+            self.unregister()
             raise
 
     async def move_to(self, channel_id: int | _HasId | None) -> None:
@@ -279,7 +306,7 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
     async def disconnect(self, *, force: bool = False) -> None:
         """Leave voice, destroy the player on its node and remove it from the library."""
         await CorePlayer.disconnect(self)
-        self._unregister()
+        self.unregister()
 
 
 class FamilyRelay(_ProtocolMixin):
@@ -307,7 +334,7 @@ class FamilyRelay(_ProtocolMixin):
         player = self._target()
         if player is not None:
             await player.disconnect()
-        self._unregister()
+        self.unregister()
 
 
 class DpyFamilyAdapter:
@@ -389,11 +416,8 @@ class DpyFamilyAdapter:
             channel = guild.get_channel(channel_id)
             if channel is None:
                 raise PlayerError(f"voice channel {channel_id} is not in guild {guild_id}")
-            protocol._arm_join(self_deaf, self_mute)  # pyright: ignore[reportPrivateUsage]
-            await channel.connect(
-                cls=protocol._factory,  # pyright: ignore[reportPrivateUsage]
-                timeout=self._spec.connect_timeout,
-                reconnect=True,
+            await protocol.join_channel(
+                channel, self_deaf=self_deaf, self_mute=self_mute, timeout=self._spec.connect_timeout
             )
             return
         if registered is not protocol:
@@ -401,7 +425,7 @@ class DpyFamilyAdapter:
                 f"guild {guild_id} already has a {type(registered).__name__} voice client; "
                 "disconnect it first"
             )
-        protocol._awaiting_state = True  # pyright: ignore[reportPrivateUsage]
+        protocol.expect_voice_state()
         channel = guild.get_channel(channel_id) or _Snowflake(channel_id)
         await guild.change_voice_state(channel=channel, self_deaf=self_deaf, self_mute=self_mute)
 
@@ -470,12 +494,12 @@ class DpyFamilyAdapter:
 
     def _forget(self, player: CorePlayer, reason: str) -> None:
         if isinstance(player, FamilyPlayer):
-            player._unregister()  # pyright: ignore[reportPrivateUsage]
+            player.unregister()
         else:
             relay = self._relays.get(player.guild_id)
             if relay is not None and Pool.get_player(player.guild_id) in (None, player):
                 del self._relays[player.guild_id]
-                relay._unregister()  # pyright: ignore[reportPrivateUsage]
+                relay.unregister()
         if reason not in _ALREADY_OUT:
             # e.g. a failed connect or failover: do not leave the bot sitting in voice.
             self._spawn(self._leave_quietly(player.guild_id), f"leave {player.guild_id}")
@@ -537,19 +561,14 @@ class DpyFamilyAdapter:
             await player.destroy(reason="rejoin_failed")
             return
         deaf, mute = (
-            (player._self_deaf, player._self_mute)  # pyright: ignore[reportPrivateUsage]
+            (player.self_deaf, player.self_mute)
             if isinstance(player, FamilyPlayer)
             else (False, False)
         )
         _log.info("guild %s: new gateway session, re-registering voice and rejoining", guild.id)
         player.forget_voice_session()
-        protocol._arm_join(deaf, mute)  # pyright: ignore[reportPrivateUsage]
         try:
-            await channel.connect(
-                cls=protocol._factory,  # pyright: ignore[reportPrivateUsage]
-                timeout=self._spec.connect_timeout,
-                reconnect=True,
-            )
+            await protocol.join_channel(channel, self_deaf=deaf, self_mute=mute, timeout=self._spec.connect_timeout)
         except Exception:
             _log.exception("guild %s: rejoining voice failed", guild.id)
             await player.destroy(reason="rejoin_failed")

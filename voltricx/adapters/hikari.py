@@ -57,6 +57,9 @@ manager as a subclass of [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEven
 carrying the core event's fields as attributes, so
 ``@bot.listen(voltricx.adapters.hikari.FailoverEvent)`` works and a
 listener on [`VoltricxEvent`][voltricx.adapters.hikari.VoltricxEvent] receives all of them.
+
+Over 500 lines as one idea: the hikari adapter, most of it one
+``hikari.Event`` class per voltricx event.
 """
 
 from __future__ import annotations
@@ -184,7 +187,7 @@ class PlayerEvent(VoltricxEvent):
 class NodeReadyEvent(NodeEvent):
     """A node is ready (every connect and reconnect); ``resumed`` tells whether its session survived."""
 
-    core_type = core.NodeReady
+    core_type: ClassVar[type[core.Event] | None] = core.NodeReady
     resumed: bool
     session_id: str
 
@@ -193,7 +196,7 @@ class NodeReadyEvent(NodeEvent):
 class NodeDisconnectedEvent(NodeEvent):
     """A node's websocket was lost or closed; ``code`` is the close code when there was one."""
 
-    core_type = core.NodeDisconnected
+    core_type: ClassVar[type[core.Event] | None] = core.NodeDisconnected
     code: int | None = None
     reason: str = ""
 
@@ -202,7 +205,7 @@ class NodeDisconnectedEvent(NodeEvent):
 class NodeStatsEvent(NodeEvent):
     """A node sent its periodic load figures (``stats``)."""
 
-    core_type = core.NodeStats
+    core_type: ClassVar[type[core.Event] | None] = core.NodeStats
     stats: Stats
 
 
@@ -210,7 +213,7 @@ class NodeStatsEvent(NodeEvent):
 class FailoverEvent(VoltricxEvent):
     """``players`` were rebuilt on ``new_node`` after ``old_node`` was lost."""
 
-    core_type = core.Failover
+    core_type: ClassVar[type[core.Event] | None] = core.Failover
     old_node: Node
     new_node: Node
     players: tuple[Player, ...]
@@ -220,14 +223,14 @@ class FailoverEvent(VoltricxEvent):
 class NodeDrainingEvent(NodeEvent):
     """A node stopped taking new players; its players are being moved to other nodes."""
 
-    core_type = core.NodeDraining
+    core_type: ClassVar[type[core.Event] | None] = core.NodeDraining
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class NodeRemovedEvent(NodeEvent):
     """A node was closed and removed from the pool."""
 
-    core_type = core.NodeRemoved
+    core_type: ClassVar[type[core.Event] | None] = core.NodeRemoved
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -244,7 +247,7 @@ class OwnershipLostEvent(VoltricxEvent):
 class PlayersMovedEvent(VoltricxEvent):
     """``players`` moved from ``old_node`` to ``new_node``; ``reason`` says why (``"drain"``, ...)."""
 
-    core_type = core.PlayersMoved
+    core_type: ClassVar[type[core.Event] | None] = core.PlayersMoved
     old_node: Node
     new_node: Node
     players: tuple[Player, ...]
@@ -255,7 +258,7 @@ class PlayersMovedEvent(VoltricxEvent):
 class TrackStartEvent(PlayerEvent):
     """``track`` started playing on ``player``; ``original`` is the object the bot played (or ``None``)."""
 
-    core_type = core.TrackStart
+    core_type: ClassVar[type[core.Event] | None] = core.TrackStart
     track: Track
     original: Track | None = None
 
@@ -264,7 +267,7 @@ class TrackStartEvent(PlayerEvent):
 class TrackEndEvent(PlayerEvent):
     """``track`` ended on ``player``; ``reason`` is a [`voltricx.TrackEndReason`][voltricx.TrackEndReason] value."""
 
-    core_type = core.TrackEnd
+    core_type: ClassVar[type[core.Event] | None] = core.TrackEnd
     track: Track
     reason: str
     original: Track | None = None
@@ -279,7 +282,7 @@ class TrackEndEvent(PlayerEvent):
 class TrackExceptionEvent(PlayerEvent):
     """Playback of ``track`` failed with ``exception`` (severity, message, cause)."""
 
-    core_type = core.TrackException
+    core_type: ClassVar[type[core.Event] | None] = core.TrackException
     track: Track
     exception: LavalinkException
 
@@ -288,7 +291,7 @@ class TrackExceptionEvent(PlayerEvent):
 class TrackStuckEvent(PlayerEvent):
     """``track`` produced no audio for ``threshold_ms`` milliseconds."""
 
-    core_type = core.TrackStuck
+    core_type: ClassVar[type[core.Event] | None] = core.TrackStuck
     track: Track
     threshold_ms: int
 
@@ -297,7 +300,7 @@ class TrackStuckEvent(PlayerEvent):
 class VoiceClosedEvent(PlayerEvent):
     """The node's Discord voice connection for ``player`` closed (``code`` is Discord's)."""
 
-    core_type = core.VoiceClosed
+    core_type: ClassVar[type[core.Event] | None] = core.VoiceClosed
     code: int
     reason: str
     by_remote: bool
@@ -307,7 +310,7 @@ class VoiceClosedEvent(PlayerEvent):
 class PlayerUpdateEvent(PlayerEvent):
     """The node reported ``player``'s playback ``state`` (position, ping, connected)."""
 
-    core_type = core.PlayerUpdate
+    core_type: ClassVar[type[core.Event] | None] = core.PlayerUpdate
     state: PlayerState
 
 
@@ -315,7 +318,7 @@ class PlayerUpdateEvent(PlayerEvent):
 class PlayerDestroyedEvent(PlayerEvent):
     """``player`` was destroyed; ``reason`` is ``left``, ``disconnected``, ``guild_removed``, ``closed``, ...."""
 
-    core_type = core.PlayerDestroyed
+    core_type: ClassVar[type[core.Event] | None] = core.PlayerDestroyed
     reason: str
 
 
@@ -323,14 +326,14 @@ class PlayerDestroyedEvent(PlayerEvent):
 class InactivePlayerEvent(PlayerEvent):
     """``player`` has played nothing for its inactivity timeout; the bot decides what to do."""
 
-    core_type = core.InactivePlayer
+    core_type: ClassVar[type[core.Event] | None] = core.InactivePlayer
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class PluginEvent(VoltricxEvent):
     """A node event of a type voltricx does not model (``type``, raw ``data``)."""
 
-    core_type = core.PluginEvent
+    core_type: ClassVar[type[core.Event] | None] = core.PluginEvent
     node: Node
     player: Player | None
     type: str
@@ -341,7 +344,7 @@ class PluginEvent(VoltricxEvent):
 class LyricsFoundEvent(PlayerEvent):
     """LavaLyrics found ``lyrics`` for ``player``'s track."""
 
-    core_type = core.LyricsFound
+    core_type: ClassVar[type[core.Event] | None] = core.LyricsFound
     lyrics: Lyrics
 
 
@@ -349,14 +352,14 @@ class LyricsFoundEvent(PlayerEvent):
 class LyricsNotFoundEvent(PlayerEvent):
     """LavaLyrics found no lyrics for ``player``'s track."""
 
-    core_type = core.LyricsNotFound
+    core_type: ClassVar[type[core.Event] | None] = core.LyricsNotFound
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class LyricsLineEvent(PlayerEvent):
     """Lyrics line ``line_index`` (``line``) is being sung; ``skipped`` when reached by seeking."""
 
-    core_type = core.LyricsLine
+    core_type: ClassVar[type[core.Event] | None] = core.LyricsLine
     line_index: int
     line: LyricLine
     skipped: bool
@@ -366,7 +369,7 @@ class LyricsLineEvent(PlayerEvent):
 class SegmentsLoadedEvent(PlayerEvent):
     """SponsorBlock loaded the ``segments`` of ``player``'s track."""
 
-    core_type = core.SegmentsLoaded
+    core_type: ClassVar[type[core.Event] | None] = core.SegmentsLoaded
     segments: tuple[Segment, ...]
 
 
@@ -374,7 +377,7 @@ class SegmentsLoadedEvent(PlayerEvent):
 class SegmentSkippedEvent(PlayerEvent):
     """SponsorBlock skipped ``segment``."""
 
-    core_type = core.SegmentSkipped
+    core_type: ClassVar[type[core.Event] | None] = core.SegmentSkipped
     segment: Segment
 
 
@@ -382,7 +385,7 @@ class SegmentSkippedEvent(PlayerEvent):
 class ChaptersLoadedEvent(PlayerEvent):
     """SponsorBlock loaded the ``chapters`` of ``player``'s track."""
 
-    core_type = core.ChaptersLoaded
+    core_type: ClassVar[type[core.Event] | None] = core.ChaptersLoaded
     chapters: tuple[Chapter, ...]
 
 
@@ -390,7 +393,7 @@ class ChaptersLoadedEvent(PlayerEvent):
 class ChapterStartedEvent(PlayerEvent):
     """A new ``chapter`` of ``player``'s track started."""
 
-    core_type = core.ChapterStarted
+    core_type: ClassVar[type[core.Event] | None] = core.ChapterStarted
     chapter: Chapter
 
 
@@ -491,16 +494,22 @@ class HikariAdapter:
         """Whether ``voltricx.Pool.close()`` runs when the bot stops (see [`attach()`][voltricx.adapters.hikari.attach])."""
         return self._close_pool_on_stop
 
+    @close_pool_on_stop.setter
+    def close_pool_on_stop(self, value: bool) -> None:
+        self._close_pool_on_stop = bool(value)
+
     @property
     def active(self) -> bool:
         """True while ``voltricx.Pool`` is connected through this adapter."""
         return Pool.gateway() is self
 
-    def _subscribe(self) -> None:
+    def subscribe(self) -> None:
+        """Add the adapter's listeners to the bot; [attach()][voltricx.adapters.hikari.attach] does this."""
         for event_type, callback in self._listeners:
             self._bot.event_manager.subscribe(event_type, callback)
 
-    def _unsubscribe(self) -> None:
+    def unsubscribe(self) -> None:
+        """Remove the adapter's listeners from the bot; [detach()][voltricx.adapters.hikari.detach] does this."""
         for event_type, callback in self._listeners:
             try:
                 self._bot.event_manager.unsubscribe(event_type, callback)
@@ -688,10 +697,10 @@ def attach(bot: hikari.GatewayBot, *, close_pool_on_stop: bool | None = None) ->
     adapter = _adapters.get(id(bot))
     if adapter is not None and adapter.bot is bot:
         if close_pool_on_stop is not None:
-            adapter._close_pool_on_stop = close_pool_on_stop  # pyright: ignore[reportPrivateUsage]
+            adapter.close_pool_on_stop = close_pool_on_stop
         return adapter
     adapter = HikariAdapter(bot, close_pool_on_stop=close_pool_on_stop is not False)
-    adapter._subscribe()  # pyright: ignore[reportPrivateUsage]
+    adapter.subscribe()
     _adapters[id(bot)] = adapter
     return adapter
 
@@ -711,7 +720,7 @@ def detach(bot: hikari.GatewayBot) -> None:
         return
     if adapter.active:
         raise VoltricxError("the pool is still connected through this bot; await voltricx.Pool.close() first")
-    adapter._unsubscribe()  # pyright: ignore[reportPrivateUsage]
+    adapter.unsubscribe()
     del _adapters[id(bot)]
 
 

@@ -43,7 +43,7 @@ class Console:
             colour = bool(isatty()) if callable(isatty) else False
         self.colour = colour
         #: True when the stream can show symbols such as ✓ and →.
-        self.unicode = _can_encode(self.stream, "\u2713\u2717\u2192\u2500")
+        self.unicode: bool = _can_encode(self.stream, "\u2713\u2717\u2192\u2500")
 
     def paint(self, text: str, *styles: str) -> str:
         """``text`` wrapped in the ANSI codes of ``styles`` (unchanged without colour)."""

@@ -22,6 +22,10 @@ this), ✗ (fails, with a one-line fix) or - (not applicable), with its time.
 The run stops at the first failing step (later steps depend on it). The
 exit code is 0 only when the node is usable. The password is sent only in
 the ``Authorization`` header and never printed.
+
+Over 500 lines as one idea: the ``check`` diagnosis, one step per
+layer (URI, DNS, TCP, TLS, HTTP, password, version, websocket, ready,
+info, route planner, search), each with its own hints.
 """
 
 from __future__ import annotations
@@ -41,12 +45,19 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from voltricx._transport import LavalinkSocket, open_socket
 from voltricx.cli._console import Console, track_length
 from voltricx.config import NodeConfig
-from voltricx.errors import LavalinkHTTPError, NodeAuthError, NodeError, VoltricxError
+from voltricx.errors import (
+    LavalinkHTTPError,
+    NodeAuthError,
+    NodeConnectError,
+    NodeError,
+    NodeProtocolError,
+    VoltricxError,
+)
 from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult, TrackResult
 from voltricx.models.node import Info
-from voltricx.models.ws import ReadyOp, decode_message
 from voltricx.rest import RestClient, describe_os_error
 
 __all__ = ["DEFAULT_USER_ID", "CheckOptions", "Outcome", "StepResult", "run_check"]
@@ -178,7 +189,8 @@ class _Checker:
         self.addresses: list[tuple[int, str]] = []
         self.session: aiohttp.ClientSession | None = None
         self.rest: RestClient | None = None
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.ws: LavalinkSocket | None = None
+        self.ready_failure: NodeError | None = None
         self.open_access = False
         self.version_text = ""
 
@@ -273,7 +285,7 @@ class _Checker:
         return 0
 
     async def close(self) -> None:
-        if self.ws is not None and not self.ws.closed:
+        if self.ws is not None:
             await self.ws.close()
         if self.session is not None and not self.session.closed:
             await self.session.close()
@@ -616,57 +628,59 @@ class _Checker:
         user_id = self.options.user_id if self.options.user_id is not None else DEFAULT_USER_ID
         headers = self._rest().auth_headers(user_id)
         try:
-            self.ws = await self._http().ws_connect(
+            # The step's own timeout comes first; the transport's is a backstop.
+            self.ws = await open_socket(
+                self._http(),
                 self.config.websocket_uri,
                 headers=headers,
-                ssl=self._rest().ssl,
-                autoclose=False,
-                max_msg_size=0,
+                ssl_context=self._rest().ssl,
+                timeout=self.options.timeout * 2,
+                password_sent=bool(self.options.password),
             )
-        except aiohttp.WSServerHandshakeError as exc:
+        except NodeAuthError as exc:
+            raise _Failed(
+                f"the websocket refused the password ({exc.status}) although REST accepted it",
+                "a proxy in front of the node may strip the Authorization header on upgrades",
+            ) from None
+        except NodeConnectError as exc:
             status = exc.status
-            if status in (401, 403):
-                raise _Failed(
-                    f"the websocket refused the password ({status}) although REST accepted it",
-                    "a proxy in front of the node may strip the Authorization header on upgrades",
-                ) from None
-            if status == 400:
+            if status is None and exc.reason is not None and exc.reason.startswith("websocket closed before ready"):
+                self.ready_failure = exc  # the upgrade worked; the Ready step reports it
+            elif status == 400:
                 raise _Failed(
                     "handshake refused (400): the User-Id or Client-Name header was not accepted",
                     "pass --user-id with your bot's user id (not 0)",
                 ) from None
-            if status == 404:
+            elif status == 404:
                 raise _Failed(
                     "no websocket at /v4/websocket (404)",
                     "not a Lavalink v4 server, or the proxy's path prefix is missing from the URI",
                 ) from None
-            raise _Failed(
-                f"the websocket upgrade failed ({status}: {exc.message})",
-                "a reverse proxy must forward websocket upgrades (nginx: proxy_http_version 1.1; "
-                'proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade")',
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise _Failed(f"the websocket could not be opened ({type(exc).__name__})") from None
+            elif status is not None:
+                raise _Failed(
+                    f"the websocket upgrade failed ({status}: {exc.detail})",
+                    "a reverse proxy must forward websocket upgrades (nginx: proxy_http_version 1.1; "
+                    'proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade")',
+                ) from None
+            else:
+                raise _Failed(f"the websocket could not be opened ({exc.reason})") from None
+        except NodeProtocolError as exc:
+            self.ready_failure = exc  # the upgrade worked; the Ready step reports it
         shown = "User-Id, Client-Name" + ("" if self.options.user_id is not None else " (placeholder user id)")
         return _Found(f"upgraded with Authorization, {shown}")
 
     async def check_ready(self) -> _Found:
+        failure = self.ready_failure
+        if isinstance(failure, NodeProtocolError):
+            raise _Failed(f"{failure.reason or failure}", "this is not a Lavalink v4 server") from None
+        if failure is not None:
+            raise _Failed(
+                f"the {failure.reason}",
+                "check the node's log for the reason (a rejected Client-Name or User-Id?)",
+            ) from None
         ws = self.ws
         assert ws is not None
-        message = await ws.receive()
-        if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-            code = ws.close_code
-            raise _Failed(
-                f"the websocket closed before ready (close code {code})",
-                "check the node's log for the reason (a rejected Client-Name or User-Id?)",
-            )
-        try:
-            ready = decode_message(message.data)
-        except VoltricxError:
-            ready = None
-        if not isinstance(ready, ReadyOp):
-            text = str(message.data)[:60]
-            raise _Failed(f"the first frame was not ready: {text!r}", "this is not a Lavalink v4 server")
+        ready = ws.ready
         return _Found(f"session {ready.session_id} (resumed={str(ready.resumed).lower()})")
 
     async def check_info(self) -> _Found:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import voltricx
+from voltricx._tasks import TaskTracker
 from voltricx.cli._console import Console, track_length
 from voltricx.enums import NodeStatus
 from voltricx.errors import VoltricxError
@@ -112,7 +113,7 @@ class _DemoGateway(FakeVoiceGateway):
         self.moved: list[_Moved] = []
         self.playlists: dict[int, list[Track]] = {}
         self.killed_at: float | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks = TaskTracker("demo")
 
     def emit(self, event: Event) -> None:
         if isinstance(event, Failover):
@@ -130,9 +131,7 @@ class _DemoGateway(FakeVoiceGateway):
                     )
                 )
         elif isinstance(event, TrackEnd) and event.may_start_next:
-            task = asyncio.get_running_loop().create_task(self._next(event))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.tasks.spawn(self._next(event), name="demo:next-track")
         super().emit(event)
 
     async def _next(self, event: TrackEnd) -> None:
@@ -144,9 +143,7 @@ class _DemoGateway(FakeVoiceGateway):
             await event.player.play(tracks[0])
 
     async def cancel_tasks(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.tasks.cancel_all()
 
 
 def _clock(ms: int) -> str:

@@ -14,12 +14,17 @@ package never imports a Discord library.
 
 from __future__ import annotations
 
-from voltricx.testing._catalogue import STREAM_LENGTH, Catalogue, CatalogueEntry, PlayBehaviour
-from voltricx.testing._profile import PROFILES, Profile
-from voltricx.testing._state import FakePlayer, FakeSession, RecordedRequest
-from voltricx.testing.discord_gateway import FakeDiscord
-from voltricx.testing.discord_voice import FakeDiscordVoice, VoiceConnection
-from voltricx.testing.fake_lavalink import KEEP, EmittedEvent, FakeLavalink
+from voltricx.testing.discord.gateway import FakeDiscord
+from voltricx.testing.discord.voice import FakeDiscordVoice, VoiceConnection
+from voltricx.testing.lavalink.catalogue import (
+    STREAM_LENGTH,
+    Catalogue,
+    CatalogueEntry,
+    PlayBehaviour,
+)
+from voltricx.testing.lavalink.players import FakePlayer, FakeSession, RecordedRequest
+from voltricx.testing.lavalink.profiles import PROFILES, Profile
+from voltricx.testing.lavalink.server import KEEP, EmittedEvent, FakeLavalink
 from voltricx.testing.placement import placement_problems, wait_one_copy
 from voltricx.testing.voice import FakeVoiceGateway, IssuedVoice
 

@@ -19,7 +19,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Sequence
 
 from voltricx.player import Player
-from voltricx.testing.fake_lavalink import FakeLavalink
+from voltricx.testing.lavalink.server import FakeLavalink
 
 __all__ = ["placement_problems", "wait_one_copy"]
 

@@ -17,7 +17,7 @@ they need ``pytest-asyncio`` (without it the plugin adds nothing):
 Every test also gets the search settings (``voltricx.search.settings``,
 changed by ``Pool.connect(cache_capacity=...)``) put back afterwards.
 ``voltricx_discord``
-    A started [FakeDiscord][voltricx.testing.discord_gateway.FakeDiscord]
+    A started [FakeDiscord][voltricx.testing.discord.gateway.FakeDiscord]
     your real discord.py / nextcord / disnake / hikari bot logs into
     (``fake.discordpy_client(commands.Bot, command_prefix="!")``), with
     helpers to post a user's message or command and to move users in voice.
@@ -42,8 +42,8 @@ import pytest
 
 if TYPE_CHECKING:
     from voltricx.node import Node
-    from voltricx.testing.discord_gateway import FakeDiscord
-    from voltricx.testing.fake_lavalink import FakeLavalink
+    from voltricx.testing.discord.gateway import FakeDiscord
+    from voltricx.testing.lavalink.server import FakeLavalink
     from voltricx.testing.voice import FakeVoiceGateway
 
 __all__ = ["PASSWORD"]
@@ -77,7 +77,7 @@ if pytest_asyncio is not None:
     @_fixture
     async def voltricx_lavalink() -> AsyncIterator[FakeLavalink]:
         """A started FakeLavalink (``youshallnotpass``), closed after the test."""
-        from voltricx.testing.fake_lavalink import FakeLavalink
+        from voltricx.testing.lavalink.server import FakeLavalink
 
         fake = FakeLavalink(PASSWORD)
         await fake.start()
@@ -111,7 +111,7 @@ if pytest_asyncio is not None:
     async def voltricx_discord() -> AsyncIterator[FakeDiscord]:
         """A started FakeDiscord; library patches are undone and the server closed after the test."""
         from voltricx import Pool
-        from voltricx.testing.discord_gateway import FakeDiscord
+        from voltricx.testing.discord.gateway import FakeDiscord
 
         fake = FakeDiscord()
         await fake.start()

@@ -40,7 +40,7 @@ from voltricx.models.load import (
 from voltricx.models.track import Track
 
 if TYPE_CHECKING:
-    from voltricx.testing.fake_lavalink import FakeLavalink
+    from voltricx.testing.lavalink.server import FakeLavalink
 
 __all__ = ["LYRICS_LINES", "PluginRoutes", "fake_lyrics"]
 

@@ -6,9 +6,9 @@ pieces that do touch a library live here, next to the other adapters:
 
 * ``configure_*`` helpers make the few process-wide overrides a library needs
   to talk to the fake (its REST base URL, its default gateway URL, hikari's
-  update check) and return them as a [`LibraryPatch`][voltricx.testing.discord_gateway.LibraryPatch] that undoes itself.
-* Client builders ([`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client], [`nextcord_client()`][voltricx.adapters.fake_discord_clients.nextcord_client],
-  [`disnake_client()`][voltricx.adapters.fake_discord_clients.disnake_client], [`hikari_bot()`][voltricx.adapters.fake_discord_clients.hikari_bot]) apply that patch, hand it to the
+  update check) and return them as a [`LibraryPatch`][voltricx.testing.discord.gateway.LibraryPatch] that undoes itself.
+* Client builders ([`discordpy_client()`][voltricx.testing.discord.clients.discordpy_client], [`nextcord_client()`][voltricx.testing.discord.clients.nextcord_client],
+  [`disnake_client()`][voltricx.testing.discord.clients.disnake_client], [`hikari_bot()`][voltricx.testing.discord.clients.hikari_bot]) apply that patch, hand it to the
   fake so it is undone when the fake closes, and build a client with test
   friendly defaults.
 
@@ -21,7 +21,7 @@ the libraries a test actually uses need to be installed.
 For example:
 
 ```python
-from voltricx.adapters.fake_discord_clients import configure_nextcord
+from voltricx.testing.discord.clients import configure_nextcord
 
 async with FakeDiscord() as fake:
     with configure_nextcord(fake):
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import hikari
     import nextcord
 
-    from voltricx.testing.discord_gateway import FakeDiscord
+    from voltricx.testing.discord.gateway import FakeDiscord
 
 __all__ = [
     "DiscordpyClient",
@@ -88,11 +88,11 @@ HikariBot: TypeAlias = "hikari.GatewayBot"
 """``hikari.GatewayBot``."""
 
 DiscordpyClientT = TypeVar("DiscordpyClientT", bound="discord.Client")
-"""A ``discord.Client`` subclass passed to [`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client]."""
+"""A ``discord.Client`` subclass passed to [`discordpy_client()`][voltricx.testing.discord.clients.discordpy_client]."""
 NextcordClientT = TypeVar("NextcordClientT", bound="nextcord.Client")
-"""A ``nextcord.Client`` subclass passed to [`nextcord_client()`][voltricx.adapters.fake_discord_clients.nextcord_client]."""
+"""A ``nextcord.Client`` subclass passed to [`nextcord_client()`][voltricx.testing.discord.clients.nextcord_client]."""
 DisnakeClientT = TypeVar("DisnakeClientT", bound="disnake.Client")
-"""A ``disnake.Client`` subclass passed to [`disnake_client()`][voltricx.adapters.fake_discord_clients.disnake_client]."""
+"""A ``disnake.Client`` subclass passed to [`disnake_client()`][voltricx.testing.discord.clients.disnake_client]."""
 
 # The fake sends every guild right after READY, so waiting longer for more is pointless.
 _GUILD_READY_TIMEOUT: Final = 0.5
@@ -106,7 +106,7 @@ _GUILD_READY_TIMEOUT: Final = 0.5
 class LibraryPatch:
     """A reversible set of attribute overrides that points one library at a fake.
 
-    Call [`undo()`][voltricx.adapters.fake_discord_clients.LibraryPatch.undo] (or use it as a context manager) to restore the library.
+    Call [`undo()`][voltricx.testing.discord.clients.LibraryPatch.undo] (or use it as a context manager) to restore the library.
     Undoing twice is harmless. An attribute that someone else changed since the
     patch was applied is left alone and a warning is logged.
     """
@@ -198,7 +198,7 @@ def configure_hikari(fake: FakeDiscord) -> LibraryPatch:
     """Turn off hikari's startup update check, which would reach the package index.
 
     hikari needs no URL patch: pass ``rest_url=fake.api_url`` to the bot (as
-    [`hikari_bot()`][voltricx.adapters.fake_discord_clients.hikari_bot] does); it finds the gateway via ``GET /gateway/bot``.
+    [`hikari_bot()`][voltricx.testing.discord.clients.hikari_bot] does); it finds the gateway via ``GET /gateway/bot``.
     ``fake`` is accepted for symmetry with the other helpers.
     """
     del fake
@@ -273,7 +273,7 @@ def nextcord_client(
 ) -> nextcord.Client:
     """Patch nextcord to use ``fake`` and build a client (default ``nextcord.Client``).
 
-    Same defaults and patch lifetime as [`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client].
+    Same defaults and patch lifetime as [`discordpy_client()`][voltricx.testing.discord.clients.discordpy_client].
     """
     import nextcord
 
@@ -304,7 +304,7 @@ def disnake_client(
 ) -> disnake.Client:
     """Patch disnake to use ``fake`` and build a client (default ``disnake.Client``).
 
-    Same defaults and patch lifetime as [`discordpy_client()`][voltricx.adapters.fake_discord_clients.discordpy_client].
+    Same defaults and patch lifetime as [`discordpy_client()`][voltricx.testing.discord.clients.discordpy_client].
     """
     import disnake
 
@@ -319,7 +319,7 @@ def hikari_bot(fake: FakeDiscord, **options: Any) -> hikari.GatewayBot:
 
     Uses ``fake.bot_token`` and ``rest_url=fake.api_url``; turns off the
     banner, hikari's own logging setup and its update check (the patch is
-    undone when the fake closes). Start it with [`start_hikari()`][voltricx.adapters.fake_discord_clients.start_hikari] or
+    undone when the fake closes). Start it with [`start_hikari()`][voltricx.testing.discord.clients.start_hikari] or
     ``bot.start(check_for_updates=False)``.
     """
     import hikari

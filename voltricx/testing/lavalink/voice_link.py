@@ -7,7 +7,7 @@ gateway v8 over websocket, does UDP IP discovery and can send RTP packets
 (with a dummy payload: nothing is encrypted).
 
 It only ever connects to loopback addresses: an endpoint elsewhere is
-refused with [VoiceHandshakeError][voltricx.testing.voice_client.VoiceHandshakeError]
+refused with [VoiceHandshakeError][voltricx.testing.lavalink.voice_link.VoiceHandshakeError]
 before any packet is sent.
 """
 

@@ -125,11 +125,11 @@ class FakeDiscordVoice:
         """The UDP port (after ``start()``)."""
         self.connections: list[VoiceConnection] = []
         """Every accepted connection, in order of identification."""
-        self.refused = 0
+        self.refused: int = 0
         """Identifies refused (missing or unexpected credentials)."""
-        self.discoveries = 0
+        self.discoveries: int = 0
         """IP discovery requests answered."""
-        self.stray_packets = 0
+        self.stray_packets: int = 0
         """UDP datagrams that were neither discovery nor RTP from a known SSRC."""
         self._expected: dict[str, str] | None = None
         self._runner: web.AppRunner | None = None
@@ -168,13 +168,13 @@ class FakeDiscordVoice:
         await site.start()
         self._runner, self._site = runner, site
         server = cast(asyncio.Server, site._server)  # pyright: ignore[reportPrivateUsage]
-        self.port = int(server.sockets[0].getsockname()[1])
+        self.port: int = int(server.sockets[0].getsockname()[1])
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _UdpServer(self), local_addr=(self.host, 0)
         )
         self._udp = transport
-        self.udp_port = int(transport.get_extra_info("sockname")[1])
+        self.udp_port: int = int(transport.get_extra_info("sockname")[1])
         _log.debug("FakeDiscordVoice on %s (udp %d)", self.ws_uri, self.udp_port)
         return self
 

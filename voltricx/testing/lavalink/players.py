@@ -51,13 +51,13 @@ class RecordedRequest:
         time: float,
         websocket: bool,
     ) -> None:
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.body = body
-        self.time = time
-        self.websocket = websocket
+        self.method: str = method
+        self.path: str = path
+        self.query: dict[str, str] = query
+        self.headers: Mapping[str, str] = headers
+        self.body: bytes = body
+        self.time: float = time
+        self.websocket: bool = websocket
         self._json: Any = _NO_JSON
 
     @property
@@ -81,8 +81,8 @@ class PlaybackClock:
     __slots__ = ("frozen", "speed")
 
     def __init__(self, speed: float) -> None:
-        self.speed = speed
-        self.frozen = False
+        self.speed: float = speed
+        self.frozen: bool = False
 
     @staticmethod
     def now() -> float:
@@ -122,19 +122,19 @@ class FakePlayer:
     )
 
     def __init__(self, guild_id: str, session_id: str, clock: PlaybackClock) -> None:
-        self.guild_id = guild_id
-        self.session_id = session_id
+        self.guild_id: str = guild_id
+        self.session_id: str = session_id
         self._clock = clock
         self.track: Track | None = None
-        self.paused = False
-        self.volume = 100
-        self.filters = FiltersPayload()
-        self.voice = VoiceState(token="", endpoint="", session_id="", channel_id=None)
+        self.paused: bool = False
+        self.volume: int = 100
+        self.filters: FiltersPayload = FiltersPayload()
+        self.voice: VoiceState = VoiceState(token="", endpoint="", session_id="", channel_id=None)
         self.end_time: int | None = None
-        self.ping = 25
+        self.ping: int = 25
         """The ping reported while voice is connected (ms)."""
-        self.token = 0
-        self.ever_played = False
+        self.token: int = 0
+        self.ever_played: bool = False
         """True once a track was started on this player."""
         self.pending: tuple[Track, int, int | None, bool] | None = None
         """NodeLink profile: a track cached until voice arrives (track, position, end, paused)."""

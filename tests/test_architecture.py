@@ -1,0 +1,82 @@
+"""Which way imports go (docs/architecture.md), read from the source with ``ast``.
+
+The core never imports the adapters, the testing kit or the CLI (``__main__.py`` is the CLI); adapters
+import no ``_``-private core module except ``voltricx._tasks`` and no
+``_``-private name; outside the testing kit nothing silences pyright's
+private-usage check; the Node does not touch aiohttp's websocket API.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "voltricx"
+OUTSIDE_CORE = ("adapters", "testing", "cli")
+
+
+def _modules(where: Path) -> list[Path]:
+    return sorted(where.rglob("*.py"))
+
+
+def _core() -> list[Path]:
+    """The core: everything but the adapters, the testing kit and the CLI (``cli/``, ``__main__.py``)."""
+    return [
+        p
+        for p in _modules(PACKAGE)
+        if p.relative_to(PACKAGE).parts[0] not in OUTSIDE_CORE and p.name != "__main__.py"
+    ]
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, imported names) for every import statement in ``path``."""
+    found: list[tuple[str, list[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None and node.level == 0:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def test_the_walk_sees_the_package() -> None:
+    core = {p.relative_to(PACKAGE).as_posix() for p in _core()}
+    assert {"player.py", "node.py", "_transport.py", "models/ws.py"} <= core
+    assert not any(name.startswith(OUTSIDE_CORE) for name in core)
+
+
+@pytest.mark.parametrize("path", _core(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_core_never_imports_adapters_testing_or_cli(path: Path) -> None:
+    for module, names in _imports(path):
+        targets = [module] + [f"{module}.{name}" for name in names]
+        for target in targets:
+            assert not target.startswith(tuple(f"voltricx.{room}" for room in OUTSIDE_CORE)), (
+                f"{path.name} imports {target}"
+            )
+
+
+@pytest.mark.parametrize("path", _modules(PACKAGE / "adapters"), ids=lambda p: p.name)
+def test_adapters_import_no_private_core_names(path: Path) -> None:
+    for module, names in _imports(path):
+        if not module.startswith("voltricx") or module.startswith("voltricx.adapters"):
+            continue
+        private_module = any(part.startswith("_") for part in module.split(".")[1:])
+        assert not private_module or module == "voltricx._tasks", f"{path.name} imports {module}"
+        assert not [n for n in names if n.startswith("_")], f"{path.name} imports private names from {module}"
+
+
+def test_private_usage_is_not_silenced_outside_the_testing_kit() -> None:
+    silenced = [
+        p.relative_to(PACKAGE).as_posix()
+        for p in _modules(PACKAGE)
+        if p.relative_to(PACKAGE).parts[0] != "testing" and "reportPrivateUsage" in p.read_text(encoding="utf-8")
+    ]
+    assert silenced == []
+
+
+def test_the_node_reads_its_websocket_through_the_transport() -> None:
+    imported = {module for module, _ in _imports(PACKAGE / "node.py")}
+    assert "aiohttp" not in imported
+    assert "voltricx._transport" in imported
