@@ -231,10 +231,14 @@ class RedisStore:
         self.url = url
         self.prefix = prefix
         self.takeover = takeover
-        self.lease = float(lease)
+        self.lease: float = float(lease)
+        """Seconds an owner keeps its shards without renewing."""
+        self._shards: tuple[int, ...] | None
+        self.shard_count: int
+        """The bot's shard count."""
         self._shards, self.shard_count = _check_shards(shard_ids, shard_count)
         self._explicit = shard_ids is not None
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner: str = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This process's owner id (in the leases)."""
         self._client: Any = client
         self._owns_client = client is None

@@ -237,7 +237,7 @@ class NodeRemovedEvent(NodeEvent):
 class OwnershipLostEvent(VoltricxEvent):
     """Another process took over ``shards``; this one dropped their ``players`` without a request."""
 
-    core_type = core.OwnershipLost
+    core_type: ClassVar[type[core.Event] | None] = core.OwnershipLost
     shards: tuple[int, ...]
     shard_count: int
     players: tuple[Player, ...]
