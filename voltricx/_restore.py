@@ -28,7 +28,6 @@ import time
 from collections.abc import Hashable
 from typing import Any, NoReturn
 
-from voltricx._idle import idle_scheduler
 from voltricx._state import runtime
 from voltricx.enums import NodeStatus
 from voltricx.errors import OwnershipLostError, VoltricxError
@@ -107,11 +106,9 @@ def home_id(home: Any) -> int | None:
     return None
 
 
-def _drop(player: Player) -> None:
-    """Forget ``player`` here without a request (its guild has another owner now)."""
-    player._destroyed = True  # pyright: ignore[reportPrivateUsage]
-    player._current = None  # pyright: ignore[reportPrivateUsage]
-    idle_scheduler.disarm(player)
+async def _drop(player: Player) -> None:
+    """Forget ``player`` here; the pool's fence keeps the node from being asked anything."""
+    await player.destroy(reason="ownership_lost")
     runtime.disown(player)
 
 
@@ -356,14 +353,14 @@ class Persister:
                 self._sessions.clear()
                 return await self._pass(frozen)
             except OwnershipLostError as exc:
-                self._disown(exc)
+                await self._disown(exc)
                 return await self._pass(frozen)
 
-    def _disown(self, lost: OwnershipLostError) -> None:
+    async def _disown(self, lost: OwnershipLostError) -> None:
         """Drop, without a request, the players of shards another process owns now; emit the event."""
         dropped = [p for g, p in list(runtime.players.items()) if lost.covers(g)]
         for player in dropped:
-            _drop(player)
+            await _drop(player)
         for guild_id in [g for g in self._written if lost.covers(g)]:
             del self._written[guild_id]
         _log.warning("%s (%d players dropped here)", lost, len(dropped))
