@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ async def test_sqlite_store_saves_loads_and_deletes(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         await again.load()
 
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -132,7 +133,7 @@ async def test_sqlite_store_skips_an_unreadable_row(tmp_path: Path) -> None:
     path = tmp_path / "players.db"
     store = SQLiteStore(path)
     await store.save([snapshot()], {})
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("INSERT INTO voltricx_players VALUES (?, ?)", (5, b"garbage"))
     assert set((await store.load()).players) == {GUILD}
     await store.close()
@@ -165,7 +166,9 @@ async def test_saving_is_batched_and_only_writes_what_changed(
 ) -> None:
     fake = await fake_factory()
     store = SQLiteStore(tmp_path / "players.db")
-    await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "main")], store=store, report=False)
+    await voltricx.Pool.connect(
+        client=gateway, nodes=[node_config(fake, "main")], store=store, report=False
+    )
     node = voltricx.Pool.get_node("main")
     players = [await start_player(node, GUILD + i) for i in range(3)]
     assert await voltricx.Pool.save() == 3

@@ -16,6 +16,7 @@ import signal
 import socket
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,19 @@ class _PickyStore(SQLiteStore):
 
 
 async def test_one_player_that_cannot_be_saved_never_stops_the_others(
-    fake_factory: FakeFactory, gateway: FakeVoiceGateway, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fake_factory: FakeFactory,
+    gateway: FakeVoiceGateway,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="voltricx")
     fake = await fake_factory()
     path = tmp_path / "players.db"
     await voltricx.Pool.connect(
-        client=gateway, nodes=[node_config(fake, "main")], store=_PickyStore(path, GUILD), report=False
+        client=gateway,
+        nodes=[node_config(fake, "main")],
+        store=_PickyStore(path, GUILD),
+        report=False,
     )
     node = voltricx.Pool.get_node("main")
     await start_player(node, GUILD)
@@ -101,16 +108,20 @@ async def test_one_player_that_cannot_be_saved_never_stops_the_others(
     assert state.players[GUILD + 1].volume == 55
 
 
-async def test_restore_skips_odd_rows_and_names_them(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_restore_skips_odd_rows_and_names_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="voltricx")
     path = tmp_path / "players.db"
     store = SQLiteStore(path)
     await store.save([snapshot(GUILD)], {"main": "good"})
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("INSERT INTO voltricx_players VALUES (?, ?)", (5, "text, not a blob"))
         conn.execute("INSERT INTO voltricx_players VALUES (?, ?)", (6, 12345))
         conn.execute("INSERT INTO voltricx_players VALUES (?, ?)", (7, b"\xff\xfe garbage"))
-        conn.execute("INSERT INTO voltricx_players VALUES (?, ?)", (8, encode_snapshot(snapshot(0))))
+        conn.execute(
+            "INSERT INTO voltricx_players VALUES (?, ?)", (8, encode_snapshot(snapshot(0)))
+        )
         conn.execute("INSERT INTO voltricx_sessions VALUES (?, ?)", ("blob", b"\xff\xfe"))
         conn.execute("INSERT INTO voltricx_sessions VALUES (?, ?)", ("crlf", "abc\r\nX-Evil: 1"))
         conn.execute("INSERT INTO voltricx_sessions VALUES (?, ?)", ("empty", ""))
@@ -130,7 +141,7 @@ async def test_a_damaged_sqlite_file_is_a_store_error(tmp_path: Path, damage: st
     store = SQLiteStore(path)
     await store.save([snapshot(GUILD + i) for i in range(200)], {"main": "abc"})
     await store.close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(path.read_bytes())
     if damage == "garbage":
@@ -204,7 +215,9 @@ class RedisProcess:
 @pytest.fixture
 async def redis_process(tmp_path: Path) -> Any:
     if REDIS_SERVER is None:
-        pytest.skip("redis-server is not on PATH (install redis-server to run the Redis store tests)")
+        pytest.skip(
+            "redis-server is not on PATH (install redis-server to run the Redis store tests)"
+        )
     pytest.importorskip("redis", reason="the redis extra (redis-py) is not installed")
     server = RedisProcess(tmp_path)
     await server.start()
@@ -220,7 +233,10 @@ async def test_redis_restarted_empty_is_healed_by_the_next_pass(
     first, second = await fake_factory(), await fake_factory()
     store = RedisStore(redis_process.url, prefix="bot")
     await voltricx.Pool.connect(
-        client=gateway, nodes=[node_config(first, "A"), node_config(second, "B")], store=store, report=False
+        client=gateway,
+        nodes=[node_config(first, "A"), node_config(second, "B")],
+        store=store,
+        report=False,
     )
     a, b = voltricx.Pool.get_node("A"), voltricx.Pool.get_node("B")
     players = [await start_player(a if i % 2 else b, GUILD + i) for i in range(11)]
@@ -254,7 +270,9 @@ async def test_redis_restarted_empty_is_healed_by_the_next_pass(
     finally:
         await watcher.aclose()
     logging.getLogger("voltricx.tests").info(
-        "redis restarted empty: store whole again after %.2fs (save interval %.1fs)", healed, persister.interval
+        "redis restarted empty: store whole again after %.2fs (save interval %.1fs)",
+        healed,
+        persister.interval,
     )
     # The restored state is usable: a fresh store under the same prefix sees every player.
     fresh = RedisStore(redis_process.url, prefix="bot")
@@ -263,7 +281,9 @@ async def test_redis_restarted_empty_is_healed_by_the_next_pass(
     assert set(state.players) == {p.guild_id for p in players}
 
 
-async def test_redis_rows_that_are_not_utf8_are_skipped(redis_process: RedisProcess, caplog: pytest.LogCaptureFixture) -> None:
+async def test_redis_rows_that_are_not_utf8_are_skipped(
+    redis_process: RedisProcess, caplog: pytest.LogCaptureFixture
+) -> None:
     import redis.asyncio as redis
 
     caplog.set_level(logging.WARNING, logger="voltricx")
@@ -271,7 +291,9 @@ async def test_redis_rows_that_are_not_utf8_are_skipped(redis_process: RedisProc
     await store.save([snapshot(GUILD)], {"main": "good"})
     client = redis.Redis.from_url(redis_process.url)
     try:
-        await client.hset(store.sessions_key, mapping={b"\xff\xfe": b"abc", b"eu": b"\xff", b"us": b"a\r\nb"})
+        await client.hset(
+            store.sessions_key, mapping={b"\xff\xfe": b"abc", b"eu": b"\xff", b"us": b"a\r\nb"}
+        )
         await client.hset("odd:players", mapping={b"\xff": b"\x00garbage", b"7": b""})
     finally:
         await client.aclose()
@@ -291,7 +313,7 @@ async def test_a_restart_with_an_unusable_saved_session_still_connects(
     store = SQLiteStore(path)
     await store.save([snapshot(GUILD, node="main")], {})
     await store.close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("INSERT INTO voltricx_sessions VALUES (?, ?)", ("main", "abc\r\nX-Evil: 1"))
     await voltricx.Pool.connect(
         client=gateway, nodes=[node_config(fake, "main")], store=SQLiteStore(path), report=False
@@ -331,7 +353,9 @@ async def test_a_store_that_raises_anything_is_a_store_error_and_close_still_clo
     fake = await fake_factory()
     store = _OverflowingStore()
     assert isinstance(store, PlayerStore)
-    await voltricx.Pool.connect(client=gateway, nodes=[node_config(fake, "main")], store=store, report=False)
+    await voltricx.Pool.connect(
+        client=gateway, nodes=[node_config(fake, "main")], store=store, report=False
+    )
     node = voltricx.Pool.get_node("main")
     await start_player(node, GUILD)
     await start_player(node, GUILD + 1)

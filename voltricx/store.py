@@ -135,7 +135,9 @@ def encode_snapshot(snapshot: PlayerSnapshot) -> bytes:
     try:
         return _encoder.encode(snapshot)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise StoreError(f"the player of guild {snapshot.guild_id} could not be saved: {exc}") from None
+        raise StoreError(
+            f"the player of guild {snapshot.guild_id} could not be saved: {exc}"
+        ) from None
 
 
 def decode_snapshot(data: bytes) -> PlayerSnapshot:
@@ -231,7 +233,11 @@ def decode_sessions(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
             _log.warning("skipping saved session of node %r: it is not UTF-8 text", _shown(key))
             continue
         if not valid_session_id(session):
-            _log.warning("skipping saved session of node %r: %r is not a valid session id", node, session[:40])
+            _log.warning(
+                "skipping saved session of node %r: %r is not a valid session id",
+                node,
+                session[:40],
+            )
             continue
         sessions[node] = session
     return sessions
@@ -298,12 +304,17 @@ class SQLiteStore:
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None)
-            # Text comes back as bytes: a damaged or foreign row must not fail the whole read.
-            conn.text_factory = bytes
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            for statement in _SCHEMA:
-                conn.execute(statement)
+            try:
+                # Text comes back as bytes: a damaged or foreign row must not fail the whole read.
+                conn.text_factory = bytes
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+            except BaseException:
+                # A damaged file fails here; the next call opens it afresh.
+                conn.close()
+                raise
             self._conn = conn
         return conn
 
@@ -355,7 +366,9 @@ class SQLiteStore:
     async def load(self) -> StoredState:
         """Read every saved player and session id."""
 
-        def work(conn: sqlite3.Connection) -> tuple[list[tuple[object, object]], list[tuple[object, object]]]:
+        def work(
+            conn: sqlite3.Connection,
+        ) -> tuple[list[tuple[object, object]], list[tuple[object, object]]]:
             players = conn.execute("SELECT guild_id, data FROM voltricx_players").fetchall()
             sessions = conn.execute("SELECT node, session_id FROM voltricx_sessions").fetchall()
             return players, sessions
