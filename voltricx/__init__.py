@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voltricx import autoplay, codec, events, plugins, search
+from voltricx.bot_pool import BotPool
 from voltricx.config import NodeConfig
 from voltricx.enums import (
     AutoPlayMode,
@@ -61,6 +62,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AutoPlayMode",
+    "BotPool",
     "EventSink",
     "Extras",
     "FilterError",

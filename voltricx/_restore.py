@@ -28,7 +28,7 @@ import time
 from collections.abc import Hashable
 from typing import Any, NoReturn
 
-from voltricx._state import runtime
+from voltricx._state import Runtime, runtime
 from voltricx.enums import NodeStatus
 from voltricx.errors import OwnershipLostError, VoltricxError
 from voltricx.events import OwnershipLost
@@ -78,18 +78,15 @@ RETRY_FIRST = 1.0
 RETRY_MAX = 8.0
 """The longest wait (seconds) between two tries of an unreachable store."""
 
-_persister: Persister | None = None
+def active_persister(owner: Runtime | None = None) -> Persister | None:
+    """The persister of the pool whose runtime is ``owner`` (default: the default pool), if it has a store."""
+    return (owner or runtime).persister
 
 
-def active_persister() -> Persister | None:
-    """The persister of the connected pool, if it has a store."""
-    return _persister
-
-
-async def shutdown() -> None:
-    """Write a last batch (playback stopped now), stop saving and close the store."""
-    global _persister
-    persister, _persister = _persister, None
+async def shutdown(owner: Runtime | None = None) -> None:
+    """Write a last batch (playback stopped now), stop saving and close the store of ``owner``'s pool."""
+    rt = owner or runtime
+    persister, rt.persister = rt.persister, None
     if persister is not None:
         await persister.close()
 
@@ -106,10 +103,10 @@ def home_id(home: Any) -> int | None:
     return None
 
 
-async def _drop(player: Player) -> None:
+async def _drop(player: Player, owner: Runtime) -> None:
     """Forget ``player`` here; the pool's fence keeps the node from being asked anything."""
     await player.destroy(reason="ownership_lost")
-    runtime.disown(player)
+    owner.disown(player)
 
 
 def _frozen(player: Player) -> bool:
@@ -239,9 +236,17 @@ class Persister:
     """
 
     def __init__(
-        self, store: PlayerStore, *, interval: float = SAVE_INTERVAL, loaded: bool = True, rejoin: bool = True
+        self,
+        store: PlayerStore,
+        *,
+        interval: float = SAVE_INTERVAL,
+        loaded: bool = True,
+        rejoin: bool = True,
+        owner: Runtime | None = None,
     ) -> None:
         self.store = store
+        self.owner: Runtime = owner or runtime
+        """The runtime of the pool whose players are saved."""
         self.interval = interval
         self.rejoin = rejoin
         self.writes = 0
@@ -267,9 +272,8 @@ class Persister:
 
     def start(self) -> None:
         """Start the periodic save pass."""
-        global _persister
-        _persister = self
-        self._task = runtime.tasks.spawn(self._loop(), name="voltricx store")
+        self.owner.persister = self
+        self._task = self.owner.tasks.spawn(self._loop(), name="voltricx store")
 
     async def _loop(self) -> None:
         if not self.ready.is_set():
@@ -320,8 +324,8 @@ class Persister:
                 continue
             break
         _log.warning("store: readable again; restoring the saved players and saving from now on")
-        restorer = Restorer.loaded(self.store, state)
-        nodes = list(runtime.nodes.values())
+        restorer = Restorer.loaded(self.store, state, owner=self.owner)
+        nodes = list(self.owner.nodes.values())
         if nodes:
             try:
                 restorer.prepare(nodes, late=True)
@@ -358,13 +362,13 @@ class Persister:
 
     async def _disown(self, lost: OwnershipLostError) -> None:
         """Drop, without a request, the players of shards another process owns now; emit the event."""
-        dropped = [p for g, p in list(runtime.players.items()) if lost.covers(g)]
+        dropped = [p for g, p in list(self.owner.players.items()) if lost.covers(g)]
         for player in dropped:
-            await _drop(player)
+            await _drop(player, self.owner)
         for guild_id in [g for g in self._written if lost.covers(g)]:
             del self._written[guild_id]
         _log.warning("%s (%d players dropped here)", lost, len(dropped))
-        runtime.emit(
+        self.owner.emit(
             OwnershipLost(
                 shards=tuple(sorted(lost.shards)), shard_count=lost.shard_count, players=tuple(dropped)
             )
@@ -374,7 +378,7 @@ class Persister:
         now = time.time()
         changed: list[tuple[Hashable, PlayerSnapshot]] = []
         live: set[int] = set()
-        for guild_id, player in list(runtime.players.items()):
+        for guild_id, player in list(self.owner.players.items()):
             if player.destroyed:
                 continue
             live.add(guild_id)
@@ -396,7 +400,7 @@ class Persister:
         gone = [g for g in self._written if g not in live]
         sessions = {
             n.identifier: n.session_id
-            for n in runtime.nodes.values()
+            for n in self.owner.nodes.values()
             if n.session_id is not None
             and n.status is NodeStatus.CONNECTED
             and self._sessions.get(n.identifier) != n.session_id
@@ -533,9 +537,9 @@ def _saved_requesters(tracks: list[Track | None], ids: list[int | None]) -> list
     return pending
 
 
-def _resolve_requesters(guild_id: int, pending: list[tuple[Track, int]]) -> None:
+def _resolve_requesters(owner: Runtime, guild_id: int, pending: list[tuple[Track, int]]) -> None:
     """Turn saved requester ids into the adapter's member or user objects, where it knows them."""
-    gateway = runtime.gateway
+    gateway = owner.gateway
     if not isinstance(gateway, UserResolver):
         return
     for track, user_id in pending:
@@ -547,9 +551,9 @@ def _resolve_requesters(guild_id: int, pending: list[tuple[Track, int]]) -> None
             _log.debug("store: resolving requester %s failed", user_id, exc_info=True)
 
 
-def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:
+def _build(owner: Runtime, guild_id: int, channel_id: int | None, node: Node) -> Player:
     """A fresh player for a saved guild: the gateway's own kind when it builds players."""
-    gateway = runtime.gateway
+    gateway = owner.gateway
     if isinstance(gateway, PlayerFactory):
         try:
             player = gateway.make_player(guild_id, channel_id, node=node)
@@ -561,32 +565,34 @@ def _build(guild_id: int, channel_id: int | None, node: Node) -> Player:
             _log.warning(
                 "store: the adapter built %r for guild %s; using a plain Player", player, guild_id
             )
-    return Player(guild_id, node=node)
+    return Player(guild_id, node=node, owner=owner)
 
 
 class Restorer:
     """Brings saved players back during ``Pool.connect(store=...)``."""
 
-    def __init__(self, store: PlayerStore, state: StoredState) -> None:
+    def __init__(self, store: PlayerStore, state: StoredState, *, owner: Runtime | None = None) -> None:
         self.store = store
         self.state = state
+        self.owner: Runtime = owner or runtime
+        """The runtime of the pool the players come back to."""
         self.players: list[Player] = []
         self.requesters: dict[int, list[tuple[Track, int]]] = {}
         self.resynced = 0
         self.recreated = 0
 
     @classmethod
-    async def load(cls, store: PlayerStore) -> Restorer:
+    async def load(cls, store: PlayerStore, *, owner: Runtime | None = None) -> Restorer:
         """Read the store."""
-        return cls.loaded(store, await store.load())
+        return cls.loaded(store, await store.load(), owner=owner)
 
     @classmethod
-    def loaded(cls, store: PlayerStore, state: StoredState) -> Restorer:
+    def loaded(cls, store: PlayerStore, state: StoredState, *, owner: Runtime | None = None) -> Restorer:
         """A restorer for ``state``, already read from ``store``."""
         _log.info(
             "store: %d saved players, sessions for %d nodes", len(state.players), len(state.sessions)
         )
-        return cls(store, state)
+        return cls(store, state, owner=owner)
 
     def prepare(self, nodes: list[Node], *, late: bool = False) -> None:
         """Before the nodes start: saved session ids on the nodes, saved players rebuilt locally.
@@ -603,19 +609,19 @@ class Restorer:
                     node.session_id = session_id  # sent as Session-Id on the first connect
         now = time.time()
         for guild_id, snapshot in self.state.players.items():
-            if guild_id in runtime.players or guild_id in runtime.parked:
+            if guild_id in self.owner.players or guild_id in self.owner.parked:
                 continue
             node = by_id.get(snapshot.node)
             if late and (node is None or node.status is not NodeStatus.CONNECTED):
                 node = next((n for n in nodes if n.status is NodeStatus.CONNECTED), None)
             node = node or nodes[0]
             try:
-                player = _build(guild_id, snapshot.channel_id, node)
+                player = _build(self.owner, guild_id, snapshot.channel_id, node)
             except Exception as exc:  # one unusable row never stops the others
                 _log.warning("store: cannot restore guild %s: %s: %s", guild_id, type(exc).__name__, exc)
                 continue
             self.requesters[guild_id] = _apply(player, snapshot, now)
-            runtime.adopt(player, node)
+            self.owner.adopt(player, node)
             self.players.append(player)
 
     async def finish(self, *, rejoin: bool = True) -> None:
@@ -630,7 +636,7 @@ class Restorer:
                 work.append(self._on_node(node, players))
             else:
                 # Never connected: park them; they move when a node is healthy.
-                runtime.failover(node)
+                self.owner.failover(node)
         # The last owner's copies go first, so the node never holds a guild twice.
         await self._delete_stale()
         await asyncio.gather(*work)
@@ -638,7 +644,7 @@ class Restorer:
             await self._rejoin()
         for guild_id, pending in self.requesters.items():
             # After the re-join the library has the guild (and its members) cached.
-            _resolve_requesters(guild_id, pending)
+            _resolve_requesters(self.owner, guild_id, pending)
         for player in self.players:
             if not player.destroyed and not player.playing:
                 player.arm_idle()
@@ -656,7 +662,7 @@ class Restorer:
             saved = self.state.players.get(player.guild_id)
             if saved is None or saved.session_id is None or player.destroyed:
                 return
-            node = runtime.nodes.get(saved.node)
+            node = self.owner.nodes.get(saved.node)
             if node is None or node.status is not NodeStatus.CONNECTED or node.session_id == saved.session_id:
                 return
             try:
@@ -700,24 +706,24 @@ class Restorer:
                 )
             )
         try:
-            async with runtime.placement(player.guild_id):
+            async with self.owner.placement(player.guild_id):
                 if player.destroyed or node.players.get(player.guild_id) is not player:
                     return
-                await runtime.move(player, node, delete_old=False)
+                await self.owner.move(player, node, delete_old=False)
         except VoltricxError as exc:
             _log.warning("store: re-creating the player of guild %s failed: %s", player.guild_id, exc)
-            runtime.park(player)
+            self.owner.park(player)
             return
         self.recreated += 1
         if ended and track is not None:
             # It would have finished while the bot was away: go on with the queue.
-            runtime.tasks.spawn(
+            self.owner.tasks.spawn(
                 player.advance_after(track, "finished"),
                 name=f"player {player.guild_id} advance",
             )
 
     async def _rejoin(self) -> None:
-        gateway = runtime.gateway
+        gateway = self.owner.gateway
         if gateway is None:
             return
 

@@ -14,9 +14,12 @@ order, so at every moment exactly one node holds each live guild's player.
 Player commands (``play``, ``pause``, ...) take the same per-guild turn, so
 a move never rebuilds a player from state a command is about to change.
 
-``voltricx.Pool`` is the class-level face of the default runtime,
-`runtime`. What happens when a node is lost is in
-`voltricx._failover`.
+Each pool ([BotPool][voltricx.BotPool]) owns one runtime; nothing here is
+shared between two pools. ``voltricx.Pool`` is the class-level face of the
+default pool, whose runtime is `runtime`. A player or a node knows its own
+runtime (``Player(owner=...)``, ``Node(owner=...)``); code that only has a
+node finds its runtime with `runtime_of`. What happens when a node is
+lost is in `voltricx._failover`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,10 +47,11 @@ from voltricx.gateway import VoiceGateway
 from voltricx.selection import best_node
 
 if TYPE_CHECKING:
+    from voltricx._restore import Persister
     from voltricx.node import Node
     from voltricx.player import Player
 
-__all__ = ["FAILOVER_WAIT", "Fence", "Runtime", "runtime"]
+__all__ = ["FAILOVER_WAIT", "Fence", "Runtime", "runtime", "runtime_of"]
 
 _log = logging.getLogger("voltricx.pool")
 
@@ -84,6 +89,7 @@ class Runtime:
         parked: Players whose node was lost and that wait for a healthy node.
         move_back: Whether players go back to a node of their own region when one is ready.
         fence: Asked before every placement change or command of a guild (``None``: no fencing).
+        persister: Saves this pool's players while it has a store (``None``: no store).
     """
 
     def __init__(self) -> None:
@@ -95,9 +101,11 @@ class Runtime:
         self.tasks = TaskTracker("pool")
         self.move_back = True
         self.fence: Fence | None = None
+        self.persister: Persister | None = None
         self.recovery = Recovery(self)
         self._turns: dict[int, _Turn] = {}
         self._node_up: asyncio.Event | None = None
+        _runtimes.add(self)
 
     # -- per-guild order ---------------------------------------------------------------
 
@@ -426,5 +434,16 @@ class Runtime:
         self.fence = None
 
 
-#: The default runtime behind ``voltricx.Pool``.
+_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
+
+#: The default pool's runtime (behind the class-level ``voltricx.Pool``).
 runtime = Runtime()
+
+
+def runtime_of(node: Node | None) -> Runtime:
+    """The runtime whose pool holds ``node``; the default one for ``None`` or a node no pool holds."""
+    if node is not None:
+        for candidate in list(_runtimes):
+            if candidate.nodes.get(node.identifier) is node:
+                return candidate
+    return runtime

@@ -73,7 +73,7 @@ from voltricx._player_events import NodeMessages
 from voltricx._player_idle import DEFAULT_INACTIVE_CHANNEL_TOKENS, USE_NODE_TIMEOUT, Inactivity
 from voltricx._player_placement import Placement, PlaybackSnapshot
 from voltricx._player_voice import VoiceHandshake
-from voltricx._state import runtime as _default_owner
+from voltricx._state import runtime_of as _owner_of
 from voltricx._tasks import TaskTracker
 from voltricx.enums import AutoPlayMode
 from voltricx.errors import (
@@ -263,7 +263,7 @@ class Player(VoiceHandshake, Inactivity, AutoAdvance, NodeMessages, Placement):
         self.guild_id: int = int(guild_id)
         self.channel_id: int | None = None
         self.home: Any = None
-        self._owner: PlayerOwner = owner if owner is not None else _default_owner
+        self._owner: PlayerOwner = owner if owner is not None else _owner_of(node)
         self.node: Node = node or self._owner.choose_node(region)
         self._region_given = region is not None
         self._preferred_region = region if region is not None else self.node.region

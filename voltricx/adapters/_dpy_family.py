@@ -42,10 +42,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from voltricx._tasks import TaskTracker
+from voltricx.bot_pool import owner_for, pool_of
 from voltricx.errors import PlayerError, VoltricxError
 from voltricx.events import Event, PlayerDestroyed
 from voltricx.player import Player as CorePlayer
-from voltricx.pool import Pool
 
 if TYPE_CHECKING:
     from voltricx.node import Node
@@ -201,10 +201,23 @@ class _ProtocolMixin:
 
 
 def _adapter_of(client: Any) -> DpyFamilyAdapter:
-    adapter = Pool.gateway()
-    if isinstance(adapter, DpyFamilyAdapter) and adapter.client is client:
+    adapter = _registered_adapter(client)
+    if adapter is not None and pool_of(adapter) is not None:
         return adapter
     raise VoltricxError("call voltricx.Pool.connect(client=bot, nodes=[...]) before joining voice")
+
+
+def _registered_adapter(client: Any) -> DpyFamilyAdapter | None:
+    adapter = getattr(client, ADAPTER_ATTRIBUTE, None)
+    if isinstance(adapter, DpyFamilyAdapter) and adapter.client is client:
+        return adapter
+    return None
+
+
+def _player_of_client(client: Any, guild_id: int) -> CorePlayer | None:
+    """The player of ``guild_id`` in the pool serving ``client`` (``None`` when no pool does)."""
+    pool = pool_of(_registered_adapter(client))
+    return pool.get_player(guild_id) if pool is not None else None
 
 
 class FamilyPlayer(_ProtocolMixin, CorePlayer):
@@ -230,7 +243,13 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         self_mute: bool = False,
         home: Any = None,
     ) -> None:
-        CorePlayer.__init__(self, int(channel.guild.id), node=node, region=region)
+        CorePlayer.__init__(
+            self,
+            int(channel.guild.id),
+            node=node,
+            region=region,
+            owner=None if node is not None else owner_for(_registered_adapter(client)),
+        )
         self._init_protocol(client, channel)
         self._self_deaf = self_deaf
         self._self_mute = self_mute
@@ -281,7 +300,7 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         adapter = _adapter_of(self.client)
         target = int(channel_id) if channel_id is not None else int(self.channel.id)
         wait = timeout if timeout is not None else adapter.spec.connect_timeout
-        existing = Pool.get_player(self.guild_id)
+        existing = _player_of_client(self.client, self.guild_id)
         if existing is not None and existing is not self:
             self.unregister()
             raise PlayerError(f"guild {self.guild_id} already has a player; disconnect it first")
@@ -322,7 +341,7 @@ class FamilyRelay(_ProtocolMixin):
         self._guild_id = int(channel.guild.id)
 
     def _target(self) -> CorePlayer | None:
-        return Pool.get_player(self._guild_id)
+        return _player_of_client(self.client, self._guild_id)
 
     async def connect(self, **_: Any) -> None:
         """Send the op 4 the adapter armed; the core player does the waiting."""
@@ -350,6 +369,16 @@ class DpyFamilyAdapter:
         self._relays: dict[int, FamilyRelay] = {}
         self._tasks = TaskTracker(f"{spec.name} adapter")
         self._watchers: list[asyncio.Task[None]] = []
+
+    def _player(self, guild_id: int) -> CorePlayer | None:
+        """The player of ``guild_id`` in the pool this adapter serves (``None`` when no pool is connected)."""
+        pool = pool_of(self)
+        return pool.get_player(guild_id) if pool is not None else None
+
+    def _players(self) -> dict[int, CorePlayer]:
+        """Every player of the pool this adapter serves (empty when no pool is connected)."""
+        pool = pool_of(self)
+        return pool.players() if pool is not None else {}
 
     def __repr__(self) -> str:
         return f"<DpyFamilyAdapter library={self._spec.name!r} client={self._client!r}>"
@@ -392,7 +421,7 @@ class DpyFamilyAdapter:
     # -- VoiceGateway ---------------------------------------------------------------------
 
     def _protocol_for(self, guild_id: int) -> _ProtocolMixin:
-        player = Pool.get_player(guild_id)
+        player = self._player(guild_id)
         if isinstance(player, FamilyPlayer):
             return player
         relay = self._relays.get(guild_id)
@@ -497,17 +526,17 @@ class DpyFamilyAdapter:
             player.unregister()
         else:
             relay = self._relays.get(player.guild_id)
-            if relay is not None and Pool.get_player(player.guild_id) in (None, player):
+            if relay is not None and self._player(player.guild_id) in (None, player):
                 del self._relays[player.guild_id]
                 relay.unregister()
         if reason not in _ALREADY_OUT:
             # e.g. a failed connect or failover: do not leave the bot sitting in voice.
             self._spawn(self._leave_quietly(player.guild_id), f"leave {player.guild_id}")
-        if not Pool.players():
+        if not self._players():
             self._stop_watching()
 
     async def _leave_quietly(self, guild_id: int) -> None:
-        if Pool.get_player(guild_id) is not None:
+        if self._player(guild_id) is not None:
             return  # a new player joined meanwhile
         try:
             await self.leave(guild_id)
@@ -544,7 +573,7 @@ class DpyFamilyAdapter:
 
     def _after_ready(self, _: Any) -> None:
         # After a fresh IDENTIFY the library has silently emptied its voice map.
-        for guild_id, player in list(Pool.players().items()):
+        for guild_id, player in list(self._players().items()):
             guild = self._client.get_guild(guild_id)
             if guild is None:
                 self._spawn(player.destroy(reason="guild_unavailable"), f"destroy {guild_id}")
@@ -574,7 +603,7 @@ class DpyFamilyAdapter:
             await player.destroy(reason="rejoin_failed")
 
     def _after_guild_remove(self, guild: Any) -> None:
-        player = Pool.get_player(int(guild.id))
+        player = self._player(int(guild.id))
         if player is not None:
             self._spawn(player.destroy(reason="guild_removed"), f"destroy {guild.id}")
 

@@ -75,6 +75,7 @@ from hikari.api import GatewayShard
 
 from voltricx import events as core
 from voltricx._tasks import TaskTracker
+from voltricx.bot_pool import BotPool, owner_for, pool_of
 from voltricx.errors import VoltricxError
 from voltricx.models.common import LavalinkException
 from voltricx.models.node import Stats
@@ -83,7 +84,6 @@ from voltricx.models.track import Track
 from voltricx.node import Node
 from voltricx.player import Player
 from voltricx.plugins.models import Chapter, LyricLine, Lyrics, Segment
-from voltricx.pool import Pool
 
 __all__ = [
     "EVENT_TYPES",
@@ -500,8 +500,13 @@ class HikariAdapter:
 
     @property
     def active(self) -> bool:
-        """True while ``voltricx.Pool`` is connected through this adapter."""
-        return Pool.gateway() is self
+        """True while a pool (``voltricx.Pool`` or one from ``Pool.create``) is connected through this adapter."""
+        return pool_of(self) is not None
+
+    @property
+    def pool(self) -> BotPool | None:
+        """The pool connected through this adapter (``voltricx.Pool``'s default pool or one from ``Pool.create``)."""
+        return pool_of(self)
 
     def subscribe(self) -> None:
         """Add the adapter's listeners to the bot; [attach()][voltricx.adapters.hikari.attach] does this."""
@@ -589,7 +594,7 @@ class HikariAdapter:
         self._bot.dispatch(to_hikari_event(self._bot, event))
 
     async def _leave_if_unused(self, guild_id: int) -> None:
-        if Pool.get_player(guild_id) is not None or not self._bot.is_alive:
+        if self._player(guild_id) is not None or not self._bot.is_alive:
             return  # a new player took the guild over, or the bot is gone
         try:
             await self.leave(guild_id)
@@ -599,9 +604,10 @@ class HikariAdapter:
     # -- listeners ---------------------------------------------------------------------
 
     def _player(self, guild_id: int) -> Player | None:
-        if Pool.gateway() is not self:
+        pool = pool_of(self)
+        if pool is None:
             return None
-        return Pool.get_player(int(guild_id))
+        return pool.get_player(int(guild_id))
 
     async def _on_voice_state(self, event: hikari.VoiceStateUpdateEvent) -> None:
         state = event.state
@@ -629,13 +635,14 @@ class HikariAdapter:
 
     async def _on_shard_ready(self, event: hikari.ShardReadyEvent) -> None:
         self._user_id = int(event.my_user.id)
-        if Pool.gateway() is not self:
+        pool = pool_of(self)
+        if pool is None:
             return
         shard = event.shard
         count = shard.shard_count
         stale = [
             p
-            for p in list(Pool.players().values())
+            for p in list(pool.players().values())
             if p.channel_id is not None
             and hikari.snowflakes.calculate_shard_id(count, p.guild_id) == shard.id
         ]
@@ -669,9 +676,10 @@ class HikariAdapter:
         await player.destroy(reason="guild_removed")
 
     async def _on_stopping(self, _: hikari.StoppingEvent) -> None:
-        if self._close_pool_on_stop and Pool.gateway() is self:
+        pool = pool_of(self)
+        if self._close_pool_on_stop and pool is not None:
             _log.info("bot is stopping: closing the voltricx pool (leaving voice channels)")
-            await Pool.close()
+            await pool.close()
 
 
 # ------------------------------------------------------------------------ public API
@@ -752,14 +760,15 @@ async def join(
         )
     guild_id = int(hikari.Snowflake(guild))
     channel_id = int(hikari.Snowflake(channel))
-    existing = Pool.get_player(guild_id)
+    pool = adapter.pool
+    existing = pool.get_player(guild_id) if pool is not None else None
     if existing is not None:
         if home is not None:
             existing.home = home
         if existing.channel_id != channel_id:
             await adapter.join(guild_id, channel_id, self_deaf=self_deaf, self_mute=self_mute)
         return existing
-    player = Player(guild_id, node=node, region=region)
+    player = Player(guild_id, node=node, region=region, owner=None if node is not None else owner_for(adapter))
     player.home = home
     await player.connect(channel_id, timeout=timeout, self_deaf=self_deaf, self_mute=self_mute)
     return player
@@ -768,8 +777,10 @@ async def join(
 async def leave(bot: hikari.GatewayBot, guild: hikari.SnowflakeishOr[hikari.PartialGuild]) -> None:
     """Leave voice in ``guild``: destroy its player, or just send op 4 when there is none."""
     guild_id = int(hikari.Snowflake(guild))
-    player = Pool.get_player(guild_id)
-    if player is not None and Pool.gateway() is _adapters.get(id(bot)):
+    adapter = _adapters.get(id(bot))
+    pool = adapter.pool if adapter is not None and adapter.bot is bot else None
+    player = pool.get_player(guild_id) if pool is not None else None
+    if player is not None:
         await player.disconnect()
         return
     await bot.update_voice_state(guild_id, None)

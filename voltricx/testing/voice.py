@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from voltricx.bot_pool import pool_of
 from voltricx.events import Event
-from voltricx.pool import Pool
+from voltricx.player import Player
 
 __all__ = ["FakeVoiceGateway", "IssuedVoice"]
 
@@ -105,15 +106,18 @@ class FakeVoiceGateway:
         loop.call_soon(first)
         loop.call_soon(second)
 
-    @staticmethod
-    def _state(guild_id: int, session_id: str, channel_id: int | None) -> None:
-        player = Pool.get_player(guild_id)
+    def _player(self, guild_id: int) -> Player | None:
+        """The player of ``guild_id`` in the pool connected through this gateway."""
+        pool = pool_of(self)
+        return pool.get_player(guild_id) if pool is not None else None
+
+    def _state(self, guild_id: int, session_id: str, channel_id: int | None) -> None:
+        player = self._player(guild_id)
         if player is not None:
             player.on_voice_state(session_id=session_id, channel_id=channel_id)
 
-    @staticmethod
-    def _server(guild_id: int, token: str, endpoint: str | None) -> None:
-        player = Pool.get_player(guild_id)
+    def _server(self, guild_id: int, token: str, endpoint: str | None) -> None:
+        player = self._player(guild_id)
         if player is not None:
             player.on_voice_server(token=token, endpoint=endpoint)
 
