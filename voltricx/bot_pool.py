@@ -137,6 +137,13 @@ def _describe(store: PlayerStore) -> str:
     return f"{type(store).__name__} {store!r}; give each bot its own store"
 
 
+def _user_id(gateway: VoiceGateway) -> int | None:
+    try:
+        return gateway.user_id
+    except Exception:
+        return None
+
+
 _pools: weakref.WeakSet[BotPool] = weakref.WeakSet()
 _owners: weakref.WeakKeyDictionary[BotPool, Runtime] = weakref.WeakKeyDictionary()
 # The first pool made (the default one, at import) takes the default runtime.
@@ -244,7 +251,7 @@ class BotPool:
         gateway, sink = resolve_client(client)
         self._check_client(gateway)
         if store is not None:
-            self._check_store(store)
+            self._check_store(store, gateway)
         restorer: _restore.Restorer | None = None
         if isinstance(store, ShardedStore):
             ids, count = gateway_shards(gateway)
@@ -305,17 +312,26 @@ class BotPool:
                 "this client already has a pool in this process; use that pool, or close it first"
             )
 
-    def _check_store(self, store: PlayerStore) -> None:
-        """Refuse a store whose records another pool of this process uses already."""
+    def _check_store(self, store: PlayerStore, gateway: VoiceGateway) -> None:
+        """Refuse a store whose records another pool of this process uses already.
+
+        Two pools of one bot (its shards 0 and 1 run by two clients) may share
+        the records of a sharded store: each owns the guilds of its shards.
+        """
         mine = _namespace(store)
         for pool in list(_pools):
             persister = pool._runtime.persister
+            other = pool._runtime.gateway
             if pool is self or persister is None:
                 continue
-            if persister.store is store or (mine is not None and _namespace(persister.store) == mine):
-                raise VoltricxError(
-                    f"another pool of this process already keeps its players in {_describe(store)}"
-                )
+            if persister.store is store:
+                raise VoltricxError("this store object is used by another pool; give each pool its own store")
+            if mine is None or _namespace(persister.store) != mine:
+                continue
+            sharded = isinstance(store, ShardedStore) and isinstance(persister.store, ShardedStore)
+            if sharded and other is not None and _user_id(other) == _user_id(gateway):
+                continue
+            raise VoltricxError(f"another pool of this process already keeps its players in {_describe(store)}")
 
     def get_node(self, identifier: str | None = None, *, region: str | None = None) -> Node:
         """A node by identifier, or the best connected one; see [Pool.get_node][voltricx.pool.Pool.get_node]."""

@@ -36,20 +36,39 @@ LISTENED = {
 
 
 class DpyBot:
-    """One logged-in client of a dpy-family library, plus its adapter module."""
+    """One logged-in client of a dpy-family library, plus its adapter module.
 
-    def __init__(self, fake: FakeDiscord, library: str) -> None:
+    ``patched_by``: another fake the library is already pointed at (its REST
+    base and gateway URLs are process-wide); the client then reaches ``fake``
+    through it as an HTTP proxy, so two bots of one library can each log into
+    a fake of their own. ``guild_id``: the guild ``start`` waits for (default:
+    the fake's first). ``options`` go to the client.
+    """
+
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        library: str,
+        *,
+        patched_by: FakeDiscord | None = None,
+        guild_id: int | None = None,
+        **options: Any,
+    ) -> None:
         self.fake = fake
+        self.guild_id = guild_id if guild_id is not None else fake.guild_id
         self.library = library
         self.lib: Any = importlib.import_module(library)
         self.adapter: Any = importlib.import_module(ADAPTER_MODULES[library])
         self.Player: Any = self.adapter.Player
+        host = patched_by or fake
         builder = {
-            "discord": fake.discordpy_client,
-            "nextcord": fake.nextcord_client,
-            "disnake": fake.disnake_client,
+            "discord": host.discordpy_client,
+            "nextcord": host.nextcord_client,
+            "disnake": host.disnake_client,
         }[library]
-        self.client: Any = builder()
+        if patched_by is not None and patched_by is not fake:
+            options["proxy"] = fake.api_url.partition("/api/")[0]
+        self.client: Any = builder(**options)
         self.observed = Observed()
         self._task: asyncio.Task[None] | None = None
 
@@ -78,16 +97,16 @@ class DpyBot:
         self._task = asyncio.create_task(self.client.start(self.fake.bot_token))
         await self.observed.wait_for(
             lambda: self.observed.count("ready") >= 1
-            and self.client.get_guild(self.fake.guild_id) is not None
+            and self.client.get_guild(self.guild_id) is not None
         )
 
     def guild(self) -> Any:
-        guild = self.client.get_guild(self.fake.guild_id)
+        guild = self.client.get_guild(self.guild_id)
         assert guild is not None
         return guild
 
     def channel(self, index: int = 0) -> Any:
-        channel = self.client.get_channel(self.fake.voice_channel_ids[index])
+        channel = self.client.get_channel(self.fake.get_guild(self.guild_id).voice_channel_ids[index])
         assert channel is not None
         return channel
 
