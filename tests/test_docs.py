@@ -57,6 +57,7 @@ TYPECHECK_ONLY = {
     "quickstart_nextcord",
     "quickstart_disnake",
     "quickstart_hikari",
+    "several_bots",
 }
 
 FAST = {"retry_base": 0.05, "retry_cap": 0.5, "resume_grace": 0.5, "connect_timeout": 5.0}

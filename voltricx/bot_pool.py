@@ -40,7 +40,7 @@ from voltricx.events import EventSink
 from voltricx.gateway import VoiceGateway
 from voltricx.models.track import Track
 from voltricx.node import Node
-from voltricx.player import Player
+from voltricx.player import Player, PlayerOwner
 from voltricx.playlist import Playlist
 from voltricx.search import TrackSource, configure, fetch_tracks
 from voltricx.selection import best_node
@@ -160,7 +160,7 @@ def pool_of(gateway: object) -> BotPool | None:
     return None
 
 
-def owner_for(gateway: object) -> Runtime:
+def owner_for(gateway: object) -> PlayerOwner:
     """The runtime of ``gateway``'s pool: what a player made by that adapter belongs to (default: the default pool's)."""
     pool = pool_of(gateway)
     return _owners[pool] if pool is not None else runtime
@@ -171,7 +171,7 @@ class BotPool:
 
     Create one per further bot in the process with
     [Pool.create][voltricx.pool.Pool.create] (or ``BotPool()`` and then
-    [connect][voltricx.BotPool.connect]). It has the same methods as the
+    [connect][voltricx.bot_pool.BotPool.connect]). It has the same methods as the
     class-level [Pool][voltricx.Pool], but its own nodes (identifiers may
     repeat across pools), players, failover, store and events: nothing one
     pool does touches another. Events go to its own client only.
@@ -424,4 +424,4 @@ class BotPool:
 
 
 #: The pool behind the class-level ``voltricx.Pool``.
-default_pool = BotPool()
+default_pool: BotPool = BotPool()

@@ -278,7 +278,7 @@ class SearchSettings:
 
 
 settings: SearchSettings = SearchSettings(cache=SearchCache())
-"""The settings [`fetch_tracks()`][voltricx.pool.fetch_tracks] uses."""
+"""The settings [`Pool.fetch_tracks()`][voltricx.pool.Pool.fetch_tracks] uses."""
 
 
 def configure(
