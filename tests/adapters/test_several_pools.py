@@ -17,12 +17,14 @@ import pytest
 
 import voltricx
 from voltricx.adapters import discordpy
+from voltricx.adapters import hikari as vhikari
 from voltricx.testing import FakeLavalink
 from voltricx.testing.discord.gateway import FakeDiscord
 
 from .._redis_server import redis_url
 from ..conftest import FakeFactory, node_config
 from ._dpy_bot import DpyBot
+from ._hikari_harness import TIMEOUT, close_bot, expected_voice, start_bot, wait_voice
 
 __all__ = ["redis_url"]
 
@@ -202,3 +204,44 @@ async def test_shards_0_and_1_in_one_process_each_have_a_pool_and_share_the_reco
             await voltricx.Pool.close()
             await shard1.close()
             await shard0.close()
+
+
+async def test_two_hikari_bots_in_one_guild_each_with_its_own_pool(
+    fake: FakeDiscord, other: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    server = await fake_factory()
+    gid = fake.guild_id
+    first, heard_first = await start_bot(fake)
+    second, heard_second = await start_bot(other)
+    pool: voltricx.BotPool | None = None
+    try:
+        await voltricx.Pool.connect(client=first, nodes=[node_config(server, "main")], report=False)
+        pool = await voltricx.Pool.create(client=second, nodes=[node_config(server, "main")], report=False)
+        assert vhikari.attach(first).pool is not pool and vhikari.attach(second).pool is pool
+        mine = await vhikari.join(first, gid, fake.voice_channel_ids[0], timeout=TIMEOUT)
+        theirs = await vhikari.join(second, gid, other.voice_channel_ids[1], timeout=TIMEOUT)
+        assert voltricx.Pool.get_player(gid) is mine and pool.get_player(gid) is theirs
+        await wait_voice(server, gid, expected_voice(fake, gid))
+        await wait_voice(server, gid, expected_voice(other, gid))
+        assert _copy(server, mine).voice.channel_id == str(fake.voice_channel_ids[0])
+        assert _copy(server, theirs).voice.channel_id == str(other.voice_channel_ids[1])
+
+        await _play(voltricx.Pool, mine, "ytsearch:hikari first")
+        await _play(pool, theirs, "ytsearch:hikari second bot")
+        await heard_first.wait_for(vhikari.TrackStartEvent)
+        await heard_second.wait_for(vhikari.TrackStartEvent)
+        assert [e.player for e in heard_first.of(vhikari.TrackStartEvent)] == [mine]
+        assert [e.player for e in heard_second.of(vhikari.TrackStartEvent)] == [theirs]
+
+        # The second bot stops: its adapter closes its own pool, and only that one.
+        await close_bot(second)
+        assert pool.nodes() == {} and theirs.destroyed and other.voice_state(gid) is None
+        await server.wait_for(lambda s: s.held_guilds() == {gid: 1})
+        assert voltricx.Pool.get_player(gid) is mine and _copy(server, mine).playing
+        assert fake.voice_state(gid) is not None
+    finally:
+        if pool is not None:
+            await pool.close()
+        await voltricx.Pool.close()
+        await close_bot(second)
+        await close_bot(first)
