@@ -53,7 +53,7 @@ async def bots(fake: FakeDiscord, other: FakeDiscord) -> AsyncIterator[tuple[Dpy
 
 
 async def _play(pool: Any, player: voltricx.Player, query: str) -> voltricx.Track:
-    tracks = await pool.fetch_tracks(query)
+    tracks: list[voltricx.Track] | voltricx.Playlist = await pool.fetch_tracks(query)
     assert isinstance(tracks, list) and tracks
     await player.play(tracks[0])
     return tracks[0]
@@ -88,6 +88,9 @@ async def test_two_bots_in_one_guild_play_fail_over_and_close_apart(
         assert len(first.events("node_ready")) == 1  # the other pool's nodes are not this bot's news
 
         # Each bot joins the same guild id the library's way; each player lands in its own pool.
+        with pytest.raises(voltricx.PlayerError, match="another pool"):
+            await first.channel(0).connect(cls=functools.partial(discordpy.Player, node=pool.get_node("main")))
+        assert fake.voice_requests == ()
         mine = await first.channel(0).connect(cls=discordpy.Player)
         theirs = await second.channel(0).connect(
             cls=functools.partial(discordpy.Player, node=pool.get_node("main"))
@@ -218,6 +221,8 @@ async def test_two_hikari_bots_in_one_guild_each_with_its_own_pool(
         await voltricx.Pool.connect(client=first, nodes=[node_config(server, "main")], report=False)
         pool = await voltricx.Pool.create(client=second, nodes=[node_config(server, "main")], report=False)
         assert vhikari.attach(first).pool is not pool and vhikari.attach(second).pool is pool
+        with pytest.raises(voltricx.VoltricxError, match="another pool"):
+            await vhikari.join(first, gid, fake.voice_channel_ids[0], node=pool.get_node("main"))
         mine = await vhikari.join(first, gid, fake.voice_channel_ids[0], timeout=TIMEOUT)
         theirs = await vhikari.join(second, gid, other.voice_channel_ids[1], timeout=TIMEOUT)
         assert voltricx.Pool.get_player(gid) is mine and pool.get_player(gid) is theirs

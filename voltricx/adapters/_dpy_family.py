@@ -243,12 +243,19 @@ class FamilyPlayer(_ProtocolMixin, CorePlayer):
         self_mute: bool = False,
         home: Any = None,
     ) -> None:
+        adapter = _registered_adapter(client)
+        pool = pool_of(adapter)
+        if pool is not None and node is not None and pool.nodes().get(node.identifier) is not node:
+            raise PlayerError(
+                f"node {node.identifier!r} belongs to another pool than this client's; "
+                "pass a node of the client's own pool (pool.get_node())"
+            )
         CorePlayer.__init__(
             self,
             int(channel.guild.id),
             node=node,
             region=region,
-            owner=None if node is not None else owner_for(_registered_adapter(client)),
+            owner=owner_for(adapter) if pool is not None else None,
         )
         self._init_protocol(client, channel)
         self._self_deaf = self_deaf

@@ -727,7 +727,10 @@ def detach(bot: hikari.GatewayBot) -> None:
     if adapter is None or adapter.bot is not bot:
         return
     if adapter.active:
-        raise VoltricxError("the pool is still connected through this bot; await voltricx.Pool.close() first")
+        raise VoltricxError(
+            "a pool is still connected through this bot; close it first "
+            "(await voltricx.Pool.close(), or close() on the pool from voltricx.Pool.create)"
+        )
     adapter.unsubscribe()
     del _adapters[id(bot)]
 
@@ -768,7 +771,12 @@ async def join(
         if existing.channel_id != channel_id:
             await adapter.join(guild_id, channel_id, self_deaf=self_deaf, self_mute=self_mute)
         return existing
-    player = Player(guild_id, node=node, region=region, owner=None if node is not None else owner_for(adapter))
+    if pool is not None and node is not None and pool.nodes().get(node.identifier) is not node:
+        raise VoltricxError(
+            f"node {node.identifier!r} belongs to another pool than this bot's; "
+            "pass a node of the bot's own pool (pool.get_node())"
+        )
+    player = Player(guild_id, node=node, region=region, owner=owner_for(adapter))
     player.home = home
     await player.connect(channel_id, timeout=timeout, self_deaf=self_deaf, self_mute=self_mute)
     return player
