@@ -8,13 +8,14 @@ takeover=TAKEOVER, lease=LEASE)``, starts a player in each GUILD it did not
 restore, saves and prints ``READY {json}``. Then, like a busy bot, it sets
 every player's volume to VOLUME every 50 ms, printing ``LOST {json}`` on
 ``OwnershipLost`` and ``REFUSED {json}`` the first time a command is
-refused for a guild it no longer owns. Closing its stdin closes the pool
-(``CLOSED``).
+refused for a guild it no longer owns. Closing its stdin, or SIGTERM (what a
+deploy sends the old process), closes the pool (``CLOSED``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import time
 from typing import Any
@@ -65,6 +66,22 @@ async def busy(players: list[voltricx.Player], volume: int, gateway: FakeVoiceGa
         await asyncio.sleep(0.05)  # the bot's own pace, not a synchronisation
 
 
+async def until_stdin_closed_or_sigterm() -> None:
+    loop = asyncio.get_running_loop()
+    terminated = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, terminated.set)
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    waits = [asyncio.ensure_future(reader.read()), asyncio.ensure_future(terminated.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+        transport.close()
+
+
 async def main() -> None:
     uri, password, redis_url, shards, count, takeover, lease, volume, *guilds = sys.argv[1:]
     config = voltricx.NodeConfig(
@@ -96,7 +113,7 @@ async def main() -> None:
         await voltricx.Pool.save()
         emit("READY", {"restored": restored, "seconds": took, "tokens": store.tokens})
         task = asyncio.ensure_future(busy(list(voltricx.Pool.players().values()), int(volume), gateway))
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await until_stdin_closed_or_sigterm()
         task.cancel()
     finally:
         await voltricx.Pool.close()

@@ -187,6 +187,48 @@ async def test_hung_process_replaced_with_takeover_then_woken_sends_nothing(
             await new.stop()
 
 
+async def test_rolling_deploy_sigterm_to_the_old_process_writes_nothing_over_the_new_owner(
+    fake_factory: FakeFactory, redis_url: str
+) -> None:
+    fake = await fake_factory()
+    guilds = guilds_on(0, 1, 4)
+    old = await ShardBot.start(fake, redis_url, volume=34, guilds=guilds)
+    new: ShardBot | None = None
+    sampler = Sampler(fake)
+    try:
+        await old.marker("READY")
+        started = time.monotonic()
+        new = await ShardBot.start(fake, redis_url, takeover=True, volume=77, guilds=guilds)
+        ready = await new.marker("READY")
+        restore = time.monotonic() - started
+        assert {p["guild"] for p in ready["restored"]} == set(guilds)
+        assert ready["tokens"] == {"0": 2}
+        old.signal(signal.SIGTERM)  # the deploy stops the old process, which may not have noticed yet
+        await old.marker("CLOSED")
+        async with asyncio.timeout(15):
+            assert await old.proc.wait() == 0
+        await fake.wait_for(lambda f: {int(p.guild_id): p.volume for p in f.players} == {g: 77 for g in guilds})
+        twice = await sampler.stop()
+        assert twice == set(), f"guilds held twice: {twice} first {sampler.first}"
+        assert all(p.playing for p in fake.players)
+        check = RedisStore(redis_url, prefix="bot")
+        state = await check.peek()
+        await check.close()
+        # The old process's last batch was refused: the records are the new owner's (its session, live).
+        sessions = {f.session_id for f in fake.players}
+        assert set(state.players) == set(guilds) and len(sessions) == 1
+        assert all(s.session_id in sessions and not s.frozen for s in state.players.values())
+        _log.info(
+            "rolling deploy + SIGTERM: restored %d/%d in %.2fs, guilds held twice: %d in %d samples",
+            len(ready["restored"]), len(guilds), restore, len(twice), sampler.samples,
+        )  # fmt: skip
+    finally:
+        await sampler.stop()
+        await old.kill()
+        if new is not None:
+            await new.stop()
+
+
 async def test_resharding_2_to_3_every_guild_restored_once_by_its_owner(
     fake_factory: FakeFactory, redis_url: str
 ) -> None:
