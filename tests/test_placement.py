@@ -386,3 +386,24 @@ async def test_a_player_rebuilt_on_a_resumed_node_is_not_swept(
     rebuilt = max(r.time for r in fakes[0].requests if r.method == "PATCH" and r.path.endswith(f"/players/{player.guild_id}"))
     late = [r for r in fakes[0].requests if r.method == "DELETE" and r.time > rebuilt]
     assert not late, "the sweep deleted the rebuilt player"
+
+
+async def test_a_delete_to_a_half_open_node_frees_the_guilds_turn_once_the_node_is_known_down(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    """Leaving sends DELETE to a node that just went half-open: when stall detection drops the
+    node, the leave ends and the guild can have a new player, long before the request timeout."""
+    fakes = [await fake_factory(), await fake_factory()]
+    configs = [node_config(fakes[0], "N0", stall_timeout=1.0, request_timeout=120.0), node_config(fakes[1], "N1")]
+    await voltricx.Pool.connect(client=gateway, nodes=configs, report=False)
+    a, b = voltricx.Pool.get_node("N0"), voltricx.Pool.get_node("N1")
+    [player] = await playing(a, fakes[0], 1)
+    fakes[0].stall()
+    async with asyncio.timeout(30):  # a bound far below the request timeout, not a speed target
+        await player.disconnect()
+    assert player.destroyed and fakes[0].stalled and a.status is not NodeStatus.CONNECTED
+    again = voltricx.Player(player.guild_id, node=b)
+    await again.connect(CHANNEL)
+    fakes[0].unstall()
+    await a.wait_for_status(NodeStatus.CONNECTED, timeout=15)
+    await wait_one_copy(fakes, [again])  # the copy left on the half-open node is swept

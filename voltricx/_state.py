@@ -218,7 +218,7 @@ class Runtime:
             for holder in holders:
                 if owned and holder.status is NodeStatus.CONNECTED and holder.session_id is not None:
                     try:
-                        await holder.rest.destroy_player(holder.session_id, guild_id)
+                        await self.delete_remote(holder, holder.session_id, guild_id)
                     except VoltricxError as exc:
                         _log.debug("guild %s: destroy on node %s failed: %s", guild_id, holder.identifier, exc)
         self.emit(PlayerDestroyed(player, reason))
@@ -271,10 +271,41 @@ class Runtime:
             and old.session_id is not None
         ):
             try:
-                await old.rest.destroy_player(old.session_id, guild_id)
+                await self.delete_remote(old, old.session_id, guild_id)
             except VoltricxError as exc:
                 # The copy stays until the next stray sweep of that node.
                 _log.debug("guild %s: removing the old copy on %s failed: %s", guild_id, old.identifier, exc)
+
+    async def delete_remote(self, node: Node, session: str, guild_id: int) -> None:
+        """DELETE the guild's player on ``node``, given up once the node is known to be down.
+
+        Called inside the guild's turn: a half-open node would otherwise hold the
+        turn for the whole request timeout. A DELETE given up leaves the copy to
+        the stray sweep that runs when the node is ready again.
+        """
+
+        async def send() -> VoltricxError | None:
+            try:
+                await node.rest.destroy_player(session, guild_id)
+            except VoltricxError as exc:
+                return exc
+            return None
+
+        request = self.tasks.spawn(send(), name=f"delete {guild_id} on {node.identifier}")
+        down = self.tasks.spawn(node.wait_for_status(NodeStatus.DISCONNECTED), name=f"watch {node.identifier}")
+        try:
+            await asyncio.wait((request, down), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            down.cancel()
+            if not request.done():
+                request.cancel()
+            await asyncio.gather(request, down, return_exceptions=True)
+        if request.cancelled():
+            _log.debug("guild %s: node %s went down during the DELETE; the stray sweep removes the copy", guild_id, node.identifier)
+            return
+        failure = request.result()
+        if failure is not None:
+            raise failure
 
     def adopt(self, player: Player, node: Node) -> None:
         """Register a restored player on ``node`` (before any request)."""
