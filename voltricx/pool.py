@@ -85,6 +85,11 @@ class Pool:
         every node is returned. ``cache_capacity`` sizes the search cache
         (as in wavelink; same as ``voltricx.search.configure(cache_size=...)``).
 
+        This connects the default pool, for one client. Another bot in the
+        same process gets a pool of its own from
+        [create][voltricx.pool.Pool.create]; connecting the default pool for a
+        second client raises [VoltricxError][voltricx.VoltricxError].
+
         With ``move_back=True`` (the default) a player that failover moved
         out of its region goes back to a node of that region as soon as one
         is ready (one update, at its position); ``False`` leaves it where it is.
