@@ -115,7 +115,7 @@ def _attribute_sizes(player: Player, other: Player) -> dict[str, int]:
     """
     sizes: dict[str, int] = {}
     for name in Player.__slots__:
-        if name == "__weakref__":
+        if name in ("__weakref__", "__dict__"):
             continue
         value = getattr(player, name, None)
         if value is getattr(other, name, None):
@@ -127,6 +127,10 @@ def _attribute_sizes(player: Player, other: Player) -> dict[str, int]:
             size += sys.getsizeof(task.get_coro())
         sizes[name] = size
     sizes["<Player object itself>"] = sys.getsizeof(player)
+    # Reading ``player.__dict__`` would create it; a dict among the referents is one that exists.
+    sizes["__dict__ (if created)"] = sum(
+        sys.getsizeof(r) for r in gc.get_referents(player) if type(r) is dict
+    )
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))
 
 

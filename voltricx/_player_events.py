@@ -109,7 +109,8 @@ class NodeMessages:
                     event.track.playlist = original.playlist
                 event.track.recommended = original.recommended
                 event.track.requester = original.requester
-            self._inactive_fired = False
+            if self._inactive_fired:
+                self._inactive_fired = False
             idle_scheduler.disarm(player)
             self._owner.emit(TrackStart(player, event.track, original))
             self._use_channel_token()
