@@ -381,6 +381,20 @@ async def test_inactivity_can_be_off_and_is_disarmed_on_destroy(fake_factory: Fa
         player.inactive_timeout = "soon"  # type: ignore[assignment]
 
 
+@pytest.mark.parametrize("timeout", [0, 0.0, -5])
+async def test_a_node_inactive_timeout_of_0_or_below_is_off_as_in_wavelink(
+    timeout: float, fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    # wavelink's Node(inactive_player_timeout=0) means "off", as player.inactive_timeout = 0 does.
+    fake = await fake_factory()
+    config = node_config(fake, "N", inactive_timeout=timeout)
+    assert config.inactive_timeout is None
+    await voltricx.Pool.connect(client=gateway, nodes=[config], report=False)
+    player = await joined(voltricx.Pool.get_node("N"))
+    assert player.inactive_timeout is None
+    assert not idle_scheduler.armed(player)  # joined with nothing playing, and still no countdown
+
+
 # -- filters -------------------------------------------------------------------------
 
 
