@@ -18,6 +18,7 @@ from voltricx.store import (
     PlayerSnapshot,
     PlayerStore,
     SQLiteStore,
+    StoredState,
     StoreError,
     decode_snapshot,
     encode_snapshot,
@@ -28,6 +29,15 @@ from .conftest import FakeFactory, node_config
 
 GUILD = 330000000000000001
 CHANNEL = 430000000000000001
+
+
+async def load_file(path: Path) -> StoredState:
+    """What a fresh store reads from the file at ``path`` (closed again afterwards)."""
+    store = SQLiteStore(path)
+    try:
+        return await store.load()
+    finally:
+        await store.close()
 
 
 def track(n: int, length: int = 200_000) -> Track:
@@ -189,7 +199,7 @@ async def test_saving_is_batched_and_only_writes_what_changed(
 
     await players[1].disconnect()
     await voltricx.Pool.save()
-    state = await SQLiteStore(tmp_path / "players.db").load()
+    state = await load_file(tmp_path / "players.db")
     assert set(state.players) == {GUILD, GUILD + 2}
     assert abs(state.players[GUILD].position - 100_000) < 1000
     assert state.players[GUILD + 2].home == 99
@@ -209,7 +219,7 @@ async def test_close_keeps_the_players_and_the_next_connect_recreates_them(
     await player.set_volume(40)
     expected_queue = [t.encoded for t in player.queue]
     await voltricx.Pool.close()  # destroys the node's players; the store keeps them (frozen)
-    saved = (await SQLiteStore(path).load()).players[GUILD]
+    saved = (await load_file(path)).players[GUILD]
     assert saved.frozen and saved.track is not None
 
     gateway2 = FakeVoiceGateway()

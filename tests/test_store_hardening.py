@@ -29,7 +29,7 @@ from voltricx.store import PlayerStore, SQLiteStore, StoredState, StoreError, en
 from voltricx.testing.voice import FakeVoiceGateway
 
 from .conftest import FakeFactory, node_config
-from .test_store import GUILD, snapshot, start_player
+from .test_store import GUILD, load_file, snapshot, start_player
 
 BIG = 2**64 - 1  # the largest snowflake: above SQLite's signed 64-bit INTEGER
 HIGH = 2**63  # the first id SQLite cannot hold as it is
@@ -62,7 +62,7 @@ async def test_a_big_guild_id_does_not_stop_saving_and_close_is_clean(
     assert await voltricx.Pool.save() == 1
     await voltricx.Pool.close()
     assert voltricx.Pool.nodes() == {} and fake.players == []
-    state = await SQLiteStore(path).load()
+    state = await load_file(path)
     assert set(state.players) == {BIG, GUILD}
 
 
@@ -103,7 +103,7 @@ async def test_one_player_that_cannot_be_saved_never_stops_the_others(
     assert len(warnings) == 1 and "cannot be saved" in warnings[0]
     await others[0].set_volume(55)
     await voltricx.Pool.save()
-    state = await SQLiteStore(path).load()
+    state = await load_file(path)
     assert set(state.players) == {GUILD + 1, GUILD + 2}
     assert state.players[GUILD + 1].volume == 55
 
