@@ -115,7 +115,7 @@ def _attribute_sizes(player: Player, other: Player) -> dict[str, int]:
     """
     sizes: dict[str, int] = {}
     for name in Player.__slots__:
-        if name == "__weakref__":
+        if name in ("__weakref__", "__dict__"):
             continue
         value = getattr(player, name, None)
         if value is getattr(other, name, None):
@@ -127,6 +127,10 @@ def _attribute_sizes(player: Player, other: Player) -> dict[str, int]:
             size += sys.getsizeof(task.get_coro())
         sizes[name] = size
     sizes["<Player object itself>"] = sys.getsizeof(player)
+    # Settings a player changed from Player's class defaults; none for an idle player.
+    # (Reading ``vars()`` builds the dict, but the measuring is over by now.)
+    own = vars(player)
+    sizes["__dict__"] = sys.getsizeof(own) if own else 0
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))
 
 

@@ -63,7 +63,7 @@ def _config(**overrides: Any) -> voltricx.NodeConfig:
         ({"request_timeout": math.inf}, "finite"),
         ({"stats_interval": 0}, "stats_interval"),
         ({"heartbeat": -1}, "heartbeat"),
-        ({"inactive_timeout": -5}, "inactive_timeout"),
+        ({"inactive_timeout": math.nan}, "finite"),
         ({"retry_base": 0}, "retry_base"),
         ({"retry_base": 2.0, "retry_cap": 1.0}, "retry_cap"),
     ],

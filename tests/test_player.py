@@ -381,6 +381,40 @@ async def test_inactivity_can_be_off_and_is_disarmed_on_destroy(fake_factory: Fa
         player.inactive_timeout = "soon"  # type: ignore[assignment]
 
 
+@pytest.mark.parametrize("timeout", [0, 0.0, -5])
+async def test_a_node_inactive_timeout_of_0_or_below_is_off_as_in_wavelink(
+    timeout: float, fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    # wavelink's Node(inactive_player_timeout=0) means "off", as player.inactive_timeout = 0 does.
+    fake = await fake_factory()
+    config = node_config(fake, "N", inactive_timeout=timeout)
+    assert config.inactive_timeout is None
+    await voltricx.Pool.connect(client=gateway, nodes=[config], report=False)
+    player = await joined(voltricx.Pool.get_node("N"))
+    assert player.inactive_timeout is None
+    assert not idle_scheduler.armed(player)  # joined with nothing playing, and still no countdown
+
+
+async def test_an_ordinary_session_keeps_the_rarely_changed_settings_on_the_class(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    # Player keeps overrides, failure runs and flags as class defaults (memory per idle
+    # player, see make bench): joining, playing to the end and stopping must not store
+    # any of them on the player itself.
+    fake, node = await start(fake_factory, gateway)
+    player = await joined(node)
+    player.autoplay = AutoPlayMode.PARTIAL  # the end of a track goes through auto-advance
+    await player.play(short(fake, "Through", length=300))
+    await gateway.wait_for(TrackEnd, lambda e: e.reason == "finished", timeout=5)
+    await player.play(short(fake, "Stopped", length=600_000))
+    await gateway.wait_for(TrackStart, lambda e: e.track.title == "Stopped", timeout=5)
+    await player.stop()
+    await gateway.wait_for(TrackEnd, lambda e: e.reason == "stopped", timeout=5)
+    assert vars(player) == {}
+    player.inactive_timeout = 30  # an override is the player's own
+    assert vars(player) == {"_inactive_timeout": 30}
+
+
 # -- filters -------------------------------------------------------------------------
 
 

@@ -94,7 +94,8 @@ class AutoAdvance:
             else:
                 self._fail_encoded, self._fail_count = ended.encoded, 1
             self._fail_streak += 1
-        else:
+        elif self._fail_streak or self._fail_encoded is not None:
+            # Written only when there is a run to end (Player keeps these as class defaults).
             self._fail_encoded, self._fail_count, self._fail_streak = None, 0, 0
         if self._fail_streak >= MAX_FAILURE_STREAK:
             _log.warning(

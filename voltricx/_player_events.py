@@ -16,6 +16,7 @@ library listeners), and starts auto-advance or the idle countdown.
 from __future__ import annotations
 
 import time
+from time import monotonic as _monotonic
 from typing import TYPE_CHECKING, cast
 
 from voltricx._idle import idle_scheduler
@@ -78,14 +79,14 @@ class NodeMessages:
 
     def on_player_update(self, state: PlayerState) -> None:
         """The node's ``playerUpdate`` for this guild (position, ping, voice connected); the node calls this."""
-        player = cast("Player", self)
+        # The most frequent frame: no call or allocation here unless a sink listens.
         self._position = state.position
-        self._updated_at = time.monotonic()
+        self._updated_at = _monotonic()
         self._voice_connected = state.connected
         self._ping = state.ping
         owner = self._owner
         if owner.sink is not None:
-            owner.emit(PlayerUpdate(player, state))
+            owner.emit(PlayerUpdate(cast("Player", self), state))
 
     def on_node_event(self, event: EventPayload) -> None:
         """A node ``event`` frame for this guild (track start and end, stuck, voice closed, plugin); the node calls this."""
@@ -109,7 +110,8 @@ class NodeMessages:
                     event.track.playlist = original.playlist
                 event.track.recommended = original.recommended
                 event.track.requester = original.requester
-            self._inactive_fired = False
+            if self._inactive_fired:
+                self._inactive_fired = False
             idle_scheduler.disarm(player)
             self._owner.emit(TrackStart(player, event.track, original))
             self._use_channel_token()

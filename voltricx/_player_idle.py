@@ -125,8 +125,11 @@ class Inactivity:
         if humans is None:
             return
         if humans > 0:
-            self._inactive_channel_count = limit
-            self._alone_fired = False
+            # Written only when changed (Player keeps these as class defaults).
+            if self._inactive_channel_count != limit:
+                self._inactive_channel_count = limit
+            if self._alone_fired:
+                self._alone_fired = False
             return
         self._inactive_channel_count -= 1
         if self._inactive_channel_count <= 0:

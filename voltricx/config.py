@@ -40,7 +40,7 @@ class NodeConfig:
         retry_base: First reconnect delay in seconds; doubles per failed attempt, with jitter.
         retry_cap: Longest reconnect delay in seconds.
         inactive_timeout: Seconds a player may play nothing before an ``InactivePlayer``
-            event; ``None`` turns it off.
+            event; ``None`` (or, as in wavelink, ``0`` or below, stored as ``None``) turns it off.
         client_name: ``Client-Name`` header, ``NAME/VERSION`` (some servers enforce the form).
         ssl: ``True`` verifies certificates (default), an ``ssl.SSLContext`` customises it,
             ``False`` turns verification off (only for testing against self-signed nodes).
@@ -96,6 +96,11 @@ class NodeConfig:
                 )
             if not math.isfinite(value):
                 raise InvalidArgument(f"NodeConfig.{name} must be a finite number, got {value!r}")
+            if name == "inactive_timeout":
+                if value <= 0:
+                    # As in wavelink (and Player.inactive_timeout): 0 or below turns it off.
+                    object.__setattr__(self, name, None)
+                continue
             may_be_zero = name in ("heartbeat", "resume_grace", "resume_timeout")
             if value < 0 or (value == 0 and not may_be_zero):
                 need = "0 or more" if may_be_zero else "more than 0"

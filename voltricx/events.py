@@ -34,8 +34,9 @@ native names from: the discord.py family dispatches
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from dataclasses import dataclass, fields, is_dataclass
+from reprlib import recursive_repr
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
 
 if TYPE_CHECKING:
     from voltricx.models.common import LavalinkException
@@ -86,8 +87,46 @@ class Event:
         """Positional arguments an adapter passes to a native listener."""
         return (self,)
 
+    # Every event is a frozen dataclass whose repr, == and hash are these three,
+    # written once instead of generated and compiled per class at import time;
+    # they give what the generated ones would.
 
-@dataclass(frozen=True, slots=True)
+    @recursive_repr()
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _shown(type(self)))
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _compared(self) == _compared(cast("Event", other))
+
+    def __hash__(self) -> int:
+        return hash(_compared(self))
+
+
+_names: dict[tuple[type[Event], str], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Event], aspect: str) -> tuple[str, ...]:
+    """Names of the dataclass fields of ``cls`` that take part in ``aspect`` (``repr`` or ``compare``)."""
+    key = (cls, aspect)
+    names = _names.get(key)
+    if names is None:
+        found = fields(cast("Any", cls)) if is_dataclass(cls) else ()
+        names = _names[key] = tuple(f.name for f in found if getattr(f, aspect))
+    return names
+
+
+def _shown(cls: type[Event]) -> tuple[str, ...]:
+    return _field_names(cls, "repr")
+
+
+def _compared(event: Event) -> tuple[Any, ...]:
+    return tuple(getattr(event, name) for name in _field_names(type(event), "compare"))
+
+
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class NodeReady(Event):
     """A node is ready: its websocket is open and ``session_id`` is valid."""
 
@@ -100,7 +139,7 @@ class NodeReady(Event):
         return (self.node,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class NodeDisconnected(Event):
     """A node's websocket was lost; ``code`` is the close code when there was one."""
 
@@ -113,7 +152,7 @@ class NodeDisconnected(Event):
         return (self.node,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class NodeStats(Event):
     """``node`` sent new ``stats`` (about once a minute); ``node.penalty`` now uses them."""
 
@@ -125,7 +164,7 @@ class NodeStats(Event):
         return (self.node, self.stats)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Failover(Event):
     """``players`` were rebuilt on ``new_node`` after ``old_node`` was lost."""
 
@@ -138,7 +177,7 @@ class Failover(Event):
         return (self.old_node, self.new_node, list(self.players))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class NodeDraining(Event):
     """``node`` stopped taking new players; its players are being moved to other nodes."""
 
@@ -149,7 +188,7 @@ class NodeDraining(Event):
         return (self.node,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class NodeRemoved(Event):
     """``node`` was closed and removed from the pool; it holds no player any more."""
 
@@ -160,7 +199,7 @@ class NodeRemoved(Event):
         return (self.node,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class OwnershipLost(Event):
     """Another process took over ``shards`` (a newer fencing token in the store).
 
@@ -174,7 +213,7 @@ class OwnershipLost(Event):
     players: tuple[Player, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PlayersMoved(Event):
     """``players`` moved from ``old_node`` to ``new_node`` while both could be reached.
 
@@ -194,7 +233,7 @@ class PlayersMoved(Event):
         return (self.old_node, self.new_node, list(self.players), self.reason)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class TrackStart(Event):
     """``track`` started playing on ``player``.
 
@@ -211,7 +250,7 @@ class TrackStart(Event):
     original: Track | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class TrackEnd(Event):
     """``track`` ended; ``reason`` is a [`TrackEndReason`][voltricx.TrackEndReason] value.
 
@@ -231,7 +270,7 @@ class TrackEnd(Event):
         return self.reason in ("finished", "loadFailed")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class TrackException(Event):
     """Playback of ``track`` failed with ``exception`` (severity, message, cause)."""
 
@@ -241,7 +280,7 @@ class TrackException(Event):
     exception: LavalinkException
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class TrackStuck(Event):
     """``track`` produced no audio for ``threshold_ms`` milliseconds."""
 
@@ -251,7 +290,7 @@ class TrackStuck(Event):
     threshold_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class VoiceClosed(Event):
     """The node's voice connection for ``player`` closed (a Discord voice close code)."""
 
@@ -262,7 +301,7 @@ class VoiceClosed(Event):
     by_remote: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PlayerUpdate(Event):
     """The node reported ``player``'s playback state."""
 
@@ -271,7 +310,7 @@ class PlayerUpdate(Event):
     state: PlayerState
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PlayerDestroyed(Event):
     """``player`` was destroyed; ``reason`` says why.
 
@@ -287,7 +326,7 @@ class PlayerDestroyed(Event):
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class InactivePlayer(Event):
     """``player`` has played nothing for its inactivity timeout; the bot decides what to do."""
 
@@ -295,7 +334,7 @@ class InactivePlayer(Event):
     player: Player
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PluginEvent(Event):
     """A node event of a type voltricx does not model, delivered raw (``data``)."""
 
@@ -306,7 +345,7 @@ class PluginEvent(Event):
     data: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class LyricsFound(Event):
     """LavaLyrics found ``lyrics`` for ``player``'s track (after ``subscribe_lyrics``)."""
 
@@ -315,7 +354,7 @@ class LyricsFound(Event):
     lyrics: Lyrics
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class LyricsNotFound(Event):
     """LavaLyrics found no lyrics for ``player``'s track."""
 
@@ -323,7 +362,7 @@ class LyricsNotFound(Event):
     player: Player
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class LyricsLine(Event):
     """Line ``line_index`` is being sung; ``skipped`` when it was reached by seeking."""
 
@@ -334,7 +373,7 @@ class LyricsLine(Event):
     skipped: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class SegmentsLoaded(Event):
     """SponsorBlock loaded the ``segments`` of ``player``'s track."""
 
@@ -343,7 +382,7 @@ class SegmentsLoaded(Event):
     segments: tuple[Segment, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class SegmentSkipped(Event):
     """SponsorBlock skipped ``segment``."""
 
@@ -352,7 +391,7 @@ class SegmentSkipped(Event):
     segment: Segment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class ChaptersLoaded(Event):
     """SponsorBlock loaded the ``chapters`` of ``player``'s track."""
 
@@ -361,7 +400,7 @@ class ChaptersLoaded(Event):
     chapters: tuple[Chapter, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class ChapterStarted(Event):
     """A new ``chapter`` of ``player``'s track started."""
 

@@ -36,6 +36,7 @@ from voltricx.events import Event, NodeDisconnected, NodeReady, NodeStats, Plugi
 from voltricx.models.node import Info, RoutePlannerStatus, Stats
 from voltricx.models.player import PlayerPayload
 from voltricx.models.ws import (
+    FRAME_ERRORS,
     EventFrame,
     EventPayload,
     PlayerUpdateOp,
@@ -45,7 +46,9 @@ from voltricx.models.ws import (
     TrackStartEvent,
     UnknownEvent,
     UnknownOp,
+    WsMessage,
     decode_event,
+    decode_known_message,
     decode_message,
 )
 from voltricx.rest import RestClient
@@ -599,10 +602,14 @@ class Node:
     def dispatch(self, data: str | bytes) -> None:
         """Handle one websocket frame. Malformed frames are logged and skipped."""
         try:
-            message = decode_message(data)
-        except NodeProtocolError as exc:
-            _log.warning("node %s: skipped a bad frame: %s", self.identifier, exc)
-            return
+            message: WsMessage | UnknownOp = decode_known_message(data)
+        except FRAME_ERRORS:
+            # An op this version does not know, or a bad frame: the full decoder tells which.
+            try:
+                message = decode_message(data)
+            except NodeProtocolError as exc:
+                _log.warning("node %s: skipped a bad frame: %s", self.identifier, exc)
+                return
         # ``type(...) is`` rather than isinstance: playerUpdate is the hot path.
         if type(message) is PlayerUpdateOp:
             guild_id = self._guild_ids.get(message.guild_id)

@@ -20,10 +20,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
@@ -32,6 +31,10 @@ from voltricx.enums import AutoPlayMode, QueueMode
 from voltricx.errors import StoreDataLost, StoreError, VoltricxError
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.track import Track
+
+if TYPE_CHECKING:
+    # Imported where a SQLiteStore first needs it: most bots never open one.
+    import sqlite3
 
 __all__ = [
     "SNAPSHOT_VERSION",
@@ -302,6 +305,8 @@ class SQLiteStore:
     def _open(self) -> sqlite3.Connection:
         conn = self._conn
         if conn is None:
+            import sqlite3  # lazy: keeps ``import voltricx`` lean
+
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None)
             try:
@@ -319,6 +324,8 @@ class SQLiteStore:
         return conn
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        import sqlite3  # lazy: keeps ``import voltricx`` lean
+
         if self._closed:
             raise StoreError(f"{self!r} is closed")
         if self._executor is None:

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class PlayerState(msgspec.Struct, frozen=True):
+class PlayerState(msgspec.Struct, frozen=True, gc=False):
     """Sampled playback state: server time, position (ms), voice connected, ping (ms)."""
 
     time: int = 0

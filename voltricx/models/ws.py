@@ -11,6 +11,7 @@ payload, so they are never dropped. An unknown ``op`` becomes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -48,7 +49,7 @@ class ReadyOp(msgspec.Struct, tag_field="op", tag="ready", rename="camel", froze
 
 
 class PlayerUpdateOp(
-    msgspec.Struct, tag_field="op", tag="playerUpdate", rename="camel", frozen=True
+    msgspec.Struct, tag_field="op", tag="playerUpdate", rename="camel", frozen=True, gc=False
 ):
     """Periodic position report of one player."""
 
@@ -143,6 +144,17 @@ _event_decoders: dict[str, msgspec.json.Decoder[Any]] = {
     "TrackStuckEvent": msgspec.json.Decoder(TrackStuckEvent),
     "WebSocketClosedEvent": msgspec.json.Decoder(WebSocketClosedEvent),
 }
+
+
+decode_known_message: Callable[[bytes | str], WsMessage] = _message_decoder.decode
+"""One frame of a known op, in a single C call: the hot path of ``Node.dispatch``.
+
+It raises msgspec's errors (see `FRAME_ERRORS`) for anything else; the
+caller then asks `decode_message()`, which tells an unknown op from a bad frame.
+"""
+
+FRAME_ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, UnicodeDecodeError, RecursionError)
+"""What `decode_known_message` raises for a frame it cannot decode (msgspec reports bad UTF-8 as ``UnicodeDecodeError``)."""
 
 
 def decode_message(frame: bytes | str) -> WsMessage | UnknownOp:
