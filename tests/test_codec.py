@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voltricx import codec
-from voltricx.codec import DecodedTrack, LavaSrcDetails
+from voltricx.codec import DecodedTrack, LavaSrcDetails, _mutf8, _reader
 from voltricx.errors import TrackCodecError
 from voltricx.models import Track, TrackInfo
 
@@ -353,7 +353,7 @@ def test_modified_utf8_matches_the_reference_encoder(text: str) -> None:
 def test_modified_utf8_round_trips(text: str) -> None:
     raw = codec.encode_modified_utf8(text)
     assert codec.decode_modified_utf8(raw) == as_java_string(text)
-    assert codec._decode_modified_utf8_exact(raw) == as_java_string(text)  # pyright: ignore[reportPrivateUsage]
+    assert _mutf8._decode_modified_utf8_exact(raw) == as_java_string(text)  # pyright: ignore[reportPrivateUsage]
 
 
 def test_strings_longer_than_65535_encoded_bytes_are_rejected() -> None:
@@ -608,9 +608,9 @@ def test_fast_path_agrees_with_the_careful_parser(encoded: str, data: st.DataObj
         raw[index] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(5, len(raw)))
     message = struct.pack(">I", 0x40000000 | (cut - 4)) + bytes(raw[4:cut])
-    fast = codec._parse_fast(message)  # pyright: ignore[reportPrivateUsage]
+    fast = _reader._parse_fast(message)  # pyright: ignore[reportPrivateUsage]
     try:
-        careful = codec._parse_careful(message)  # pyright: ignore[reportPrivateUsage]
+        careful = _reader._parse_careful(message)  # pyright: ignore[reportPrivateUsage]
     except TrackCodecError:
         careful = None
     if fast is not None:
