@@ -68,6 +68,7 @@ from voltricx.filters._equalizer import EqualizerFilter
 from voltricx.filters._fields import (
     ChannelMixFilter,
     DistortionFilter,
+    FieldFilter,
     KaraokeFilter,
     LowPassFilter,
     RotationFilter,
@@ -109,18 +110,7 @@ FILTER_NAMES: tuple[str, ...] = (
 )
 """Wire names of the built-in Lavalink filters (as listed in ``Info.filters``)."""
 
-_Builder = (
-    EqualizerFilter
-    | KaraokeFilter
-    | TimescaleFilter
-    | TremoloFilter
-    | VibratoFilter
-    | RotationFilter
-    | DistortionFilter
-    | ChannelMixFilter
-    | LowPassFilter
-    | PluginFilters
-)
+_Builder = FieldFilter[Any] | EqualizerFilter | PluginFilters
 
 
 class Filters:

@@ -4,7 +4,8 @@ Eight of Lavalink's filters are a JSON object whose every field is a
 number with a valid range. ``FieldFilter`` holds what they share (the set
 fields, checking, the wire object both ways, equality and text forms);
 each subclass names its fields with their ranges and gives them a typed
-``set()`` and one documented property per field.
+``set()`` and one documented property per field. Tremolo and vibrato
+differ only in their ranges, so they share ``WobbleFilter``.
 """
 
 from __future__ import annotations
