@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 import voltricx
+from voltricx import _redis_lease
 from voltricx.errors import OwnershipLostError
 from voltricx.redis_store import RedisStore, shard_of
 from voltricx.store import PlayerStore, StoreError, encode_snapshot
@@ -127,6 +132,51 @@ async def test_a_newer_owner_fences_the_old_one_out(redis_url: str) -> None:
         await again.load()
     await again.close()
     await new.close()
+
+
+class _HeldClient:
+    """A real redis client, except that the ``eval`` after ``hold = True`` waits until it is cancelled."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.hold = False
+        self.holding = asyncio.Event()
+
+    async def eval(self, *args: Any) -> Any:
+        if self.hold:
+            self.hold = False
+            self.holding.set()
+            await asyncio.Event().wait()
+        return await self.real.eval(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+async def test_close_cancels_and_awaits_a_lease_check_still_waiting_for_redis(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis.asyncio as redis
+
+    real = redis.Redis.from_url(redis_url)
+    client = _HeldClient(real)
+    store = RedisStore(prefix="bot", client=client)
+    try:
+        await store.load()
+        # The lease ran out locally (as after a hang), so the next check asks Redis first.
+        later = time.monotonic() + 3600
+        monkeypatch.setattr(_redis_lease, "time", SimpleNamespace(monotonic=lambda: later))
+        monkeypatch.setattr(_redis_lease, "CONFIRM_TIMEOUT", 3600.0)  # only close() ends the wait
+        client.hold = True
+        check = asyncio.create_task(store.check(GUILD))
+        await client.holding.wait()
+        assert not check.done()
+
+        await store.close()  # cancels the renewal it owns; the waiting check goes on
+        assert await asyncio.wait_for(check, 10) is None
+        assert await real.get("bot:lease:0") is None  # and the lease was given back
+    finally:
+        await real.aclose()
 
 
 async def test_unreachable_redis_is_a_store_error() -> None:

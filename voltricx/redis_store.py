@@ -18,7 +18,9 @@ players without sending anything for them, and emits
 [`OwnershipLost`][voltricx.events.OwnershipLost].
 
 A shard whose lease is held by a live process is taken when the lease
-expires, or at once with ``takeover=True``. Keys:
+expires, or at once with ``takeover=True``. The leases, tokens and the
+server-side scripts that fence every write live in ``voltricx._redis_lease``.
+Keys:
 
 * ``{prefix}:players``: a hash, guild id -> encoded [`PlayerSnapshot`][voltricx.PlayerSnapshot].
 * ``{prefix}:lease:{shard}``: the owner's id, expiring after ``lease`` seconds.
@@ -38,16 +40,14 @@ the store then raises [`MissingExtraError`][voltricx.MissingExtraError].
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import importlib
 import os
 import socket
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from voltricx._redis_lease import ShardLease, shard_key, text
 from voltricx.errors import InvalidArgument, MissingExtraError, OwnershipLostError, StoreDataLost
 from voltricx.store import (
     PlayerSnapshot,
@@ -63,104 +63,6 @@ __all__ = ["RedisStore", "shard_of"]
 LEASE = 10.0
 """Default lease (seconds): how long a silent owner keeps its shards."""
 
-CONFIRM_TIMEOUT = 2.0
-"""Seconds a command waits for Redis to confirm a lease that ran out locally."""
-
-# Take every shard, or none: KEYS are (lease, token, owner) per shard;
-# ARGV: owner id, lease ms, takeover flag.
-_ACQUIRE = """
-local n = #KEYS / 3
-if ARGV[3] ~= '1' then
-  for i = 0, n - 1 do
-    local holder = redis.call('GET', KEYS[i * 3 + 1])
-    if holder and holder ~= ARGV[1] then
-      return {0, i, holder, redis.call('PTTL', KEYS[i * 3 + 1])}
-    end
-  end
-end
-local wait = 0
-for i = 0, n - 1 do
-  local holder = redis.call('GET', KEYS[i * 3 + 1])
-  if holder and holder ~= ARGV[1] then
-    wait = math.max(wait, redis.call('PTTL', KEYS[i * 3 + 1]))
-  end
-end
-local out = {1, wait}
-for i = 0, n - 1 do
-  local previous = redis.call('GET', KEYS[i * 3 + 3]) or ''
-  local token = redis.call('INCR', KEYS[i * 3 + 2])
-  redis.call('SET', KEYS[i * 3 + 1], ARGV[1], 'PX', ARGV[2])
-  redis.call('SET', KEYS[i * 3 + 3], ARGV[1])
-  table.insert(out, token)
-  table.insert(out, previous)
-end
-return out
-"""
-
-# A fenced write. KEYS: players, own sessions, marker, then (token, lease, yielded) per shard.
-# ARGV: owner id, lease ms, shard count n, n shard ids, n tokens, then
-# count + (guild, shard, blob) rows, count + (guild, shard) deletions,
-# count + (node, session) rows. Returns {had marker, lost shard ids...}. A loss is
-# acknowledged in the shard's "yielded" list, which the new owner waits on.
-_WRITE = """
-local n = tonumber(ARGV[3])
-local owned = {}
-local out = {redis.call('EXISTS', KEYS[3])}
-local any = false
-for i = 1, n do
-  local shard = ARGV[3 + i]
-  local base = 3 + (i - 1) * 3
-  local current = redis.call('GET', KEYS[base + 1])
-  if not current then
-    -- Redis lost its data (restarted empty, flushed): nobody owns it, keep ours
-    redis.call('SET', KEYS[base + 1], ARGV[3 + n + i])
-    current = ARGV[3 + n + i]
-  end
-  if current == ARGV[3 + n + i] then
-    owned[shard] = true
-    any = true
-    redis.call('SET', KEYS[base + 2], ARGV[1], 'PX', ARGV[2])
-  else
-    table.insert(out, tonumber(shard))
-    redis.call('RPUSH', KEYS[base + 3], ARGV[1])
-    redis.call('PEXPIRE', KEYS[base + 3], tonumber(ARGV[2]) * 2)
-  end
-end
-local at = 4 + 2 * n
-local rows = tonumber(ARGV[at])
-at = at + 1
-for i = 1, rows do
-  if owned[ARGV[at + 1]] then redis.call('HSET', KEYS[1], ARGV[at], ARGV[at + 2]) end
-  at = at + 3
-end
-local gone = tonumber(ARGV[at])
-at = at + 1
-for i = 1, gone do
-  if owned[ARGV[at + 1]] then redis.call('HDEL', KEYS[1], ARGV[at]) end
-  at = at + 2
-end
-local sessions = tonumber(ARGV[at])
-at = at + 1
-if any then
-  for i = 1, sessions do
-    redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 1])
-    at = at + 2
-  end
-  redis.call('SET', KEYS[3], '1')
-end
-return out
-"""
-
-# Give the leases back on close, where the tokens are still ours. KEYS: (token, lease) per shard.
-_RELEASE = """
-for i = 0, #KEYS / 2 - 1 do
-  if redis.call('GET', KEYS[i * 2 + 1]) == ARGV[i + 1] then
-    redis.call('DEL', KEYS[i * 2 + 2])
-  end
-end
-return 1
-"""
-
 
 def shard_of(guild_id: int, shard_count: int) -> int:
     """The shard a guild belongs to, as Discord assigns it: ``(guild_id >> 22) % shard_count``."""
@@ -174,10 +76,6 @@ def _redis_module() -> Any:
         if exc.name in ("redis", "redis.asyncio"):
             raise MissingExtraError("redis", "redis") from exc
         raise
-
-
-def _text(value: Any) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
 def _check_shards(shard_ids: Iterable[int] | None, shard_count: int) -> tuple[tuple[int, ...] | None, int]:
@@ -245,12 +143,7 @@ class RedisStore:
         self._closed = False
         #: True once this store has seen its marker key (so its disappearance means lost data).
         self._marked = False
-        #: shard -> our fencing token, for the shards we own.
-        self._tokens: dict[int, int] = {}
-        self._lost: set[int] = set()
-        self._unreported: set[int] = set()
-        self._valid_until = 0.0
-        self._confirming: asyncio.Future[None] | None = None
+        self._lease = ShardLease(self, self._call)
 
     def __repr__(self) -> str:
         return f"<RedisStore prefix={self.prefix!r} shards={list(self.shard_ids)} of {self.shard_count}>"
@@ -275,11 +168,11 @@ class RedisStore:
     @property
     def tokens(self) -> dict[int, int]:
         """Shard -> this process's fencing token, for the shards it owns now."""
-        return dict(self._tokens)
+        return self._lease.tokens
 
     def owns(self, guild_id: int) -> bool:
         """False when ``guild_id``'s shard was taken over by another process."""
-        return shard_of(guild_id, self.shard_count) not in self._lost
+        return self._lease.owns(shard_of(guild_id, self.shard_count))
 
     async def check(self, guild_id: int) -> None:
         """Before a request for ``guild_id``: raise when another process owns its shard.
@@ -289,32 +182,18 @@ class RedisStore:
         that cannot be reached lets the request go (the store never takes
         the bot down).
         """
-        if not self._tokens:
+        if not self._lease.held:
             return
-        if self.owns(guild_id) and time.monotonic() >= self._valid_until:
-            await self._confirm()
         shard = shard_of(guild_id, self.shard_count)
-        if shard in self._lost:
+        if self._lease.owns(shard):
+            await self._lease.confirm(self.shard_ids)
+        if not self._lease.owns(shard):
             raise OwnershipLostError(
                 f"guild {guild_id} is on shard {shard}, which another process owns now; "
                 "this process sends nothing for it",
                 shards=frozenset({shard}),
                 shard_count=self.shard_count,
             )
-
-    async def _confirm(self) -> None:
-        waiting = self._confirming
-        if waiting is None:
-            waiting = self._confirming = asyncio.ensure_future(self._renew())
-            waiting.add_done_callback(lambda _: setattr(self, "_confirming", None))
-        try:
-            async with asyncio.timeout(CONFIRM_TIMEOUT):
-                await asyncio.shield(waiting)
-        except (TimeoutError, StoreError):
-            return  # Redis cannot answer now: carry on
-
-    async def _renew(self) -> None:
-        await self._write([], [], {})  # a loss is reported by the next save
 
     @property
     def players_key(self) -> str:
@@ -336,9 +215,6 @@ class RedisStore:
         """How long a first read may take: a takeover waits up to one lease for the old owner."""
         return self.lease + 5.0
 
-    def _key(self, kind: str, shard: int) -> str:
-        return f"{self.prefix}:{kind}:{shard}"
-
     def _redis(self) -> Any:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
@@ -354,101 +230,6 @@ class RedisStore:
         except errors.RedisError as exc:
             raise StoreError(f"Redis store {self.prefix!r}: {exc}") from exc
 
-    # -- ownership --------------------------------------------------------------------
-
-    async def _acquire(self) -> list[str]:
-        """Take the lease and a new token of every shard; returns the previous owners."""
-        shards = self.shard_ids
-        keys: list[str] = []
-        for shard in shards:
-            keys += [self._key("lease", shard), self._key("token", shard), self._key("owner", shard)]
-        lease_ms = int(self.lease * 1000)
-        sent = time.monotonic()
-
-        async def work(client: Any) -> list[Any]:
-            return await client.eval(_ACQUIRE, len(keys), *keys, self.owner, lease_ms, "1" if self.takeover else "0")
-
-        result = await self._call(work)
-        if int(result[0]) == 0:
-            shard, holder, left = shards[int(result[1])], _text(result[2]), int(result[3])
-            raise StoreError(
-                f"Redis store {self.prefix!r}: shard {shard} is owned by {holder} (its lease runs "
-                f"{max(left, 0) / 1000:.1f}s more); voltricx takes it when the lease expires, or at once "
-                "with RedisStore(..., takeover=True)"
-            )
-        self._tokens = {shard: int(result[2 + i * 2]) for i, shard in enumerate(shards)}
-        self._lost.clear()
-        self._valid_until = sent + self.lease
-        previous = [_text(result[3 + i * 2]) for i in range(len(shards))]
-        wait = int(result[1]) / 1000
-        if wait > 0:
-            await self._wait_yielded(shards, wait)
-        return previous
-
-    async def _wait_yielded(self, shards: Sequence[int], wait: float) -> None:
-        """After a takeover: wait until the old owner stopped (it acknowledges) or its lease ran out.
-
-        The node cannot check fencing tokens, so until then the old process
-        may still believe its lease valid and send requests.
-        """
-        deadline = time.monotonic() + wait
-        for shard in shards:
-            key = self._key("yielded", shard)
-            while (left := deadline - time.monotonic()) > 0:
-
-                async def work(client: Any, left: float = left, key: str = key) -> Any:
-                    # Short blocking reads: a client's socket timeout never cuts one off.
-                    return await client.blpop([key], timeout=min(max(left, 0.01), 1.0))
-
-                if await self._call(work) is not None:
-                    break
-
-    async def _write(
-        self, rows: list[tuple[str, int, bytes]], gone: list[tuple[str, int]], sessions: Mapping[str, str]
-    ) -> bool:
-        """One fenced write; returns whether the marker was there. Remembers lost shards."""
-        if not self._tokens:
-            await self._acquire()  # used without load() first: take the shards now
-        live = [s for s in self._tokens if s not in self._lost]
-        keys = [self.players_key, self.sessions_key, self.marker_key]
-        for shard in live:
-            keys += [self._key("token", shard), self._key("lease", shard), self._key("yielded", shard)]
-        args: list[Any] = [self.owner, int(self.lease * 1000), len(live), *live]
-        args += [self._tokens[s] for s in live]
-        args.append(len(rows))
-        for guild, shard, blob in rows:
-            args += [guild, shard, blob]
-        args.append(len(gone))
-        for guild, shard in gone:
-            args += [guild, shard]
-        args.append(len(sessions))
-        for node, session in sessions.items():
-            args += [node, session]
-        sent = time.monotonic()
-
-        async def work(client: Any) -> list[Any]:
-            return await client.eval(_WRITE, len(keys), *keys, *args)
-
-        result = await self._call(work)
-        lost = {int(s) for s in result[1:]}
-        if len(lost) < len(live):
-            self._valid_until = sent + self.lease
-        self._lost |= lost
-        self._unreported |= lost
-        return bool(result[0])
-
-    def _report(self) -> None:
-        """Raise [`OwnershipLostError`][voltricx.OwnershipLostError] once for shards lost since the last report."""
-        lost, self._unreported = self._unreported, set()
-        if lost:
-            raise OwnershipLostError(
-                f"Redis store {self.prefix!r}: another process took over shard(s) "
-                f"{', '.join(map(str, sorted(lost)))} (newer fencing token); this process stops "
-                "writing them and drops their players without a request",
-                shards=frozenset(lost),
-                shard_count=self.shard_count,
-            )
-
     # -- PlayerStore ----------------------------------------------------------------------
 
     async def save(self, players: Sequence[PlayerSnapshot], sessions: Mapping[str, str]) -> None:
@@ -462,8 +243,8 @@ class RedisStore:
         """
         count = self.shard_count
         rows = [(str(p.guild_id), shard_of(p.guild_id, count), encode_snapshot(p)) for p in players]
-        had_marker = await self._write(rows, [], dict(sessions))
-        self._report()
+        had_marker = await self._lease.write(self.shard_ids, rows, [], dict(sessions))
+        self._lease.report(count)
         lost = self._marked and not had_marker
         self._marked = True
         if lost:
@@ -478,17 +259,17 @@ class RedisStore:
         Raises [`StoreError`][voltricx.StoreError] while another process holds
         a lease (without ``takeover``) or Redis cannot be reached.
         """
-        previous = await self._acquire()
+        previous = await self._lease.acquire(self.shard_ids)
         return await self._read(next((p for p in previous if p and p != self.owner), None))
 
     async def peek(self) -> StoredState:
         """What [`load()`][voltricx.redis_store.RedisStore.load] would read, without taking any shard."""
-        keys = [self._key("owner", s) for s in self.shard_ids]
+        keys = [shard_key(self.prefix, "owner", s) for s in self.shard_ids]
 
         async def owners(client: Any) -> list[Any]:
             return await client.mget(keys)
 
-        previous = [_text(p) for p in await self._call(owners) if p is not None]
+        previous = [text(p) for p in await self._call(owners) if p is not None]
         return await self._read(previous[0] if previous else None)
 
     async def _read(self, owner: str | None) -> StoredState:
@@ -513,8 +294,8 @@ class RedisStore:
         """Remove the players of ``guild_ids`` (only of the shards this process still owns)."""
         gone = [(str(int(g)), shard_of(int(g), self.shard_count)) for g in guild_ids]
         if gone:
-            await self._write([], gone, {})
-        self._report()
+            await self._lease.write(self.shard_ids, [], gone, {})
+        self._lease.report(self.shard_count)
 
     async def clear(self) -> None:
         """Remove every key of this prefix (players, sessions, leases, tokens)."""
@@ -534,19 +315,7 @@ class RedisStore:
         """
         if self._closed:
             return
-        live = [s for s in self._tokens if s not in self._lost]
-        if live and self._client is not None:
-            keys: list[str] = []
-            for shard in live:
-                keys += [self._key("token", shard), self._key("lease", shard)]
-            tokens = [self._tokens[s] for s in live]
-
-            async def work(client: Any) -> None:
-                await client.eval(_RELEASE, len(keys), *keys, *tokens)
-
-            with contextlib.suppress(StoreError):  # else the leases expire by themselves
-                await self._call(work)
-        self._tokens.clear()
+        await self._lease.release()
         self._closed = True
         client, self._client = self._client, None
         if client is not None and self._owns_client:
