@@ -46,11 +46,12 @@ class Snowflakes:
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives ``guild_id``'s events, as Discord routes them."""
     return (guild_id >> 22) % shard_count
 
 
 # --------------------------------------------------------------------------
-# Public records
+# The guild and the records (public: re-exported by the gateway room)
 # --------------------------------------------------------------------------
 
 
