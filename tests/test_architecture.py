@@ -3,7 +3,8 @@
 The core never imports the adapters, the testing kit or the CLI (``__main__.py`` is the CLI); adapters
 import no ``_``-private core module except ``voltricx._tasks`` and no
 ``_``-private name; outside the testing kit nothing silences pyright's
-private-usage check; the Node does not touch aiohttp's websocket API.
+private-usage check; the Node does not touch aiohttp's websocket API; the
+testing kit and the CLI start no bare task (every one has a ``TaskTracker`` owner).
 """
 
 from __future__ import annotations
@@ -80,3 +81,33 @@ def test_the_node_reads_its_websocket_through_the_transport() -> None:
     imported = {module for module, _ in _imports(PACKAGE / "node.py")}
     assert "aiohttp" not in imported
     assert "voltricx._transport" in imported
+
+
+BARE_TASK_STARTERS = frozenset({"create_task", "ensure_future"})
+
+
+def _bare_task_starts(path: Path) -> list[str]:
+    """``name:line`` of every call of ``create_task``/``ensure_future``/``asyncio.Task`` in ``path``."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        is_task_class = name == "Task" and isinstance(func, ast.Attribute)
+        if name in BARE_TASK_STARTERS or is_task_class:
+            found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def _kit_and_cli() -> list[Path]:
+    return [*_modules(PACKAGE / "testing"), *_modules(PACKAGE / "cli"), PACKAGE / "__main__.py"]
+
+
+def test_the_task_scan_finds_a_bare_task() -> None:
+    assert _bare_task_starts(PACKAGE / "_tasks.py")  # TaskTracker.spawn, the one place allowed
+
+
+@pytest.mark.parametrize("path", _kit_and_cli(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_the_testing_kit_and_the_cli_start_no_bare_task(path: Path) -> None:
+    assert _bare_task_starts(path) == [], f"{path.name}: start it with a TaskTracker (voltricx._tasks)"

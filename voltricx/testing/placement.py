@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Sequence
 
+from voltricx._tasks import TaskTracker
 from voltricx.player import Player
 from voltricx.testing.lavalink.server import FakeLavalink
 
@@ -62,6 +63,12 @@ def _next_change() -> Callable[[FakeLavalink], bool]:
     return predicate
 
 
+async def _one_change(fake: FakeLavalink, timeout: float) -> None:
+    """Return after ``fake``'s next change, or after ``timeout`` seconds."""
+    with contextlib.suppress(TimeoutError):
+        await fake.wait_for(_next_change(), timeout=timeout)
+
+
 async def wait_one_copy(
     fakes: Sequence[FakeLavalink], players: Iterable[Player], *, timeout: float = 10.0
 ) -> None:
@@ -69,19 +76,17 @@ async def wait_one_copy(
     players = list(players)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while True:
-        problems = placement_problems(fakes, players)
-        if not problems:
-            return
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"{len(problems)} placement problems: {problems[:5]}")
-        waits = [
-            asyncio.ensure_future(fake.wait_for(_next_change(), timeout=min(remaining, 0.2)))
-            for fake in fakes
-        ]
-        with contextlib.suppress(TimeoutError):
+    watchers = TaskTracker("wait_one_copy")
+    try:
+        while True:
+            problems = placement_problems(fakes, players)
+            if not problems:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"{len(problems)} placement problems: {problems[:5]}")
+            waits = [watchers.spawn(_one_change(fake, min(remaining, 0.2))) for fake in fakes]
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for wait in waits:
-            wait.cancel()
-        await asyncio.gather(*waits, return_exceptions=True)
+            await watchers.cancel_all()
+    finally:
+        await watchers.cancel_all()  # also when the caller is cancelled

@@ -7,7 +7,10 @@
   voice server (voice gateway + UDP) a node really connects to;
 * ``clients`` -- the per-library builders that point discord.py, nextcord,
   disnake or hikari at the fake; the only room that imports a Discord
-  library, and only when one of its helpers is called.
+  library, and only when one of its helpers is called;
+* ``_records``, ``_wire`` and ``_base`` -- ids, guilds and the records tests
+  assert on; the gateway wire (opcodes, connections, sessions); the state
+  the rooms of ``FakeDiscord`` share.
 
 Import the public names from ``voltricx.testing``.
 """

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import itertools
-import json
 import logging
 import secrets
-import zlib
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
+from voltricx._tasks import TaskTracker
+from voltricx.testing.discord._records import (
+    FakeGuild,
+    IdentifyRecord,
+    ResumeRecord,
+    ServerUpdateRecord,
+    Snowflakes,
+    VoiceRequest,
+    VoiceStateRecord,
+    hikari_token,
+)
+from voltricx.testing.discord._wire import API_VERSION, JSON, OP_DISPATCH, Connection, Session
 from voltricx.testing.discord.chat import BOT_AVATAR, ChatLog
 
 if TYPE_CHECKING:
@@ -26,229 +32,6 @@ if TYPE_CHECKING:
 
 
 _log = logging.getLogger("voltricx.testing.discord")
-
-JSON = dict[str, Any]
-
-API_VERSION: Final = 10
-
-DISCORD_EPOCH_MS: Final = 1_420_070_400_000
-
-# 2024-01-01T00:00:00Z, so generated ids look like real, recent snowflakes.
-SNOWFLAKE_START_MS: Final = 1_704_067_200_000 - DISCORD_EPOCH_MS
-
-JOINED_AT: Final = "2024-01-01T00:00:00.000000+00:00"
-
-REPLAY_BUFFER: Final = 1000
-
-SEND_TIMEOUT: Final = 10.0
-
-ALL_PERMISSIONS: Final = str((1 << 50) - 1)
-
-DEFAULT_PERMISSIONS: Final = "1071698660929"
-
-# Gateway opcodes used by the fake.
-OP_DISPATCH: Final = 0
-
-OP_HEARTBEAT: Final = 1
-
-OP_IDENTIFY: Final = 2
-
-OP_PRESENCE: Final = 3
-
-OP_VOICE_STATE: Final = 4
-
-OP_RESUME: Final = 6
-
-OP_RECONNECT: Final = 7
-
-OP_REQUEST_MEMBERS: Final = 8
-
-OP_INVALID_SESSION: Final = 9
-
-OP_HELLO: Final = 10
-
-OP_HEARTBEAT_ACK: Final = 11
-
-
-def hikari_token(bot_id: int, secret: str = "fake") -> str:
-    """Return a bot token in the shape hikari accepts for ``bot_id``.
-
-    hikari decodes the part before the first dot as the base64 encoding of the
-    bot's user id and rejects tokens where that fails. The other libraries do
-    not look inside the token, so the same value works for all of them.
-    """
-    head = base64.b64encode(str(bot_id).encode()).decode()
-    return f"{head}.ZmFrZS1kaXNjb3Jk.{secret}"
-
-
-class Snowflakes:
-    """Generator of plausible, strictly increasing snowflakes."""
-
-    def __init__(self) -> None:
-        self._ms = SNOWFLAKE_START_MS
-        self._increment = itertools.count()
-
-    def next(self) -> int:
-        self._ms += 1
-        return (self._ms << 22) | (1 << 17) | (1 << 12) | (next(self._increment) & 0xFFF)
-
-
-def shard_of(guild_id: int, shard_count: int) -> int:
-    return (guild_id >> 22) % shard_count
-
-
-# --------------------------------------------------------------------------
-# Public records
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FakeGuild:
-    """The scripted guild the fake serves: ids of its channels and roles."""
-
-    id: int
-    name: str
-    text_channel_id: int
-    voice_channel_ids: tuple[int, int]
-    everyone_role_id: int
-    bot_role_id: int
-
-    def shard_id(self, shard_count: int) -> int:
-        """Return the shard that receives this guild's events for ``shard_count`` shards."""
-        return shard_of(self.id, shard_count)
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceRequest:
-    """An opcode 4 (voice state update) the fake received from a client."""
-
-    guild_id: int
-    channel_id: int | None
-    self_mute: bool
-    self_deaf: bool
-    shard_id: int
-    payload: JSON = field(compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceStateRecord:
-    """A VOICE_STATE_UPDATE for the bot that the fake sent (or the bot's current state)."""
-
-    guild_id: int
-    channel_id: int | None
-    session_id: str
-    self_mute: bool = False
-    self_deaf: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ServerUpdateRecord:
-    """A VOICE_SERVER_UPDATE the fake sent; ``endpoint`` is None for a reallocation notice."""
-
-    guild_id: int
-    token: str
-    endpoint: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifyRecord:
-    """An IDENTIFY the fake accepted, with the gateway session it started."""
-
-    session_id: str
-    shard_id: int
-    shard_count: int
-    intents: int
-    compressed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ResumeRecord:
-    """A RESUME the fake received; ``replayed`` counts the events sent again."""
-
-    session_id: str
-    sequence: int | None
-    accepted: bool
-    replayed: int
-    shard_id: int | None
-
-
-# --------------------------------------------------------------------------
-# Gateway plumbing
-# --------------------------------------------------------------------------
-
-
-class Connection:
-    """One websocket connection, with its own zlib stream when compressed."""
-
-    def __init__(self, conn_id: int, ws: web.WebSocketResponse, *, compressed: bool) -> None:
-        self.id = conn_id
-        self.ws = ws
-        self.compressed = compressed
-        self._deflate = zlib.compressobj() if compressed else None
-        self._lock = asyncio.Lock()
-        self.session: Session | None = None
-
-    async def send(self, payload: JSON) -> bool:
-        data = json.dumps(payload, separators=(",", ":"))
-        async with self._lock:
-            if self.ws.closed:
-                return False
-            try:
-                if self._deflate is not None:
-                    # Every message ends with a sync flush so the client can
-                    # inflate it on its own; the stream context spans the connection.
-                    chunk = self._deflate.compress(data.encode()) + self._deflate.flush(
-                        zlib.Z_SYNC_FLUSH
-                    )
-                    await asyncio.wait_for(self.ws.send_bytes(chunk), SEND_TIMEOUT)
-                else:
-                    await asyncio.wait_for(self.ws.send_str(data), SEND_TIMEOUT)
-            except TimeoutError:
-                # The zlib stream is now out of step with the client: give up on it.
-                _log.warning("connection %d: client stopped reading; closing", self.id)
-                await self.close(4000, "send timed out")
-                return False
-            except (ConnectionError, RuntimeError) as exc:
-                _log.debug("connection %d: send failed: %r", self.id, exc)
-                return False
-        return True
-
-    async def close(self, code: int, message: str = "") -> None:
-        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
-            await asyncio.wait_for(self.ws.close(code=code, message=message.encode()), 5.0)
-
-
-class Session:
-    """A gateway session: sequence counter, replay buffer, attached connection."""
-
-    def __init__(self, session_id: str, shard_id: int, shard_count: int) -> None:
-        self.session_id = session_id
-        self.shard_id = shard_id
-        self.shard_count = shard_count
-        self.seq = 0
-        self.buffer: deque[JSON] = deque(maxlen=REPLAY_BUFFER)
-        self.connection: Connection | None = None
-        self.valid = True
-        self.lock = asyncio.Lock()
-
-    def owns(self, guild_id: int) -> bool:
-        return shard_of(guild_id, self.shard_count) == self.shard_id
-
-
-def control(op: int, data: object) -> JSON:
-    # Non-dispatch messages still carry null "s" and "t": nextcord reads both keys.
-    return {"op": op, "d": data, "s": None, "t": None}
-
-
-def json_response(body: object, *, status: int = 200) -> web.Response:
-    # The dpy family compares the header to exactly "application/json".
-    if status == 204:
-        return web.Response(status=204)
-    return web.Response(
-        status=status,
-        body=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
 
 
 class DiscordState:
@@ -326,7 +109,8 @@ class DiscordState:
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._watchdog: asyncio.Task[None] | None = None
+        self._tasks = TaskTracker("FakeDiscord")
+        """Owns the lifetime watchdog; cancelled and awaited on close."""
         self._closing: asyncio.Future[None] | None = None
 
     @property

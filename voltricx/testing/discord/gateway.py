@@ -46,7 +46,6 @@ async with FakeDiscord() as fake:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from types import TracebackType
@@ -74,8 +73,7 @@ if TYPE_CHECKING:
         configure_hikari,
         configure_nextcord,
     )
-from voltricx.testing.discord._base import (
-    API_VERSION,
+from voltricx.testing.discord._records import (
     FakeGuild,
     IdentifyRecord,
     ResumeRecord,
@@ -83,8 +81,8 @@ from voltricx.testing.discord._base import (
     VoiceRequest,
     VoiceStateRecord,
     hikari_token,
-    json_response,
 )
+from voltricx.testing.discord._wire import API_VERSION, json_response
 from voltricx.testing.discord.rest import RestMixin
 
 __all__ = [
@@ -165,7 +163,7 @@ class FakeDiscord(RestMixin):
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         if self._max_lifetime is not None:
-            self._watchdog = asyncio.create_task(self._expire(self._max_lifetime))
+            self._tasks.spawn(self._expire(self._max_lifetime), name="FakeDiscord:watchdog")
         _log.info("fake Discord listening on %s", self.base_url)
 
     async def _expire(self, lifetime: float) -> None:
@@ -180,11 +178,7 @@ class FakeDiscord(RestMixin):
             return
         self._closing = asyncio.get_running_loop().create_future()
         try:
-            watchdog = self._watchdog
-            if watchdog is not None and watchdog is not asyncio.current_task():
-                watchdog.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watchdog
+            await self._tasks.cancel_all()  # the watchdog, unless it is the caller
             for session in self._sessions.values():
                 session.valid = False
             connections = list(self._connections)

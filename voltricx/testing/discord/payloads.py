@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from voltricx.testing.discord._base import (
-    ALL_PERMISSIONS,
-    DEFAULT_PERMISSIONS,
-    JOINED_AT,
-    JSON,
-    DiscordState,
-    FakeGuild,
-    VoiceStateRecord,
-)
+from typing import Final
+
+from voltricx.testing.discord._base import DiscordState
+from voltricx.testing.discord._records import JSON, FakeGuild, VoiceStateRecord
 from voltricx.testing.discord.chat import FakeUser
 
 __all__: list[str] = []
+
+JOINED_AT: Final = "2024-01-01T00:00:00.000000+00:00"
+ALL_PERMISSIONS: Final = str((1 << 50) - 1)
+DEFAULT_PERMISSIONS: Final = "1071698660929"
 
 
 class PayloadsMixin(DiscordState):

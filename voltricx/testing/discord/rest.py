@@ -7,7 +7,7 @@ from typing import cast
 
 from aiohttp import web
 
-from voltricx.testing.discord._base import JSON, json_response
+from voltricx.testing.discord._wire import JSON, json_response
 from voltricx.testing.discord.chat import FakeUser, SentMessage
 from voltricx.testing.discord.shards import ShardsMixin
 

@@ -10,7 +10,8 @@ from typing import Any, cast
 
 from aiohttp import WSMsgType, web
 
-from voltricx.testing.discord._base import (
+from voltricx.testing.discord._records import IdentifyRecord, ResumeRecord
+from voltricx.testing.discord._wire import (
     API_VERSION,
     JSON,
     OP_HEARTBEAT,
@@ -24,8 +25,6 @@ from voltricx.testing.discord._base import (
     OP_RESUME,
     OP_VOICE_STATE,
     Connection,
-    IdentifyRecord,
-    ResumeRecord,
     Session,
     control,
 )

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from voltricx.testing.discord._base import (
+from voltricx.testing.discord._records import (
     JSON,
-    Connection,
     FakeGuild,
     ServerUpdateRecord,
-    Session,
     VoiceRequest,
     VoiceStateRecord,
 )
+from voltricx.testing.discord._wire import Connection, Session
 from voltricx.testing.discord.payloads import PayloadsMixin
 
 __all__: list[str] = []

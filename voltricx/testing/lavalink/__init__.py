@@ -8,7 +8,9 @@
 * ``catalogue`` -- the deterministic tracks a search or URL resolves to;
 * ``profiles`` -- what differs between the servers it simulates (Lavalink, NodeLink);
 * ``plugins`` -- the plugin routes (lyrics, search, SponsorBlock);
-* ``voice_link`` -- the node side of a Discord voice connection.
+* ``voice_link`` -- the node side of a Discord voice connection;
+* ``_base`` and ``_wire`` -- the state every room shares, and the REST wire
+  (request bodies, the wording of error answers).
 
 Nothing here imports a Discord library. Import the public names from
 ``voltricx.testing``.

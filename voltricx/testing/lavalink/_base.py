@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http
-import ipaddress
 import itertools
 import logging
-import re
 import secrets
 import socket
 import ssl
@@ -19,16 +17,14 @@ from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, cast
 
 import msgspec
 from aiohttp import web
-from msgspec import UNSET, UnsetType
 
 from voltricx._tasks import TaskTracker
 from voltricx.filters import FILTER_NAMES
-from voltricx.models.filters import FiltersPayload
 from voltricx.models.node import (
     Plugin,
 )
-from voltricx.models.player import PlayerUpdatePayload
 from voltricx.models.ws import PlayerUpdateOp
+from voltricx.testing.lavalink._wire import API_HEADER, NODELINK_BARE_ERRORS
 from voltricx.testing.lavalink.catalogue import Catalogue
 from voltricx.testing.lavalink.players import (
     FakePlayer,
@@ -47,34 +43,9 @@ _log = logging.getLogger("voltricx.testing")
 
 T = TypeVar("T")
 
-API_HEADER: Final = {"Lavalink-Api-Version": "4"}
-RP_BLOCK: Final = ipaddress.ip_network("2001:db8:1d::/64")
 STUCK_THRESHOLD_MS: Final = 10_000
-CLIENT_NAME: Final = re.compile(r"[^\s/]+/[^\s/()]+( \(.*\))?")
-NO_ROUTE: Final = "The requested route was not found."
-NODELINK_NO_SESSION: Final = "The provided session Id doesn't exist."
-NODELINK_NOT_PLAYING: Final = "The player is not playing."
-NODELINK_NO_VOICE: Final = "The player is not connected to a voice server."
-NODELINK_NO_GUILD: Final = "The provided guildId doesn't exist."
-NODELINK_BAD_VOLUME: Final = "The volume must be between 0 and 1000."
-NODELINK_BAD_VOICE: Final = "Invalid voice object."
-#: NodeLink error bodies without an ``error`` key.
-NODELINK_BARE_ERRORS: Final = frozenset(
-    {
-        NODELINK_NO_SESSION,
-        NODELINK_NOT_PLAYING,
-        NODELINK_NO_VOICE,
-        NODELINK_NO_GUILD,
-        NODELINK_BAD_VOLUME,
-        NODELINK_BAD_VOICE,
-    }
-)
-#: Filters whose ``null`` is a 400 (the others' ``null`` means "off").
-NON_NULLABLE_FILTERS: Final = frozenset({"volume", "equalizer"})
 #: ``cpu.systemLoad`` NodeLink reports by default: a raw load average, as measured.
 NODELINK_LOAD_AVERAGE: Final = 0.87
-URL_CHECK_TIMEOUT: Final = 5.0
-GOOD_ENCODINGS: Final = ("br", "gzip", "deflate")
 
 
 class Keep:
@@ -87,61 +58,6 @@ class Keep:
 
 
 KEEP: Final = Keep()
-
-
-# ---------------------------------------------------------------------- request bodies
-
-
-class TrackReq(msgspec.Struct, rename="camel"):
-    encoded: str | UnsetType | None = UNSET
-    identifier: str | UnsetType = UNSET
-    user_data: dict[str, Any] | UnsetType = UNSET
-
-
-class VoiceReq(msgspec.Struct, rename="camel"):
-    token: str | UnsetType | None = UNSET
-    endpoint: str | UnsetType | None = UNSET
-    session_id: str | UnsetType | None = UNSET
-    channel_id: str | UnsetType | None = UNSET
-
-
-class PatchReq(msgspec.Struct, rename="camel"):
-    track: TrackReq | UnsetType = UNSET
-    encoded_track: str | UnsetType | None = UNSET
-    identifier: str | UnsetType = UNSET
-    position: int | UnsetType = UNSET
-    end_time: int | UnsetType | None = UNSET
-    volume: int | UnsetType = UNSET
-    paused: bool | UnsetType = UNSET
-    filters: FiltersPayload | UnsetType = UNSET
-    voice: VoiceReq | UnsetType = UNSET
-
-
-class SessionReq(msgspec.Struct):
-    resuming: bool | UnsetType = UNSET
-    timeout: int | UnsetType = UNSET
-
-
-class FreeAddressReq(msgspec.Struct):
-    address: str
-
-
-patch_decoder = msgspec.json.Decoder(PatchReq)
-session_decoder = msgspec.json.Decoder(SessionReq)
-free_decoder = msgspec.json.Decoder(FreeAddressReq)
-strings_decoder = msgspec.json.Decoder(list[str])
-raw_decoder = msgspec.json.Decoder(dict[str, Any])
-
-# PlayerUpdatePayload is what clients send; keep the name referenced so the
-# request shape above stays in step with it when fields are added.
-CLIENT_SHAPE = PlayerUpdatePayload
-
-
-class HTTPError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

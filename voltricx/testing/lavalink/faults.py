@@ -11,7 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from voltricx.testing.lavalink._base import API_HEADER, KEEP, STUCK_THRESHOLD_MS, Failure, Keep
+from voltricx.testing.lavalink._base import KEEP, STUCK_THRESHOLD_MS, Failure, Keep
+from voltricx.testing.lavalink._wire import API_HEADER
 from voltricx.testing.lavalink.player_patch import PlayerPatchMixin
 from voltricx.testing.lavalink.players import (
     FakeSession,

@@ -16,7 +16,7 @@ from voltricx.models.filters import FiltersPayload
 from voltricx.models.load import EmptyResult, ErrorResult, PlaylistResult, SearchResult
 from voltricx.models.player import VoiceState
 from voltricx.models.track import Track
-from voltricx.testing.lavalink._base import (
+from voltricx.testing.lavalink._wire import (
     NODELINK_BAD_VOICE,
     NODELINK_BAD_VOLUME,
     NODELINK_NO_VOICE,

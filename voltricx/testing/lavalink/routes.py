@@ -22,7 +22,7 @@ from voltricx.models.node import (
     Version,
 )
 from voltricx.models.track import Track
-from voltricx.testing.lavalink._base import (
+from voltricx.testing.lavalink._wire import (
     API_HEADER,
     NO_ROUTE,
     NODELINK_NO_GUILD,

@@ -18,14 +18,8 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from voltricx.models.ws import ReadyOp
-from voltricx.testing.lavalink._base import (
-    API_HEADER,
-    CLIENT_NAME,
-    GOOD_ENCODINGS,
-    KEEP,
-    EmittedEvent,
-    HTTPError,
-)
+from voltricx.testing.lavalink._base import KEEP, EmittedEvent
+from voltricx.testing.lavalink._wire import API_HEADER, CLIENT_NAME, GOOD_ENCODINGS, HTTPError
 from voltricx.testing.lavalink.players import (
     RecordedRequest,
 )

@@ -24,6 +24,8 @@ from typing import Any, Final, cast
 
 import aiohttp
 
+from voltricx._tasks import TaskTracker
+
 __all__ = ["VoiceHandshakeError", "VoiceLink", "open_voice_link"]
 
 _DISCOVERY: Final = struct.Struct(">HHI64sH")
@@ -85,6 +87,7 @@ class VoiceLink:
         """The address the voice server saw in IP discovery."""
         self._sequence = itertools.count(secrets.randbelow(1 << 16))
         self._timestamp = secrets.randbelow(1 << 31)
+        self._tasks = TaskTracker("VoiceLink")
         self._reader: asyncio.Task[None] | None = None
 
     @property
@@ -107,17 +110,18 @@ class VoiceLink:
 
     async def close(self) -> None:
         """Close the websocket and the UDP socket; idempotent."""
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        with contextlib.suppress(Exception):
-            await self._ws.close()
-        self._udp.close()
-        await self._session.close()
+        try:
+            await self._tasks.cancel_all()  # the keep-alive reader
+        finally:
+            # Even when this close is cancelled (the server closing drops its
+            # tasks): nothing stays open.
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+            self._udp.close()
+            await self._session.close()
 
     def _keep_alive(self, interval_ms: float) -> None:
-        self._reader = asyncio.get_running_loop().create_task(self._run(interval_ms / 1000))
+        self._reader = self._tasks.spawn(self._run(interval_ms / 1000), name="VoiceLink:keep-alive")
 
     async def _run(self, interval: float) -> None:
         nonce = itertools.count(1)
