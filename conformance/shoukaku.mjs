@@ -25,9 +25,22 @@ run(async () => {
   );
   shoukaku.on("ready", (name, resumed) => ready.push(resumed));
   shoukaku.on("error", () => {}); // connection errors while the node is killed are expected
+  // Shoukaku 4.3.0 throws away a reconnect that succeeds after a failed attempt
+  // (connectError is never cleared: shipgirlproject/Shoukaku#247), drops the node
+  // from its map and stops trying. Whether an attempt falls between kill and
+  // restart is a matter of timing, so when it gives up that way during the
+  // restart step the script puts the node back and connects it again, as a bot
+  // with that version has to.
+  let restarting = false;
   await until(() => ready.length === 1, "ready");
   const node = shoukaku.nodes.get("fake");
   const firstSession = node.sessionId;
+  node.on("disconnect", () => {
+    if (!restarting) return;
+    console.log("note: reconnected by hand (Shoukaku#247)");
+    shoukaku.nodes.set(node.name, node);
+    setTimeout(() => void node.connect().catch(() => {}), 0);
+  });
   step("connect");
 
   const info = await node.rest.getLavalinkInfo();
@@ -84,14 +97,19 @@ run(async () => {
   await until(() => events.some(([name, data]) => name === "end" && data.reason === "replaced"), "TrackEndEvent(replaced)");
   step("play, pause, seek, volume, filters, events");
 
+  restarting = true;
   await control("POST", "/kill");
   await control("POST", "/restart");
-  await until(() => ready.length === 2, "ready after restart", 20000);
+  // A connection thrown away by that bug may still have delivered its ready, so
+  // the step waits for the node to be connected and reads the last ready.
+  await until(() => ready.length >= 2 && node.state === 1, "ready after restart", 20000);
+  restarting = false;
+  const resumedAfterRestart = ready[ready.length - 1];
   if (nodelink) {
-    assert.equal(ready[1], false);
+    assert.equal(resumedAfterRestart, false);
     assert.notEqual(node.sessionId, firstSession);
   } else {
-    assert.equal(ready[1], true);
+    assert.equal(resumedAfterRestart, true);
     assert.equal(node.sessionId, firstSession);
     assert.equal((await fakePlayer()).session, firstSession);
   }
