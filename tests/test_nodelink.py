@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 
 import voltricx
@@ -21,6 +22,7 @@ from voltricx import NodeStatus
 from voltricx._state import runtime
 from voltricx.events import Failover, NodeReady, TrackEnd, TrackStart, VoiceClosed
 from voltricx.models.player import PlayerUpdatePayload, UpdatePlayerTrack
+from voltricx.rest import RestClient
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
@@ -478,3 +480,69 @@ async def test_seventeen_digit_user_id_is_explained(fake_factory: FakeFactory) -
     lines = await connect(gateway, node_config(fake, "NL"))
     assert "(handshake rejected (400)" in lines[1] and "18-19 digit user id" in lines[1]
 
+
+async def test_voltricx_asks_for_compressed_answers_and_reads_them(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake = await fake_factory(profile="nodelink")
+    await connect(gateway, node_config(fake, "NL"))
+    node = voltricx.Pool.get_node("NL")
+    result = await node.rest.load_tracks("ytsearch:gzip")
+    assert isinstance(result.data, list) and result.data
+    assert (await node.fetch_stats()).frame_stats is not None
+    rest = [r for r in fake.requests if not r.websocket]
+    assert rest and all("gzip" in r.headers.get("Accept-Encoding", "") for r in rest)
+    # A session whose defaults say "identity" (never answered by NodeLink) does not leak through.
+    async with aiohttp.ClientSession(headers={"Accept-Encoding": "identity"}) as session:
+        client = RestClient(
+            node="NL", base_url=fake.uri, password=PASSWORD, client_name="voltricx-tests/0.0.1",
+            timeout=5.0, session=session,
+        )
+        assert (await client.info()).version.semver == "2.3.0"
+    assert fake.requests[-1].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+async def test_fetching_a_player_never_leaves_one_behind(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway, profile: str
+) -> None:
+    """NodeLink creates the player a GET asks for; voltricx never asks it that way."""
+    fake = await fake_factory(profile=profile)
+    await connect(gateway, node_config(fake, "NL"))
+    node = voltricx.Pool.get_node("NL")
+    [player] = await start_players(node, 1)
+    session = node.require_session()
+    held = await node.rest.fetch_player(session, player.guild_id)
+    assert held.guild_id == str(player.guild_id) and held.track is not None
+    stray = GUILD_BASE + 99
+    with pytest.raises(voltricx.LavalinkHTTPError) as info:
+        await node.rest.fetch_player(session, stray)
+    assert info.value.status == 404 and info.value.path.endswith(f"/players/{stray}")
+    assert fake.player(stray) is None and list(fake.sessions[session].players) == [str(player.guild_id)]
+    assert (await node.fetch_stats()).players == 1
+    if profile == "nodelink":
+        assert not [r for r in fake.requests if r.method == "GET" and r.path.endswith(f"/players/{stray}")]
+
+
+async def test_voltricx_reads_nodelink_player_lists_and_decoded_tracks(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake = await fake_factory(profile="nodelink")
+    await connect(gateway, node_config(fake, "NL"))
+    node = voltricx.Pool.get_node("NL")
+    [player] = await start_players(node, 1)
+    session = node.require_session()
+    # NodeLink's userData bug leaves "track": {} on the player; a list with it still reads.
+    _, raw = await node.rest.raw("GET", f"/v4/sessions/{session}/players")
+    bodies = msgspec.json.decode(raw)
+    bodies[0]["track"] = {}
+    fake.fail_next(200, bodies, path=f"/v4/sessions/{session}/players", method="GET")
+    [listed] = await node.rest.fetch_players(session)
+    assert listed.guild_id == str(player.guild_id) and listed.track is None
+    # decodetrack: isSeekable true where the load said false, and no pluginInfo: read as sent.
+    loaded = (await node.rest.load_tracks("http://audio.example/tone.wav")).data
+    assert isinstance(loaded, voltricx.Track) and not loaded.info.is_seekable
+    decoded = await node.rest.decode_track(loaded.encoded)
+    assert decoded.info.is_seekable and decoded.plugin_info == {} and decoded.user_data == {}
+    assert decoded.info == voltricx.Track.from_encoded(loaded.encoded).info  # the local codec agrees
+    assert [t.info for t in await node.rest.decode_tracks([loaded.encoded])] == [decoded.info]
