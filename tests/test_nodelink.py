@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 
 import voltricx
@@ -21,6 +22,7 @@ from voltricx import NodeStatus
 from voltricx._state import runtime
 from voltricx.events import Failover, NodeReady, TrackEnd, TrackStart, VoiceClosed
 from voltricx.models.player import PlayerUpdatePayload, UpdatePlayerTrack
+from voltricx.rest import RestClient
 from voltricx.testing import FakeDiscordVoice, FakeLavalink
 from voltricx.testing.voice import FakeVoiceGateway
 
@@ -165,6 +167,10 @@ async def test_get_creates_players_and_short_ids_are_no_route(
         body = await r.json()
     assert r.status == 200 and body["guildId"] == GUILD and body["track"] is None
     assert nodelink.player(GUILD) is not None
+    async with http.get(f"{nodelink.uri}/v4/sessions/{sid}/players", headers=AUTH) as r:
+        assert [p["guildId"] for p in await r.json()] == [GUILD]
+    async with http.get(f"{nodelink.uri}/v4/stats", headers=AUTH) as r:
+        assert (await r.json())["players"] == 1
     async with http.get(f"{nodelink.uri}/v4/sessions/{sid}/players/1", headers=AUTH) as r:
         assert r.status == 404
     async with http.delete(f"{nodelink.uri}/v4/sessions/{sid}/players/301", headers=AUTH) as r:
@@ -178,10 +184,14 @@ async def test_non_numeric_guild_id_crashes_the_server(nodelink: FakeLavalink, h
         async with http.patch(f"{nodelink.uri}/v4/sessions/{sid}/players/abc", json={}, headers=AUTH) as r:
             await r.read()
     assert nodelink.crashed and nodelink.down
-    with pytest.raises(aiohttp.ClientError):
+    assert ws.closed or (await ws.receive(timeout=5)).type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+    assert ws.close_code == 1006  # no close frame, as after a SIGKILL
+    with pytest.raises(aiohttp.ClientConnectorError):  # the port is closed: connection refused
         async with http.get(f"{nodelink.uri}/v4/info", headers=AUTH) as r:
             await r.read()
-    await ws.close()
+    await nodelink.restart()
+    async with http.get(f"{nodelink.uri}/v4/info", headers=AUTH) as r:
+        assert r.status == 200 and not nodelink.crashed
 
 
 async def test_tracks_wait_for_voice_and_pause_needs_it(
@@ -255,6 +265,58 @@ async def test_identity_encoding_never_gets_an_answer(nodelink: FakeLavalink, ht
             await r.read()
     async with http.get(f"{nodelink.uri}/v4/info", headers=AUTH) as r:
         assert r.status == 200
+
+
+async def test_answers_are_compressed_as_asked(http: aiohttp.ClientSession) -> None:
+    async with FakeLavalink(PASSWORD, profile="nodelink") as fake:
+        info = f"{fake.uri}/v4/info"
+        async with http.get(info, headers=AUTH, auto_decompress=False) as r:  # aiohttp: "gzip, deflate"
+            assert r.headers["Content-Encoding"] == "gzip" and (await r.read())[:2] == b"\x1f\x8b"
+            assert r.headers.get("Connection") != "close"
+        async with http.get(info, headers={**AUTH, "Accept-Encoding": "deflate"}) as r:
+            assert r.headers["Content-Encoding"] == "deflate" and (await r.json())["isNodeLink"]
+        async with http.get(info, headers=AUTH, skip_auto_headers=["Accept-Encoding"]) as r:
+            assert "Content-Encoding" not in r.headers and r.headers["Connection"] == "close"
+            assert (await r.json())["isNodeLink"]
+        for url, headers in ((f"{fake.uri}/version", AUTH), (info, {"Authorization": "wrong"})):
+            async with http.get(url, headers=headers) as r:  # /version and 401s are never compressed
+                assert "Content-Encoding" not in r.headers, url
+    async with FakeLavalink(PASSWORD) as fake, http.get(f"{fake.uri}/v4/info", headers=AUTH) as r:
+        assert "Content-Encoding" not in r.headers  # the Lavalink profile does not compress
+
+
+async def test_decoding_says_seekable_where_the_load_did_not(
+    nodelink: FakeLavalink, http: aiohttp.ClientSession
+) -> None:
+    params = {"identifier": "http://audio.example/tone.wav"}  # not loopback: loaded unprobed, no HEAD
+    async with http.get(f"{nodelink.uri}/v4/loadtracks", params=params, headers=AUTH) as r:
+        loaded = (await r.json())["data"]
+    assert loaded["info"]["isSeekable"] is False and loaded["info"]["length"] == -1
+    query = {"encodedTrack": loaded["encoded"]}
+    async with http.get(f"{nodelink.uri}/v4/decodetrack", params=query, headers=AUTH) as r:
+        decoded = await r.json()
+    assert set(decoded) == {"encoded", "info"} and decoded["info"]["isSeekable"] is True
+    assert {**decoded["info"], "isSeekable": False} == loaded["info"]
+
+
+async def test_encoding_is_a_get_with_a_body(nodelink: FakeLavalink, http: aiohttp.ClientSession) -> None:
+    loaded: list[dict[str, Any]] = []
+    for identifier in ("http://audio.example/tone.wav", "local:/tmp/tone.flac", "ytsearch:encode"):
+        async with http.get(f"{nodelink.uri}/v4/loadtracks", params={"identifier": identifier}, headers=AUTH) as r:
+            body: dict[str, Any] = await r.json()
+        loaded.append(body["data"] if body["loadType"] == "track" else body["data"][0])
+    url = f"{nodelink.uri}/v4/encodetrack"
+    for track in loaded:
+        async with http.request("GET", url, json=track["info"], headers=AUTH) as r:
+            assert r.status == 200 and await r.json() == track["encoded"]  # a byte-exact round trip
+    async with http.post(url, json=loaded[0]["info"], headers=AUTH) as r:
+        assert r.status == 405 and (await r.json())["message"] == "Request method must be GET"
+    async with http.post(f"{url}s", json=[t["info"] for t in loaded], headers=AUTH) as r:
+        assert r.status == 200 and await r.json() == [t["encoded"] for t in loaded]
+    async with http.request("GET", url, data=b"{", headers=AUTH) as r:
+        assert r.status == 400
+    async with FakeLavalink(PASSWORD) as lavalink, http.request("GET", f"{lavalink.uri}/v4/encodetrack", json={}, headers=AUTH) as r:
+        assert r.status == 404  # Lavalink has no encode route
 
 
 # --------------------------------------------------------------------------- voltricx against it
@@ -417,3 +479,70 @@ async def test_seventeen_digit_user_id_is_explained(fake_factory: FakeFactory) -
     gateway = FakeVoiceGateway(user_id=17000000000000001)
     lines = await connect(gateway, node_config(fake, "NL"))
     assert "(handshake rejected (400)" in lines[1] and "18-19 digit user id" in lines[1]
+
+
+async def test_voltricx_asks_for_compressed_answers_and_reads_them(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake = await fake_factory(profile="nodelink")
+    await connect(gateway, node_config(fake, "NL"))
+    node = voltricx.Pool.get_node("NL")
+    result = await node.rest.load_tracks("ytsearch:gzip")
+    assert isinstance(result.data, list) and result.data
+    assert (await node.fetch_stats()).frame_stats is not None
+    rest = [r for r in fake.requests if not r.websocket]
+    assert rest and all("gzip" in r.headers.get("Accept-Encoding", "") for r in rest)
+    # A session whose defaults say "identity" (never answered by NodeLink) does not leak through.
+    async with aiohttp.ClientSession(headers={"Accept-Encoding": "identity"}) as session:
+        client = RestClient(
+            node="NL", base_url=fake.uri, password=PASSWORD, client_name="voltricx-tests/0.0.1",
+            timeout=5.0, session=session,
+        )
+        assert (await client.info()).version.semver == "2.3.0"
+    assert fake.requests[-1].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+async def test_fetching_a_player_never_leaves_one_behind(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway, profile: str
+) -> None:
+    """NodeLink creates the player a GET asks for; voltricx never asks it that way."""
+    fake = await fake_factory(profile=profile)
+    await connect(gateway, node_config(fake, "NL"))
+    node = voltricx.Pool.get_node("NL")
+    [player] = await start_players(node, 1)
+    session = node.require_session()
+    held = await node.rest.fetch_player(session, player.guild_id)
+    assert held.guild_id == str(player.guild_id) and held.track is not None
+    stray = GUILD_BASE + 99
+    with pytest.raises(voltricx.LavalinkHTTPError) as info:
+        await node.rest.fetch_player(session, stray)
+    assert info.value.status == 404 and info.value.path.endswith(f"/players/{stray}")
+    assert fake.player(stray) is None and list(fake.sessions[session].players) == [str(player.guild_id)]
+    assert (await node.fetch_stats()).players == 1
+    if profile == "nodelink":
+        assert not [r for r in fake.requests if r.method == "GET" and r.path.endswith(f"/players/{stray}")]
+
+
+async def test_voltricx_reads_nodelink_player_lists_and_decoded_tracks(
+    fake_factory: FakeFactory, gateway: FakeVoiceGateway
+) -> None:
+    fake = await fake_factory(profile="nodelink")
+    await connect(gateway, node_config(fake, "NL"))
+    node = voltricx.Pool.get_node("NL")
+    [player] = await start_players(node, 1)
+    session = node.require_session()
+    # NodeLink's userData bug leaves "track": {} on the player; a list with it still reads.
+    _, raw = await node.rest.raw("GET", f"/v4/sessions/{session}/players")
+    bodies = msgspec.json.decode(raw)
+    bodies[0]["track"] = {}
+    fake.fail_next(200, bodies, path=f"/v4/sessions/{session}/players", method="GET")
+    [listed] = await node.rest.fetch_players(session)
+    assert listed.guild_id == str(player.guild_id) and listed.track is None
+    # decodetrack: isSeekable true where the load said false, and no pluginInfo: read as sent.
+    loaded = (await node.rest.load_tracks("http://audio.example/tone.wav")).data
+    assert isinstance(loaded, voltricx.Track) and not loaded.info.is_seekable
+    decoded = await node.rest.decode_track(loaded.encoded)
+    assert decoded.info.is_seekable and decoded.plugin_info == {} and decoded.user_data == {}
+    assert decoded.info == voltricx.Track.from_encoded(loaded.encoded).info  # the local codec agrees
+    assert [t.info for t in await node.rest.decode_tracks([loaded.encoded])] == [decoded.info]

@@ -48,6 +48,7 @@ _log = logging.getLogger("voltricx.rest")
 T = TypeVar("T")
 
 _encoder = msgspec.json.Encoder()
+_ACCEPT_ENCODING = "gzip, deflate"
 _error_decoder = msgspec.json.Decoder(ErrorBody)
 _info_decoder = msgspec.json.Decoder(Info)
 _stats_decoder = msgspec.json.Decoder(Stats)
@@ -72,6 +73,7 @@ class _Flavour(msgspec.Struct):
 
 _flavour_decoder = msgspec.json.Decoder(_Flavour)
 _object_decoder = msgspec.json.Decoder(dict[str, Any])
+_objects_decoder = msgspec.json.Decoder(list[dict[str, Any]])
 
 
 def _decode_player(raw: bytes) -> PlayerPayload:
@@ -84,6 +86,20 @@ def _decode_player(raw: bytes) -> PlayerPayload:
             raise
         body["track"] = None
         return msgspec.convert(body, PlayerPayload)
+
+
+def _decode_players(raw: bytes) -> list[PlayerPayload]:
+    """Decode a player list, reading NodeLink's ``"track": {}`` as no track as above."""
+    try:
+        return _players_decoder.decode(raw)
+    except msgspec.ValidationError:
+        bodies = _objects_decoder.decode(raw)
+        if not any(body.get("track") == {} for body in bodies):
+            raise
+        for body in bodies:
+            if body.get("track") == {}:
+                body["track"] = None
+        return msgspec.convert(bodies, list[PlayerPayload])
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -153,7 +169,9 @@ class RestClient:
         self.host: str = url.hostname or "?"
         self.port: int = url.port or (443 if url.scheme == "https" else 80)
         # An empty password sends no Authorization header at all (the node answers 401).
-        self._headers = {"Client-Name": client_name}
+        # Accept-Encoding is explicit so that no session default can turn it into "identity",
+        # which NodeLink never answers; aiohttp decodes both codings itself.
+        self._headers = {"Client-Name": client_name, "Accept-Encoding": _ACCEPT_ENCODING}
         if password:
             self._headers["Authorization"] = password
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -334,13 +352,26 @@ class RestClient:
     async def fetch_players(self, session_id: str) -> list[PlayerPayload]:
         """``GET /v4/sessions/{sid}/players``."""
         _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players")
-        return self._decode(_players_decoder.decode, raw, "player list")
+        return self._decode(_decode_players, raw, "player list")
 
     async def fetch_player(self, session_id: str, guild_id: int | str) -> PlayerPayload:
-        """``GET /v4/sessions/{sid}/players/{guildId}``."""
+        """``GET /v4/sessions/{sid}/players/{guildId}``; 404 when the node has no such player.
+
+        NodeLink answers that route by *creating* an unknown guild's player,
+        so there the player is picked from ``GET .../players`` instead: a
+        look never leaves a stray player behind on a node.
+        """
         gid = validate_snowflake(guild_id)
-        _, raw = await self.request("GET", f"/v4/sessions/{quote(session_id, safe='')}/players/{gid}")
-        return self._decode(_decode_player, raw, "player")
+        players = f"/v4/sessions/{quote(session_id, safe='')}/players"
+        if not self.is_nodelink:
+            _, raw = await self.request("GET", f"{players}/{gid}")
+            return self._decode(_decode_player, raw, "player")
+        for player in await self.fetch_players(session_id):
+            if player.guild_id == gid:
+                return player
+        raise LavalinkHTTPError(
+            404, message="Player not found", path=f"{players}/{gid}", node=self.node, method="GET"
+        )
 
     async def get_players(self, session_id: str) -> list[PlayerPayload]:
         """Deprecated name of [`fetch_players`][voltricx.rest.RestClient.fetch_players] (it goes to the network)."""

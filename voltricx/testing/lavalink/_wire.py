@@ -17,6 +17,7 @@ from msgspec import UNSET, UnsetType
 
 from voltricx.models.filters import FiltersPayload
 from voltricx.models.player import PlayerUpdatePayload
+from voltricx.models.track import TrackInfo
 
 API_HEADER: Final = {"Lavalink-Api-Version": "4"}
 RP_BLOCK: Final = ipaddress.ip_network("2001:db8:1d::/64")
@@ -87,6 +88,8 @@ session_decoder = msgspec.json.Decoder(SessionReq)
 free_decoder = msgspec.json.Decoder(FreeAddressReq)
 strings_decoder = msgspec.json.Decoder(list[str])
 raw_decoder = msgspec.json.Decoder(dict[str, Any])
+info_decoder = msgspec.json.Decoder(TrackInfo)
+infos_decoder = msgspec.json.Decoder(list[TrackInfo])
 
 # PlayerUpdatePayload is what clients send; keep the name referenced so the
 # request shape above stays in step with it when fields are added.

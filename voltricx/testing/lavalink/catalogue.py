@@ -82,6 +82,18 @@ def _length(*seed: str) -> int:
     return (120 + int.from_bytes(raw[:4], "big") % 181) * 1000
 
 
+def details_for(info: TrackInfo) -> bytes:
+    """The details bytes the fake writes after ``info`` in an encoded track.
+
+    ``http`` and ``local`` tracks carry their container (the URI's audio
+    extension, else ``wav``); other sources carry none.
+    """
+    if info.source_name not in ("http", "local"):
+        return b""
+    ext = (info.uri or "").rpartition(".")[2].lower()
+    return http_details(ext if ext in _AUDIO_EXTENSIONS else "wav")
+
+
 @dataclass(slots=True)
 class CatalogueEntry:
     """A catalogue track plus the way the fake plays it."""
@@ -349,8 +361,7 @@ class Catalogue:
             artwork_url=None,
             isrc=None,
         )
-        details = http_details(ext if ext in _AUDIO_EXTENSIONS else "wav")
-        return Track(encoded=encode_info(info, details=details), info=info, plugin_info={})
+        return Track(encoded=encode_info(info, details=details_for(info)), info=info, plugin_info={})
 
     # ------------------------------------------------------------------ helpers
 

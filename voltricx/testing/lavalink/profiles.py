@@ -79,6 +79,11 @@ class Profile:
     strict_accept_encoding: bool = False
     """True: a request whose ``Accept-Encoding`` names none of br/gzip/deflate never gets
     an answer (NodeLink only writes a body for those or for no header at all)."""
+    compressed_answers: bool = False
+    """True: REST answers (not the 401s, not ``/version``) come gzip- or deflate-encoded when
+    ``Accept-Encoding`` asks for it; without the header they come plain with
+    ``Connection: close``. (NodeLink also answers ``br``; the fake, without Brotli, answers
+    a ``br``-only request uncompressed.)"""
     user_data_bug: bool = False
     """True: a PATCH with ``track.userData`` answers ``"track": {}`` (NodeLink reads the
     user data from the wrong place and leaves an empty object)."""
@@ -103,6 +108,10 @@ class Profile:
     """True: a new player's voice is ``{"token": null, "endpoint": null, "sessionId": null}``."""
     bare_decoded_tracks: bool = False
     """True: ``decodetrack``/``decodetracks`` items have no ``pluginInfo``/``userData``."""
+    encode_routes: bool = False
+    """True: ``GET /v4/encodetrack`` with a track's ``info`` as JSON body answers its encoded
+    string (``POST`` is 405 "Request method must be GET") and ``POST /v4/encodetracks``
+    a list of them. False: neither route exists (404), as on Lavalink."""
     raw_system_load: bool = False
     """True: ``cpu.systemLoad`` is the raw load average (can exceed 1), not a 0-1 fraction."""
     checks_loopback_urls: bool = False
@@ -146,6 +155,7 @@ PROFILES: dict[str, Profile] = {
         stop_needs_track=True,
         filters_echoed_only_when_playing=True,
         strict_accept_encoding=True,
+        compressed_answers=True,
         user_data_bug=True,
         voice_handshake=True,
         require_channel_id=False,
@@ -156,6 +166,7 @@ PROFILES: dict[str, Profile] = {
         version_api_header=False,
         null_voice_on_new_player=True,
         bare_decoded_tracks=True,
+        encode_routes=True,
         raw_system_load=True,
         sticky_player_counters=True,
         checks_loopback_urls=True,

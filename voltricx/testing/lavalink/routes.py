@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -13,6 +14,7 @@ import msgspec
 from aiohttp import web
 from msgspec import UnsetType
 
+from voltricx.codec import encode_info
 from voltricx.models.common import LavalinkException
 from voltricx.models.load import ErrorResult
 from voltricx.models.node import (
@@ -31,9 +33,12 @@ from voltricx.testing.lavalink._wire import (
     URL_CHECK_TIMEOUT,
     HTTPError,
     free_decoder,
+    info_decoder,
+    infos_decoder,
     session_decoder,
     strings_decoder,
 )
+from voltricx.testing.lavalink.catalogue import details_for
 from voltricx.testing.lavalink.faults import FaultsMixin
 from voltricx.testing.lavalink.players import (
     FakePlayer,
@@ -45,6 +50,8 @@ from voltricx.testing.lavalink.plugins import PluginError
 __all__: list[str] = []
 
 _log = logging.getLogger("voltricx.testing")
+
+T = TypeVar("T")
 
 
 class RoutesMixin(FaultsMixin):
@@ -95,14 +102,20 @@ class RoutesMixin(FaultsMixin):
                 return self._json(self._decoded_body([self._decode(encoded)])[0])
             case ["decodetracks"]:
                 self._allow(method, "POST")
-                try:
-                    items = strings_decoder.decode(rec.body)
-                except msgspec.DecodeError as exc:
-                    raise HTTPError(400, f"Invalid request body: {exc}") from None
+                items = self._body(strings_decoder.decode, rec.body)
                 if not items:
                     raise HTTPError(400, "No tracks to decode provided")
                 bodies = self._decoded_body([self._decode(e) for e in items])
                 return self._json(b"[" + b",".join(bodies) + b"]")
+            case ["encodetrack"] if self.profile.encode_routes:
+                self._allow(method, "GET")  # NodeLink's extension: a GET with a JSON body
+                info = self._body(info_decoder.decode, rec.body)
+                return self._json(self._enc.encode(encode_info(info, details=details_for(info))))
+            case ["encodetracks"] if self.profile.encode_routes:
+                self._allow(method, "POST")
+                infos = self._body(infos_decoder.decode, rec.body)
+                encoded = [encode_info(i, details=details_for(i)) for i in infos]
+                return self._json(self._enc.encode(encoded))
             case ["sessions", sid]:
                 self._allow(method, "PATCH")
                 return self._patch_session(self._session(sid), rec)
@@ -154,6 +167,13 @@ class RoutesMixin(FaultsMixin):
                 if answer is None:
                     raise HTTPError(404, self._not_found)
                 return answer
+
+    @staticmethod
+    def _body(decode: Callable[[bytes], T], body: bytes) -> T:
+        try:
+            return decode(body)
+        except msgspec.DecodeError as exc:
+            raise HTTPError(400, f"Invalid request body: {exc}") from None
 
     @property
     def _not_found(self) -> str:
@@ -304,10 +324,7 @@ class RoutesMixin(FaultsMixin):
         return web.Response(status=204, headers=API_HEADER)
 
     def _patch_session(self, session: FakeSession, rec: RecordedRequest) -> web.Response:
-        try:
-            req = session_decoder.decode(rec.body or b"{}")
-        except msgspec.DecodeError as exc:
-            raise HTTPError(400, f"Invalid request body: {exc}") from None
+        req = self._body(session_decoder.decode, rec.body or b"{}")
         if not isinstance(req.resuming, UnsetType):
             session.resuming = req.resuming
         if not isinstance(req.timeout, UnsetType):

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import cast
 
 from aiohttp import WSMsgType, web
+from aiohttp.web import ContentCoding
 from multidict import CIMultiDict
 
 from voltricx.models.ws import ReadyOp
@@ -137,16 +138,33 @@ class FakeLavalink(RoutesMixin):
             accept = request.headers.get("Accept-Encoding")
             if accept is not None and not any(e in accept.lower() for e in GOOD_ENCODINGS):
                 await asyncio.Event().wait()  # NodeLink never answers; the client times out
-        failure = self._take_failure(request, websocket=False)
-        if failure is not None:
-            return failure
-        try:
-            if self._dying is not None and self._matches(request, *self._dying):
-                self._dying = None
-                self._crash(f"process died during {request.method} {path}")
-            return await self._route(request, rec)
-        except HTTPError as exc:
-            return self._error(request, exc.status, exc.message)
+        response = self._take_failure(request, websocket=False)
+        if response is None:
+            try:
+                if self._dying is not None and self._matches(request, *self._dying):
+                    self._dying = None
+                    self._crash(f"process died during {request.method} {path}")
+                response = await self._route(request, rec)
+            except HTTPError as exc:
+                response = self._error(request, exc.status, exc.message)
+        return self._content_encoded(request, response)
+
+    def _content_encoded(
+        self, request: web.BaseRequest, response: web.StreamResponse
+    ) -> web.StreamResponse:
+        """Compress an answer the way the profile's server does (see ``compressed_answers``)."""
+        if not self.profile.compressed_answers or request.path == "/version":
+            return response
+        accept = request.headers.get("Accept-Encoding")
+        if accept is None:
+            response.force_close()  # NodeLink: a plain answer, then Connection: close
+            return response
+        accept = accept.lower()
+        codings = (ContentCoding.gzip, ContentCoding.deflate)
+        coding = next((c for c in codings if c.value in accept), None)
+        if coding is not None and isinstance(response, web.Response) and response.body:
+            response.enable_compression(coding)
+        return response
 
     def _check_auth(self, request: web.BaseRequest, *, websocket: bool) -> web.Response | None:
         if self.password is None:
