@@ -1,7 +1,8 @@
 """An ``AutoShardedClient`` of discord.py, nextcord and disnake when one shard re-identifies.
 
 Two shards, a player in a guild of each. One shard gets a fresh IDENTIFY
-(op 9, not resumable): Discord ends the voice sessions of that shard's
+(op 9 not resumable, or its websocket closed with 4009 and its session
+gone): Discord ends the voice sessions of that shard's
 guilds only. The libraries keep their voice clients and, on a sharded
 client, announce the new session with ``shard_ready`` for that shard
 (discord.py sends no ``ready`` then). The adapter must rejoin that shard's
@@ -11,7 +12,7 @@ in one update, and leave the other shard's player alone.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -25,6 +26,13 @@ from ..conftest import FakeFactory, node_config
 from ._dpy_bot import DPY_LIBRARIES, DpyBot
 
 pytestmark = pytest.mark.timeout(60)
+
+
+#: Ways one shard (1) gets a fresh IDENTIFY; each returns how many sessions or connections it hit.
+REIDENTIFY: dict[str, Callable[[FakeDiscord], Awaitable[int]]] = {
+    "invalid-session": lambda fake: fake.invalidate_session(resumable=False, shard_id=1),
+    "closed-4009": lambda fake: fake.drop_connections(4009, shard_id=1, resumable=False),
+}
 
 
 @pytest.fixture
@@ -71,8 +79,9 @@ def issued_voice(fake: FakeDiscord, guild_id: int) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("fault", list(REIDENTIFY))
 async def test_one_shard_reidentifies_and_only_its_guild_rejoins(
-    bot: DpyBot, sharded: FakeDiscord, fake_factory: FakeFactory
+    bot: DpyBot, sharded: FakeDiscord, fake_factory: FakeFactory, fault: str
 ) -> None:
     fake = sharded
     node_fake = await fake_factory()
@@ -109,7 +118,7 @@ async def test_one_shard_reidentifies_and_only_its_guild_rejoins(
     # Shard 1 re-identifies: Discord ends the voice session of its guild only.
     mark, requests, servers = len(bot.observed.events), len(fake.voice_requests), len(fake.server_updates)
     patches = len(node_fake.requests)
-    assert await fake.invalidate_session(resumable=False, shard_id=1) == 1
+    assert await REIDENTIFY[fault](fake) == 1
     await fake.wait_for(lambda: len(fake.server_updates) > servers, timeout=10)
     await fake.wait_for(lambda: fake.connected_shards == {0, 1})
     assert [(i.shard_id, i.shard_count) for i in fake.identifies[2:]] == [(1, 2)]
