@@ -613,9 +613,14 @@ class DpyFamilyAdapter:
                 self._spawn(player.destroy(reason="guild_unavailable"), f"destroy {guild_id}")
                 continue
             protocol = self._protocol_for(guild_id)
+            current = guild.voice_client is protocol
             if shard_id is not None:
+                # The new session's READY replaced the guild object: a registration
+                # whose channel belongs to the current one was made on this session.
+                if current and getattr(protocol.channel, "guild", None) is guild:
+                    continue
                 protocol.unregister()
-            elif guild.voice_client is protocol:
+            elif current:
                 continue
             self._spawn(self._rejoin(guild, player, protocol), f"rejoin {guild_id}")
 
