@@ -12,6 +12,7 @@ in one update, and leave the other shard's player alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -163,3 +164,59 @@ async def test_one_shard_reidentifies_and_only_its_guild_rejoins(
     remote = node_fake.player(on_one.id)
     assert remote is not None and remote.track is not None
     assert remote.track.encoded == track.encoded and remote.position >= position
+
+
+async def test_every_shard_reidentifies_and_each_guild_rejoins_once(
+    bot: DpyBot, sharded: FakeDiscord, fake_factory: FakeFactory
+) -> None:
+    """Both shards at once, with a library player on one and a plain core player on the other."""
+    fake = sharded
+    node_fake = await fake_factory()
+    await bot.start()
+    await voltricx.Pool.connect(client=bot.client, nodes=[node_config(node_fake, "N0")], report=False)
+    on_zero = next(g for g in fake.guilds if g.shard_id(2) == 0)
+    on_one = next(g for g in fake.guilds if g.shard_id(2) == 1)
+    channel = bot.client.get_channel(on_zero.voice_channel_ids[0])
+    assert channel is not None
+    if bot.library == "discord":
+        library_player = await channel.connect(cls=bot.Player, self_deaf=True)
+    else:
+        library_player = await channel.connect(cls=functools.partial(bot.Player, self_deaf=True))
+    plain = voltricx.Player(on_one.id)
+    await plain.connect(on_one.voice_channel_ids[1])
+    relay = bot.client.get_guild(on_one.id).voice_client
+    assert relay is not None and not isinstance(relay, voltricx.Player)
+    before = {g.id: issued_voice(fake, g.id) for g in (on_zero, on_one)}
+    for gid, voice in before.items():
+        await node_fake.wait_for(lambda f, gid=gid, voice=voice: voice_patches(f, gid) == [voice])
+
+    mark, requests, servers = len(bot.observed.events), len(fake.voice_requests), len(fake.server_updates)
+    assert await fake.invalidate_session(resumable=False) == 2
+    await fake.wait_for(
+        lambda: {u.guild_id for u in fake.server_updates[servers:]} == set(before), timeout=10
+    )
+    await fake.wait_for(lambda: fake.connected_shards == {0, 1})
+    assert sorted(s.guild_id for s in fake.ended_voice_states) == sorted(before)
+    for gid in before:
+        after = issued_voice(fake, gid)
+        assert after["sessionId"] != before[gid]["sessionId"]
+        await node_fake.wait_for(lambda f, gid=gid, after=after: after in voice_patches(f, gid))
+        assert voice_patches(node_fake, gid) == [before[gid], after]
+    await runtime.tasks.wait_idle(timeout=10)
+
+    # Each guild rejoined once, on its own shard, as it was joined.
+    rejoins = sorted(
+        (r.guild_id, r.shard_id, r.channel_id, r.self_deaf) for r in fake.voice_requests[requests:]
+    )
+    assert rejoins == sorted(
+        [
+            (on_zero.id, 0, on_zero.voice_channel_ids[0], True),
+            (on_one.id, 1, on_one.voice_channel_ids[1], False),
+        ]
+    )
+    assert bot.client.get_guild(on_zero.id).voice_client is library_player
+    assert bot.client.get_guild(on_one.id).voice_client is relay
+    assert bot.events("player_destroyed", mark) == []
+    assert voltricx.Pool.get_player(on_zero.id) is library_player
+    assert voltricx.Pool.get_player(on_one.id) is plain
+    assert node_fake.held_guilds() == {on_zero.id: 1, on_one.id: 1}
