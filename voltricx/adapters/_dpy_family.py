@@ -586,12 +586,22 @@ class DpyFamilyAdapter:
             task.cancel()
 
     async def _each(self, event: str, handler: Callable[[Any], None]) -> None:
-        while True:
-            value = await self._client.wait_for(event)
+        """Call ``handler`` for every ``event`` until cancelled.
+
+        ``handler`` runs as the check of one ``wait_for`` that never ends: the
+        library calls it inside its dispatch and keeps the listener, so two
+        events back to back (two shards ready at once) are both seen; a
+        ``wait_for`` per event would miss the second while re-registering.
+        """
+
+        def check(*args: Any) -> bool:
             try:
-                handler(value)
+                handler(args[0] if len(args) == 1 else args or None)
             except Exception:
                 _log.exception("handling %s failed", event)
+            return False
+
+        await self._client.wait_for(event, check=check)
 
     def _after_ready(self, _: Any) -> None:
         # After a fresh IDENTIFY a Client has silently emptied its voice map.
