@@ -370,6 +370,44 @@ async def test_shards_receive_only_their_guilds() -> None:
                 await gw.ws.close()
 
 
+async def test_dropping_one_shard_closes_only_its_connection_and_may_end_its_session() -> None:
+    async def closed_with(gw: RawGateway) -> int:
+        while True:
+            message = await asyncio.wait_for(gw.ws.receive(), 10)
+            if message.type is aiohttp.WSMsgType.CLOSE:
+                return int(message.data)
+
+    async with (
+        FakeDiscord(guild_count=2, shard_count=2, max_lifetime=30) as fake,
+        aiohttp.ClientSession() as session,
+    ):
+        shards: dict[int, tuple[RawGateway, str]] = {}
+        for shard_id in (0, 1):
+            gw = await open_raw(session, fake, compress=False)
+            ready = await gw.identify(fake, shard=[shard_id, 2])
+            shards[shard_id] = (gw, ready["d"]["session_id"])
+        await fake.wait_for(lambda: fake.connected_shards == {0, 1})
+        (gw0, sid0), (gw1, sid1) = shards[0], shards[1]
+
+        # Not resumable (close code 4009, session timed out): shard 1 only.
+        assert await fake.drop_connections(4009, shard_id=1, resumable=False) == 1
+        assert await closed_with(gw1) == 4009
+        await fake.wait_for(lambda: fake.connected_shards == {0})
+        assert fake.session_ids == (sid0,)
+        gw = await open_raw(session, fake, compress=False)
+        assert (await gw.receive())["op"] == 10
+        await gw.send(6, {"token": fake.bot_token, "session_id": sid1, "seq": 1})
+        refused = await gw.receive()
+        assert refused["op"] == 9 and refused["d"] is False
+        await gw.ws.close()
+
+        # Resumable (the default): the session outlives its connection.
+        assert await fake.drop_connections(4000, shard_id=0) == 1
+        assert await closed_with(gw0) == 4000
+        await fake.wait_for(lambda: not fake.connected_shards)
+        assert fake.session_ids == (sid0,)
+
+
 async def test_wait_for_times_out_with_a_clear_error(fake: FakeDiscord) -> None:
     with pytest.raises(TimeoutError, match=r"not met within 0\.05s"):
         await fake.wait_for(lambda: bool(fake.identifies), timeout=0.05)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import attrs
 import hikari
@@ -415,7 +415,15 @@ async def test_opting_out_of_closing_on_stop_is_kept(discord: FakeDiscord, laval
         await close_bot(gateway_bot)
 
 
-async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFactory) -> None:
+#: Ways shard 1 gets a fresh IDENTIFY; each returns how many sessions or connections it hit.
+REIDENTIFY: dict[str, Callable[[FakeDiscord], Awaitable[int]]] = {
+    "invalid-session": lambda fake: fake.invalidate_session(resumable=False, shard_id=1),
+    "closed-4009": lambda fake: fake.drop_connections(4009, shard_id=1, resumable=False),
+}
+
+
+@pytest.mark.parametrize("fault", list(REIDENTIFY))
+async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFactory, fault: str) -> None:
     lavalink = await fake_factory()
     async with FakeDiscord(shard_count=2, guild_count=2, max_lifetime=60.0) as discord:
         guilds = discord.guilds
@@ -441,8 +449,12 @@ async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFact
             on_zero = next(g for g in guilds if g.shard_id(2) == 0)
             kept = expected_voice(discord, on_zero.id)
             before, servers = len(discord.voice_requests), len(discord.server_updates)
-            assert await discord.invalidate_session(resumable=False, shard_id=1) == 1
-            await discord.wait_for(lambda: len(discord.server_updates) > servers, timeout=TIMEOUT)
+            requests = len(lavalink.requests)
+            remote = lavalink.player(on_one.id)
+            assert remote is not None
+            position = remote.position
+            assert await REIDENTIFY[fault](discord) == 1
+            await discord.wait_for(lambda: len(discord.server_updates) > servers, timeout=2 * TIMEOUT)
             await discord.wait_for(lambda: discord.connected_shards == {0, 1}, timeout=TIMEOUT)
             resent = discord.voice_requests[before:]
             assert [(r.guild_id, r.shard_id) for r in resent] == [(on_one.id, 1)]
@@ -452,6 +464,19 @@ async def test_two_shards_route_voice_to_the_guilds_shard(fake_factory: FakeFact
             assert voice_patches(lavalink, on_one.id)[-1] == renewed
             assert voice_patches(lavalink, on_zero.id) == [kept]
             assert expected_voice(discord, on_zero.id) == kept
+            # One copy of each player, playing on: nothing but the voice went to the node.
+            assert [(i.shard_id, i.shard_count) for i in discord.identifies[2:]] == [(1, 2)]
+            assert lavalink.held_guilds() == {g.id: 1 for g in guilds}
+            assert all(voltricx.Pool.get_player(g.id) is players[g.id] for g in guilds)
+            assert received.of(vhikari.PlayerDestroyedEvent) == []
+            later = [r for r in lavalink.requests[requests:] if r.method != "GET"]
+            assert all(
+                r.method == "PATCH" and isinstance(r.json, dict) and set(r.json) == {"voice"}
+                for r in later
+            ), later
+            remote = lavalink.player(on_one.id)
+            assert remote is not None and remote.track is not None
+            assert remote.track.encoded == track.encoded and remote.position >= position
         finally:
             await close_bot(gateway_bot)
         assert all(discord.voice_state(g.id) is None for g in guilds)

@@ -25,7 +25,11 @@ libraries is in use; each library module (``discordpy``, ``nextcord``,
   Discord ends the voice session (the adapter notices the next ``ready``,
   forgets the old voice session, and re-registers and rejoins through
   ``channel.connect``; the node then gets the new session id, token and
-  endpoint in one update), and a guild the bot left keeps its protocol.
+  endpoint in one update); on an ``AutoShardedClient`` one shard's fresh
+  IDENTIFY ends the voice sessions of that shard's guilds while the
+  library keeps their protocols registered (the adapter notices that
+  shard's ``shard_ready`` and rejoins those guilds only); and a guild the
+  bot left keeps its protocol.
 
 Nothing here imports a Discord library.
 
@@ -556,12 +560,23 @@ class DpyFamilyAdapter:
         return self._tasks.spawn(coro, name=name)
 
     def _watch(self) -> None:
-        """Watch ``ready`` (fresh IDENTIFY) and ``guild_remove`` while players exist."""
+        """Watch fresh IDENTIFYs and ``guild_remove`` while players exist.
+
+        A ``Client`` announces a fresh IDENTIFY with ``ready``. An
+        ``AutoShardedClient`` announces it per shard with ``shard_ready``
+        (discord.py sends no ``ready`` when one shard re-identifies; nextcord
+        and disnake send one for all shards), so it is watched instead.
+        """
         if self._watchers and not any(task.done() for task in self._watchers):
             return
         self._stop_watching()
+        fresh = (
+            self._each("shard_ready", self._after_shard_ready)
+            if _auto_sharded(self._client)
+            else self._each("ready", self._after_ready)
+        )
         self._watchers = [
-            self._spawn(self._each("ready", self._after_ready), "watch ready"),
+            self._spawn(fresh, "watch ready"),
             self._spawn(self._each("guild_remove", self._after_guild_remove), "watch guild_remove"),
         ]
 
@@ -571,22 +586,51 @@ class DpyFamilyAdapter:
             task.cancel()
 
     async def _each(self, event: str, handler: Callable[[Any], None]) -> None:
-        while True:
-            value = await self._client.wait_for(event)
+        """Call ``handler`` for every ``event`` until cancelled.
+
+        ``handler`` runs as the check of one ``wait_for`` that never ends: the
+        library calls it inside its dispatch and keeps the listener, so two
+        events back to back (two shards ready at once) are both seen; a
+        ``wait_for`` per event would miss the second while re-registering.
+        """
+
+        def check(*args: Any) -> bool:
             try:
-                handler(value)
+                handler(args[0] if len(args) == 1 else args or None)
             except Exception:
                 _log.exception("handling %s failed", event)
+            return False
+
+        await self._client.wait_for(event, check=check)
 
     def _after_ready(self, _: Any) -> None:
-        # After a fresh IDENTIFY the library has silently emptied its voice map.
+        # After a fresh IDENTIFY a Client has silently emptied its voice map.
+        self._rejoin_all(None)
+
+    def _after_shard_ready(self, shard_id: Any) -> None:
+        # An AutoShardedClient keeps its voice map, but Discord has ended the
+        # voice sessions of the shard's guilds: the registrations are stale.
+        self._rejoin_all(int(shard_id))
+
+    def _rejoin_all(self, shard_id: int | None) -> None:
+        """Rejoin every player (``shard_id`` None) or those of one shard after a fresh IDENTIFY."""
+        count = self.shards[1]
         for guild_id, player in list(self._players().items()):
+            if shard_id is not None and (guild_id >> 22) % count != shard_id:
+                continue
             guild = self._client.get_guild(guild_id)
             if guild is None:
                 self._spawn(player.destroy(reason="guild_unavailable"), f"destroy {guild_id}")
                 continue
             protocol = self._protocol_for(guild_id)
-            if guild.voice_client is protocol:
+            current = guild.voice_client is protocol
+            if shard_id is not None:
+                # The new session's READY replaced the guild object: a registration
+                # whose channel belongs to the current one was made on this session.
+                if current and getattr(protocol.channel, "guild", None) is guild:
+                    continue
+                protocol.unregister()
+            elif current:
                 continue
             self._spawn(self._rejoin(guild, player, protocol), f"rejoin {guild_id}")
 
@@ -632,6 +676,11 @@ class _GuildOnly:
     def __init__(self, guild_id: int) -> None:
         self.guild = _Snowflake(guild_id)
         self.id = 0
+
+
+def _auto_sharded(client: Any) -> bool:
+    """Whether ``client`` is an ``AutoShardedClient`` (only those have ``get_shard``)."""
+    return callable(getattr(client, "get_shard", None))
 
 
 def _logged_in_user_id(client: Any) -> int | None:

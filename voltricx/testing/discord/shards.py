@@ -258,9 +258,25 @@ class ShardsMixin(VoiceStatesMixin):
         self._notify()
         return len(sessions)
 
-    async def drop_connections(self, code: int = 4000) -> int:
-        """Close every gateway connection with ``code``; sessions stay resumable."""
-        connections = list(self._connections)
+    async def drop_connections(
+        self, code: int = 4000, *, shard_id: int | None = None, resumable: bool = True
+    ) -> int:
+        """Close every gateway connection (or one shard's) with ``code``; returns how many.
+
+        The sessions stay resumable unless ``resumable`` is False: then they
+        are discarded first, as Discord does with close code 4009 (session
+        timed out). A RESUME is then refused with op 9, and the client's new
+        IDENTIFY ends the bot's voice sessions in the shard's guilds.
+        """
+        connections = [
+            conn
+            for conn in self._connections
+            if shard_id is None or (conn.session is not None and conn.session.shard_id == shard_id)
+        ]
+        if not resumable:
+            for conn in connections:
+                if conn.session is not None:
+                    conn.session.valid = False
         await asyncio.gather(*(conn.close(code, "dropped by fake") for conn in connections))
         self._notify()
         return len(connections)
