@@ -142,3 +142,33 @@ def test_no_class_in_the_testing_kit_is_over_500_lines(path: Path) -> None:
         if isinstance(node, ast.ClassDef):
             assert node.end_lineno is not None
             assert node.end_lineno - node.lineno < MODULE_LINES, f"{path.name}: class {node.name}"
+
+
+DISCORD_LIBRARIES = ("discord", "nextcord", "disnake", "hikari")
+
+
+def _imports_anywhere(path: Path) -> list[str]:
+    """Every absolute module an import statement in ``path`` names, at any depth (``TYPE_CHECKING``, functions)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules(PACKAGE) if p.relative_to(PACKAGE).parts[0] != "adapters"],
+    ids=lambda p: p.relative_to(PACKAGE).as_posix(),
+)
+def test_only_the_adapters_import_a_discord_library(path: Path) -> None:
+    for module in _imports_anywhere(path):
+        assert module.split(".")[0] not in DISCORD_LIBRARIES, f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", _modules(PACKAGE / "adapters"), ids=lambda p: p.name)
+def test_adapters_never_import_the_testing_kit(path: Path) -> None:
+    for module in _imports_anywhere(path):
+        assert not module.startswith("voltricx.testing"), f"{path.name} imports {module}"
