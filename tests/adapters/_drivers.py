@@ -286,3 +286,18 @@ def make_driver(fake: FakeDiscord, library: str, **options: Any) -> Driver:
     if library == "hikari":
         return HikariDriver(fake, **options)
     return DpyFamilyDriver(fake, library, **options)
+
+
+def issued_voice(fake: FakeDiscord, guild_id: int | None = None) -> dict[str, Any]:
+    """The voice object a node must receive for what FakeDiscord issued last in ``guild_id`` (default: its guild)."""
+    guild = fake.guild_id if guild_id is None else guild_id
+    state = fake.voice_state(guild)
+    server = fake.last_server_update(guild)
+    assert state is not None and state.channel_id is not None
+    assert server is not None and server.endpoint is not None
+    return {
+        "token": server.token,
+        "endpoint": server.endpoint,
+        "sessionId": state.session_id,
+        "channelId": str(state.channel_id),
+    }

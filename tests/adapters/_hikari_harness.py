@@ -54,19 +54,6 @@ def voice_patches(lavalink: FakeLavalink, guild_id: int) -> list[dict[str, Any]]
     return found
 
 
-def expected_voice(fake: FakeDiscord, guild_id: int) -> dict[str, Any]:
-    """The voice object a node must receive for what FakeDiscord issued last."""
-    state = fake.voice_state(guild_id)
-    server = fake.last_server_update(guild_id)
-    assert state is not None and server is not None and server.endpoint is not None
-    return {
-        "token": server.token,
-        "endpoint": server.endpoint,
-        "sessionId": state.session_id,
-        "channelId": str(state.channel_id),
-    }
-
-
 async def wait_voice(lavalink: FakeLavalink, guild_id: int, voice: dict[str, Any]) -> None:
     """Wait until the node received exactly ``voice`` for ``guild_id``."""
     await lavalink.wait_for(lambda f: voice in voice_patches(f, guild_id), timeout=TIMEOUT)

@@ -24,6 +24,7 @@ from voltricx.testing.discord.gateway import FakeDiscord
 
 from ..conftest import FakeFactory, node_config
 from ._dpy_bot import DPY_LIBRARIES, DpyBot
+from ._drivers import issued_voice
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -48,20 +49,6 @@ def patches(node_fake: FakeLavalink) -> list[dict[str, Any]]:
 
 def voice_patches(node_fake: FakeLavalink) -> list[dict[str, Any]]:
     return [body["voice"] for body in patches(node_fake) if "voice" in body]
-
-
-def issued_voice(fake: FakeDiscord) -> dict[str, Any]:
-    """The voice object a node must receive for what FakeDiscord issued last."""
-    state = fake.voice_state(fake.guild_id)
-    server = fake.last_server_update(fake.guild_id)
-    assert state is not None and state.channel_id is not None
-    assert server is not None and server.endpoint is not None
-    return {
-        "token": server.token,
-        "endpoint": server.endpoint,
-        "sessionId": state.session_id,
-        "channelId": str(state.channel_id),
-    }
 
 
 async def node_has_voice(node_fake: FakeLavalink, guild_id: int, **expected: str) -> None:

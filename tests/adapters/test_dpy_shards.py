@@ -25,6 +25,7 @@ from voltricx.testing.discord.gateway import FakeDiscord
 
 from ..conftest import FakeFactory, node_config
 from ._dpy_bot import DPY_LIBRARIES, DpyBot
+from ._drivers import issued_voice
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -64,20 +65,6 @@ def voice_patches(node_fake: FakeLavalink, guild_id: int) -> list[dict[str, Any]
         and isinstance(r.json, dict)
         and "voice" in r.json
     ]
-
-
-def issued_voice(fake: FakeDiscord, guild_id: int) -> dict[str, Any]:
-    """The voice object a node must receive for what FakeDiscord issued last in ``guild_id``."""
-    state = fake.voice_state(guild_id)
-    server = fake.last_server_update(guild_id)
-    assert state is not None and state.channel_id is not None
-    assert server is not None and server.endpoint is not None
-    return {
-        "token": server.token,
-        "endpoint": server.endpoint,
-        "sessionId": state.session_id,
-        "channelId": str(state.channel_id),
-    }
 
 
 @pytest.mark.parametrize("fault", list(REIDENTIFY))

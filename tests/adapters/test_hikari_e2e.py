@@ -18,11 +18,11 @@ from voltricx.adapters import hikari as vhikari
 from voltricx.testing import FakeLavalink
 from voltricx.testing.discord.gateway import FakeDiscord
 
+from ._drivers import issued_voice as expected_voice
 from ._hikari_harness import (
     TIMEOUT,
     close_bot,
     deletes,
-    expected_voice,
     start_bot,
     voice_patches,
     wait_voice,

@@ -24,7 +24,8 @@ from voltricx.testing.discord.gateway import FakeDiscord
 from .._redis_server import redis_url
 from ..conftest import FakeFactory, node_config
 from ._dpy_bot import DpyBot
-from ._hikari_harness import TIMEOUT, close_bot, expected_voice, start_bot, wait_voice
+from ._drivers import issued_voice as expected_voice
+from ._hikari_harness import TIMEOUT, close_bot, start_bot, wait_voice
 
 __all__ = ["redis_url"]
 
